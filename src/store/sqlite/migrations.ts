@@ -1,0 +1,146 @@
+// Versioned schema of the SQLite store. Append only: a released migration is never edited; a change is a
+// new entry. Applied in order inside a transaction each, recorded in schema_migrations.
+import type { Database } from 'better-sqlite3'
+
+export type Migration = { version: number; name: string; sql: string }
+
+export const migrations: readonly Migration[] = [
+    {
+        version: 1,
+        name: 'users, sessions, nonces, join sessions, rooms, reservations, bans, unlocks, chat, results, reports',
+        sql: `
+CREATE TABLE users (
+    id TEXT PRIMARY KEY,
+    handle TEXT NOT NULL,
+    name TEXT NOT NULL,
+    profile TEXT NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+
+CREATE TABLE sessions (
+    token_hash TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+);
+CREATE INDEX sessions_expires_at ON sessions (expires_at);
+CREATE INDEX sessions_user_id ON sessions (user_id);
+
+CREATE TABLE nonces (
+    hash TEXT PRIMARY KEY,
+    expires_at INTEGER NOT NULL
+);
+CREATE INDEX nonces_expires_at ON nonces (expires_at);
+
+CREATE TABLE join_sessions (
+    token_hash TEXT PRIMARY KEY,
+    room_name TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    expires_at INTEGER NOT NULL
+);
+CREATE INDEX join_sessions_expires_at ON join_sessions (expires_at);
+
+CREATE TABLE room_reservations (
+    name TEXT PRIMARY KEY,
+    key_hash TEXT NOT NULL,
+    creator_id TEXT NOT NULL,
+    vals TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+);
+CREATE INDEX room_reservations_expires_at ON room_reservations (expires_at);
+
+CREATE TABLE rooms (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL UNIQUE,
+    creator_id TEXT NOT NULL,
+    title TEXT NOT NULL,
+    password_hash TEXT,
+    max_players INTEGER NOT NULL,
+    scoring TEXT NOT NULL,
+    teams INTEGER NOT NULL,
+    allow_other_servers INTEGER NOT NULL,
+    option_values TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    closed_at INTEGER
+);
+CREATE INDEX rooms_open ON rooms (closed_at, created_at);
+CREATE INDEX rooms_creator_id ON rooms (creator_id);
+
+CREATE TABLE room_bans (
+    room_name TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    until INTEGER NOT NULL,
+    PRIMARY KEY (room_name, user_id)
+);
+
+CREATE TABLE room_unlocks (
+    room_name TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    until INTEGER NOT NULL,
+    PRIMARY KEY (room_name, user_id)
+);
+CREATE INDEX room_unlocks_user_id ON room_unlocks (user_id);
+
+CREATE TABLE chat_messages (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    room_name TEXT NOT NULL,
+    user_id TEXT,
+    type TEXT NOT NULL,
+    value TEXT NOT NULL,
+    at INTEGER NOT NULL
+);
+CREATE INDEX chat_messages_room ON chat_messages (room_name, id);
+
+CREATE TABLE round_results (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    room_name TEXT NOT NULL,
+    round INTEGER NOT NULL,
+    user_id TEXT NOT NULL,
+    result TEXT NOT NULL,
+    at INTEGER NOT NULL
+);
+CREATE INDEX round_results_room ON round_results (room_name, id);
+
+CREATE TABLE reports (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    room_name TEXT NOT NULL,
+    reporter_id TEXT NOT NULL,
+    target_id TEXT NOT NULL,
+    option_values TEXT NOT NULL,
+    at INTEGER NOT NULL
+);
+CREATE INDEX reports_room ON reports (room_name, id);
+`,
+    },
+]
+
+/** Applies the migrations the database has not seen yet; returns the versions applied. */
+export function migrate(db: Database, list: readonly Migration[] = migrations): number[] {
+    db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+        version INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        applied_at INTEGER NOT NULL
+    )`)
+    const applied = new Set(
+        (db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version),
+    )
+    const newest = Math.max(0, ...applied)
+    const known = Math.max(0, ...list.map((m) => m.version))
+    if (newest > known) {
+        throw new Error(`The database schema (version ${newest}) is newer than this Ensemble (version ${known}); upgrade Ensemble.`)
+    }
+    const done: number[] = []
+    const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)')
+    for (const m of [...list].sort((a, b) => a.version - b.version)) {
+        if (applied.has(m.version)) continue
+        db.transaction(() => {
+            db.exec(m.sql)
+            record.run(m.version, m.name, Date.now())
+        })()
+        done.push(m.version)
+    }
+    return done
+}

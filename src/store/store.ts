@@ -1,0 +1,171 @@
+// The one storage interface. Every method is async and speaks plain records (numbers are Unix ms), so a
+// PostgreSQL implementation can sit beside sqlite/ without callers changing. Secrets are stored hashed by
+// the callers (token hashes, password hashes); the store never sees a raw token or password.
+import type { GameplayResult } from '@sonolus/core'
+
+/** How a room ranks players; chosen at creation, editable in game. */
+export type ScoringRule = 'arcadeScore' | 'accuracyScore' | 'wins'
+
+export type UserRecord = {
+    id: string
+    handle: string
+    name: string
+    /** The ServiceUserProfile as the app sent it (either shape). */
+    profile: Record<string, unknown>
+    updatedAt: number
+}
+
+export type SessionRecord = {
+    tokenHash: string
+    userId: string
+    createdAt: number
+    expiresAt: number
+}
+
+export type ReservationRecord = {
+    name: string
+    keyHash: string
+    creatorId: string
+    /** Form values sent with the create request, if any (query-string form). */
+    values: string
+    createdAt: number
+    expiresAt: number
+}
+
+export type RoomRecord = {
+    /** Stable numeric id (REST `room_id`). */
+    id: number
+    name: string
+    creatorId: string
+    /** Creator's display name from the users table, when known. */
+    creatorName: string | null
+    title: string
+    /** scrypt hash (see rooms/passwords.ts); null: public room. */
+    passwordHash: string | null
+    maxPlayers: number
+    scoring: ScoringRule
+    /** 0: free for all; otherwise the number of teams. */
+    teams: number
+    allowOtherServers: boolean
+    /** In-game room option values (serialized query parameters), '' until the master changes them. */
+    optionValues: string
+    createdAt: number
+    updatedAt: number
+    closedAt: number | null
+}
+
+export type NewRoom = Omit<RoomRecord, 'id' | 'creatorName' | 'updatedAt' | 'closedAt'>
+
+export type RoomPatch = Partial<
+    Pick<RoomRecord, 'title' | 'passwordHash' | 'maxPlayers' | 'scoring' | 'teams' | 'allowOtherServers' | 'optionValues' | 'closedAt'>
+>
+
+export type RoomQuery = {
+    /** Signed-in viewer: also sees private rooms they created or unlocked. null: public rooms only. */
+    viewerId: string | null
+    now: number
+    /** Every keyword must appear in the title, the name or the creator's name (case-insensitive). */
+    keywords?: string[]
+    /** Only rooms with one of these names (private search by room code). */
+    names?: string[]
+    /** Include private rooms whatever the viewer (private search by exact title). */
+    includeAllPrivate?: boolean
+    /** Only rooms whose title equals this (case-insensitive). */
+    exactTitle?: string
+    limit?: number
+}
+
+export type JoinSessionRecord = {
+    tokenHash: string
+    roomName: string
+    userId: string
+    /** Serialized ticket (auth/join-sessions.ts owns the shape). */
+    payload: string
+    expiresAt: number
+}
+
+export type NewChatMessage = {
+    roomName: string
+    userId: string | null
+    type: 'text' | 'quick'
+    value: string
+    at: number
+}
+
+export type StoredChatMessage = NewChatMessage & { id: number }
+
+export type NewRoundResult = {
+    roomName: string
+    round: number
+    userId: string
+    result: GameplayResult
+    at: number
+}
+
+export type StoredRoundResult = NewRoundResult & { id: number }
+
+export type NewReport = {
+    roomName: string
+    reporterId: string
+    targetId: string
+    optionValues: string
+    at: number
+}
+
+export type StoredReport = NewReport & { id: number }
+
+export interface Store {
+    // users and sessions
+    upsertUser(user: UserRecord): Promise<void>
+    getUser(id: string): Promise<UserRecord | undefined>
+    insertSession(session: SessionRecord): Promise<void>
+    /** The session, even if expired (callers compare expiresAt). */
+    getSession(tokenHash: string): Promise<SessionRecord | undefined>
+    deleteSession(tokenHash: string): Promise<void>
+
+    /** Remembers a signed body; false when it was already used (replay). */
+    useNonce(hash: string, expiresAt: number): Promise<boolean>
+
+    // single-use join sessions
+    insertJoinSession(session: JoinSessionRecord): Promise<void>
+    /** Removes and returns the session (single use), expired or not; undefined if unknown or already taken. */
+    takeJoinSession(tokenHash: string): Promise<JoinSessionRecord | undefined>
+
+    // rooms
+    /** True if a room or a live reservation (expiresAt > now) holds the name. */
+    isRoomNameTaken(name: string, now: number): Promise<boolean>
+    insertReservation(reservation: ReservationRecord): Promise<void>
+    /** The reservation if it exists and has not lapsed. */
+    getReservation(name: string, now: number): Promise<ReservationRecord | undefined>
+    /**
+     * Atomically turns a live reservation into a room: succeeds only if the reservation exists, has not
+     * lapsed, and its key hash and creator match. The reservation is gone afterwards (single-use key).
+     */
+    createRoomFromReservation(
+        claim: { name: string; keyHash: string; creatorId: string; now: number },
+        room: NewRoom,
+    ): Promise<RoomRecord | undefined>
+    getRoom(name: string): Promise<RoomRecord | undefined>
+    updateRoom(name: string, patch: RoomPatch): Promise<RoomRecord | undefined>
+    /** Open rooms (closedAt null), newest first, visible to the viewer per the query. */
+    listOpenRooms(query: RoomQuery): Promise<RoomRecord[]>
+
+    addRoomBan(roomName: string, userId: string, until: number): Promise<void>
+    isRoomBanned(roomName: string, userId: string, now: number): Promise<boolean>
+    addRoomUnlock(roomName: string, userId: string, until: number): Promise<void>
+    isRoomUnlocked(roomName: string, userId: string, now: number): Promise<boolean>
+
+    // what rooms leave behind
+    insertChatMessage(message: NewChatMessage): Promise<number>
+    /** Newest first; `before` is an id cursor (exclusive). */
+    listChatMessages(roomName: string, options: { before?: number; limit: number }): Promise<StoredChatMessage[]>
+    insertRoundResult(result: NewRoundResult): Promise<number>
+    /** Newest first. */
+    listRoundResults(roomName: string, options: { limit: number }): Promise<StoredRoundResult[]>
+    insertReport(report: NewReport): Promise<number>
+    listReports(options: { roomName?: string; limit: number }): Promise<StoredReport[]>
+
+    /** Deletes expired sessions, nonces, join sessions, reservations, unlocks and bans. */
+    sweep(now: number): Promise<void>
+    close(): Promise<void>
+}
