@@ -1,0 +1,128 @@
+// Composition root: builds the store, the services and the HTTP server, and wires them. Nothing else
+// wires things. The WebSocket layer plugs in through `attach` (it receives the same services and hands
+// back its live rooms and its close()).
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import { SessionService } from './auth/sessions.js'
+import { SignatureVerifier } from './auth/signature.js'
+import { SignedRequestVerifier } from './auth/signed-request.js'
+import { StoreJoinSessions, type JoinSessions } from './auth/join-sessions.js'
+import type { Config } from './config.js'
+import { registerCommonHooks } from './http/common-hooks.js'
+import { registerRawJsonParser } from './http/raw-json.js'
+import { RoomDirectory } from './rooms/directory.js'
+import type { LiveRoomSource } from './rooms/live-info.js'
+import { loadBanner } from './sonolus/banner.js'
+import type { SonolusServices } from './sonolus/context.js'
+import { sonolusErrorHandler, sonolusNotFoundHandler } from './sonolus/errors.js'
+import { sonolusPlugin } from './sonolus/plugin.js'
+import { openStore } from './store/open.js'
+import type { Store } from './store/store.js'
+
+/** What `attach` receives: everything the WebSocket layer needs, already built. */
+export type AttachContext = {
+    fastify: FastifyInstance
+    config: Config
+    store: Store
+    directory: RoomDirectory
+    joinSessions: JoinSessions
+    sessions: SessionService
+    logger: FastifyBaseLogger
+    now: () => number
+}
+
+export type Attachment = {
+    /** Live rooms of this node; the directory reads player counts, status and membership from it. */
+    liveRooms?: LiveRoomSource
+    /** Called first on shutdown (tell rooms, flush), before HTTP and the store close. */
+    close(): Promise<void>
+}
+
+export type AppDeps = {
+    /** A store to use instead of opening the configured one (the app closes it either way). */
+    store?: Store
+    /** Clock in Unix ms (tests move it). */
+    now?: () => number
+    /** Live room facts when no attachment provides them. */
+    liveRooms?: LiveRoomSource
+    attach?: (ctx: AttachContext) => Attachment | Promise<Attachment>
+}
+
+export type App = {
+    fastify: FastifyInstance
+    config: Config
+    store: Store
+    directory: RoomDirectory
+    joinSessions: JoinSessions
+    sessions: SessionService
+    now: () => number
+    /** Graceful stop: attachment, HTTP server, then store. Safe to call twice. */
+    close(): Promise<void>
+}
+
+const sweepIntervalMs = 60_000
+
+/** Hides secrets that travel in query strings (room passwords) from request logs. */
+export const redactUrl = (url: string): string => url.replace(/([?&]password=)[^&]*/gi, '$1***')
+
+export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App> {
+    const now = deps.now ?? Date.now
+    const banner = await loadBanner(config)
+    const store = deps.store ?? openStore(config)
+
+    const fastify = Fastify({
+        logger: {
+            level: config.logLevel,
+            serializers: {
+                req: (req) => ({ method: req.method, url: redactUrl(req.url), remoteAddress: req.ip }),
+            },
+        },
+        bodyLimit: config.bodyLimit,
+        trustProxy: config.trustProxy,
+        // Queries like ?page=2 are validated as numbers; unknown configuration options pass through.
+        ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false } },
+    })
+
+    const sessions = new SessionService(store, config.sessionTtlMs)
+    const signed = new SignedRequestVerifier(config, new SignatureVerifier(config.signaturePublicKey), store)
+    const joinSessions = new StoreJoinSessions(store, config.joinSessionTtlMs, now)
+    const directory = new RoomDirectory({ store, config, live: deps.liveRooms })
+
+    registerCommonHooks(fastify)
+    registerRawJsonParser(fastify, config.bodyLimit)
+    fastify.setErrorHandler(sonolusErrorHandler)
+    fastify.setNotFoundHandler(sonolusNotFoundHandler)
+
+    const services: SonolusServices = { config, store, sessions, signed, directory, joinSessions, now, banner }
+    await fastify.register(sonolusPlugin, { prefix: `${config.basePath}/sonolus`, ...services })
+    fastify.get(`${config.basePath}/healthz`, async () => ({ status: 'ok' }))
+
+    let attachment: Attachment | undefined
+    if (deps.attach) {
+        attachment = await deps.attach({ fastify, config, store, directory, joinSessions, sessions, logger: fastify.log, now })
+        if (attachment.liveRooms) directory.setLiveSource(attachment.liveRooms)
+    }
+
+    const sweep = setInterval(() => {
+        const t = now()
+        directory.sweep(t)
+        store.sweep(t).catch((err) => fastify.log.error({ err }, 'sweep failed'))
+    }, sweepIntervalMs)
+    sweep.unref()
+
+    let closing: Promise<void> | undefined
+    const close = () =>
+        (closing ??= (async () => {
+            clearInterval(sweep)
+            try {
+                await attachment?.close()
+            } finally {
+                try {
+                    await fastify.close()
+                } finally {
+                    await store.close()
+                }
+            }
+        })())
+
+    return { fastify, config, store, directory, joinSessions, sessions, now, close }
+}

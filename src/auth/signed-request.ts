@@ -1,0 +1,103 @@
+// Checks a body signed by Sonolus, in the order the specs list them: signature over the exact bytes, type,
+// address, (room), time window; then refuses a body already used. Returns the reason of a refusal as a
+// localization key, so each surface words it its own way.
+// specs: endpoints/post-sonolus-authenticate.md, seeds/000 (POST /sonolus/rooms/{name}).
+import { Type, type Static } from '@sinclair/typebox'
+import { TypeCompiler } from '@sinclair/typebox/compiler'
+import { createHash } from 'node:crypto'
+import { normalizeAddress, type Config } from '../config.js'
+import type { Store } from '../store/store.js'
+import { UserProfileSchema, type CheckedUserProfile } from './profile.js'
+import type { SignatureVerifier } from './signature.js'
+
+export const AuthenticateBodySchema = Type.Object({
+    type: Type.Literal('authenticateServer'),
+    address: Type.String({ maxLength: 2048 }),
+    time: Type.Number(),
+    userProfile: UserProfileSchema,
+})
+
+export const JoinBodySchema = Type.Object({
+    type: Type.Literal('authenticateMultiplayer'),
+    address: Type.String({ maxLength: 2048 }),
+    room: Type.String({ maxLength: 256 }),
+    time: Type.Number(),
+    userProfile: UserProfileSchema,
+})
+
+export type AuthenticateBody = Static<typeof AuthenticateBodySchema> & { userProfile: CheckedUserProfile }
+export type JoinBody = Static<typeof JoinBodySchema> & { userProfile: CheckedUserProfile }
+
+const checkers = {
+    authenticateServer: TypeCompiler.Compile(AuthenticateBodySchema),
+    authenticateMultiplayer: TypeCompiler.Compile(JoinBodySchema),
+}
+
+export type SignedKind = keyof typeof checkers
+type BodyOf<K extends SignedKind> = K extends 'authenticateServer' ? AuthenticateBody : JoinBody
+
+export type SignedRefusal =
+    | 'signatureMissing'
+    | 'signatureInvalid'
+    | 'bodyInvalid'
+    | 'typeInvalid'
+    | 'addressInvalid'
+    | 'roomInvalid'
+    | 'timeStale'
+    | 'timeFuture'
+    | 'replayed'
+
+export type SignedResult<K extends SignedKind> = { ok: true; body: BodyOf<K> } | { ok: false; reason: SignedRefusal }
+
+export type SignedRequest = {
+    /** The exact body bytes as received. */
+    raw: Uint8Array
+    /** The same body, JSON-parsed. */
+    parsed: unknown
+    /** The Sonolus-Signature header. */
+    signature: string | undefined
+    now: number
+    /** For a join: the room named in the URL. */
+    room?: string
+}
+
+export class SignedRequestVerifier {
+    constructor(
+        private readonly config: Pick<Config, 'address' | 'timeWindowMs' | 'timeFutureToleranceMs'>,
+        private readonly signatures: SignatureVerifier,
+        private readonly store: Pick<Store, 'useNonce'>,
+    ) {}
+
+    async verify<K extends SignedKind>(kind: K, req: SignedRequest): Promise<SignedResult<K>> {
+        const refuse = (reason: SignedRefusal) => ({ ok: false as const, reason })
+        if (!req.signature) return refuse('signatureMissing')
+        if (!this.signatures.verify(req.raw, req.signature)) return refuse('signatureInvalid')
+
+        const body = req.parsed as Record<string, unknown> | null
+        if (typeof body !== 'object' || body === null || Array.isArray(body)) return refuse('bodyInvalid')
+        if (body.type !== kind) return refuse('typeInvalid')
+        if (!checkers[kind].Check(body)) return refuse('bodyInvalid')
+        const checked = body as BodyOf<K>
+
+        if (!this.isOurAddress(checked.address)) return refuse('addressInvalid')
+        if (kind === 'authenticateMultiplayer' && (checked as JoinBody).room !== req.room) return refuse('roomInvalid')
+        const { timeWindowMs, timeFutureToleranceMs } = this.config
+        if (checked.time < req.now - timeWindowMs) return refuse('timeStale')
+        if (checked.time > req.now + timeFutureToleranceMs) return refuse('timeFuture')
+
+        // Keyed by the body, not the signature: ECDSA signatures are malleable ((r, s) and (r, n - s) both
+        // verify), the body is not. Remembered until the time check would refuse it anyway.
+        const hash = createHash('sha256').update(req.raw).digest('base64url')
+        if (!(await this.store.useNonce(hash, checked.time + timeWindowMs + 1))) return refuse('replayed')
+        return { ok: true, body: checked }
+    }
+
+    private isOurAddress(address: string): boolean {
+        if (address === this.config.address) return true
+        try {
+            return normalizeAddress(address) === this.config.address
+        } catch {
+            return false
+        }
+    }
+}

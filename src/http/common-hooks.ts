@@ -1,0 +1,21 @@
+// Cross-cutting per-request work, once for every route: the Sonolus-Version header on every response
+// (specs/custom-server/headers/sonolus-version.md) and the request's language from `localization`.
+import { version } from '@sonolus/core'
+import type { FastifyInstance } from 'fastify'
+import { resolveLocale, type Locale } from '../i18n.js'
+
+declare module 'fastify' {
+    interface FastifyRequest {
+        /** Language of every text written for this request. */
+        locale: Locale
+    }
+}
+
+export function registerCommonHooks(app: FastifyInstance): void {
+    app.decorateRequest('locale', 'en')
+    app.addHook('onRequest', (request, reply, done) => {
+        reply.header('Sonolus-Version', version.sonolus)
+        request.locale = resolveLocale((request.query as Record<string, unknown> | undefined)?.localization)
+        done()
+    })
+}

@@ -1,0 +1,68 @@
+// Start-up: read the configuration, build the app, listen; close gracefully on SIGTERM / SIGINT.
+import { buildApp } from './app.js'
+import { CONFIG_EXIT_CODE, ConfigError, loadConfig, usage, type LoadedConfig } from './config.js'
+import { StoreUnavailableError } from './store/open.js'
+
+async function main(): Promise<void> {
+    let loaded: LoadedConfig
+    try {
+        loaded = loadConfig()
+    } catch (e) {
+        if (e instanceof ConfigError) {
+            process.stderr.write(`ensemble: ${e.message}\n\nRun with --help to see every setting.\n`)
+            process.exit(CONFIG_EXIT_CODE)
+        }
+        throw e
+    }
+    if (loaded.help) {
+        process.stdout.write(usage() + '\n')
+        return
+    }
+    const { config, warnings } = loaded
+
+    let app
+    try {
+        app = await buildApp(config)
+    } catch (e) {
+        if (e instanceof StoreUnavailableError || (e instanceof Error && e.message.startsWith('ENSEMBLE_'))) {
+            process.stderr.write(`ensemble: ${e.message}\n`)
+            process.exit(CONFIG_EXIT_CODE)
+        }
+        throw e
+    }
+    const log = app.fastify.log
+    for (const warning of warnings) log.warn(warning)
+    if (config.signatureKeyOverridden) {
+        process.stderr.write(`\n*** WARNING: ${warnings.find((w) => w.startsWith('ENSEMBLE_SIGNATURE_PUBLIC_KEY'))} ***\n\n`)
+    }
+
+    let stopping = false
+    const stop = (signal: string) => {
+        if (stopping) {
+            log.warn(`${signal} again: exiting now`)
+            process.exit(1)
+        }
+        stopping = true
+        log.info(`${signal}: shutting down`)
+        app.close().then(
+            () => process.exit(0),
+            (err) => {
+                log.error({ err }, 'shutdown failed')
+                process.exit(1)
+            },
+        )
+    }
+    process.on('SIGTERM', () => stop('SIGTERM'))
+    process.on('SIGINT', () => stop('SIGINT'))
+
+    await app.fastify.listen({ port: config.port, host: config.host })
+    log.info(
+        `Ensemble serving ${config.basePath || '/'} on ${config.host}:${config.port}; players add the server ${config.address} in Sonolus` +
+            (config.database.kind === 'sqlite' ? `; database ${config.database.path}` : ''),
+    )
+}
+
+main().catch((err) => {
+    process.stderr.write(`ensemble: failed to start: ${err instanceof Error ? err.message : String(err)}\n`)
+    process.exit(1)
+})

@@ -1,0 +1,94 @@
+// The settings a creator chooses in the `creates` form of GET /sonolus/rooms/info. The app sends them as
+// query parameters of the join that carries Sonolus-Room-Key (seeds/000, post-sonolus-rooms-create.md).
+// One table of names and limits serves the form (sonolus/rooms/forms.ts) and the parser below.
+import type { Config } from '../config.js'
+import type { ScoringRule } from '../store/store.js'
+
+export type CreateParameters = {
+    title: string
+    /** null: public room. */
+    password: string | null
+    maxPlayers: number
+    scoring: ScoringRule
+    /** 0: no teams. */
+    teams: number
+    allowOtherServers: boolean
+}
+
+export const createQuery = {
+    title: 'title',
+    password: 'password',
+    maxPlayers: 'maxPlayers',
+    scoring: 'scoring',
+    teams: 'teams',
+    allowOtherServers: 'allowOtherServers',
+} as const
+
+export const titleMaxLength = 50
+export const passwordMaxLength = 64
+export const scoringRules: readonly ScoringRule[] = ['arcadeScore', 'accuracyScore', 'wins']
+export const teamChoices: readonly number[] = [0, 2, 3, 4]
+export const defaultScoring: ScoringRule = 'arcadeScore'
+
+export type CreateParametersResult = { ok: true; value: CreateParameters } | { ok: false; parameter: string }
+
+const truthy = new Set(['1', 'true'])
+const falsy = new Set(['0', 'false'])
+
+/**
+ * Reads create parameters from a query object; absent ones take their defaults. Refuses (naming the
+ * parameter) a value outside its form's range rather than guessing.
+ */
+export function parseCreateParameters(
+    query: Record<string, unknown>,
+    limits: Pick<Config, 'maxPlayersLimit' | 'defaultMaxPlayers'>,
+    defaultTitle: string,
+): CreateParametersResult {
+    const text = (name: string): string | undefined => {
+        const v = query[name]
+        return typeof v === 'string' ? v : undefined
+    }
+    const fail = (parameter: string) => ({ ok: false as const, parameter })
+
+    const title = (text(createQuery.title) ?? '').trim()
+    if ([...title].length > titleMaxLength) return fail(createQuery.title)
+
+    const password = text(createQuery.password) ?? ''
+    if ([...password].length > passwordMaxLength) return fail(createQuery.password)
+
+    let maxPlayers = limits.defaultMaxPlayers
+    const maxText = text(createQuery.maxPlayers)
+    if (maxText !== undefined && maxText !== '') {
+        if (!/^\d+$/.test(maxText)) return fail(createQuery.maxPlayers)
+        maxPlayers = Number(maxText)
+        if (maxPlayers < 2 || maxPlayers > limits.maxPlayersLimit) return fail(createQuery.maxPlayers)
+    }
+
+    let scoring = defaultScoring
+    const scoringText = text(createQuery.scoring)
+    if (scoringText !== undefined && scoringText !== '') {
+        if (!scoringRules.includes(scoringText as ScoringRule)) return fail(createQuery.scoring)
+        scoring = scoringText as ScoringRule
+    }
+
+    let teams = 0
+    const teamsText = text(createQuery.teams)
+    if (teamsText !== undefined && teamsText !== '') {
+        if (!/^\d+$/.test(teamsText) || !teamChoices.includes(Number(teamsText))) return fail(createQuery.teams)
+        teams = Number(teamsText)
+    }
+
+    // Ensemble hosts no levels: players pick them from other servers unless the creator says otherwise.
+    let allowOtherServers = true
+    const allowText = text(createQuery.allowOtherServers)
+    if (allowText !== undefined && allowText !== '') {
+        if (truthy.has(allowText)) allowOtherServers = true
+        else if (falsy.has(allowText)) allowOtherServers = false
+        else return fail(createQuery.allowOtherServers)
+    }
+
+    return {
+        ok: true,
+        value: { title: title || defaultTitle, password: password === '' ? null : password, maxPlayers, scoring, teams, allowOtherServers },
+    }
+}

@@ -1,0 +1,241 @@
+// The room directory: which rooms exist, who may see and enter them. Reservations (create → name + key),
+// turning a reservation into a room, private rooms (password, unlocks, wrong-password limits), bans and
+// capacity. Live facts (players, status, level) come from a LiveRoomSource; records from the Store.
+// Refusals are returned as localization keys so each surface (Sonolus, REST) answers in its own form.
+import { randomInt } from 'node:crypto'
+import type { Config } from '../config.js'
+import { hashToken, newToken } from '../auth/tokens.js'
+import type { RoomPatch, RoomRecord, Store } from '../store/store.js'
+import { AttemptLimiter } from './attempt-limiter.js'
+import type { CreateParameters } from './create-parameters.js'
+import { nullLiveRoomSource, type LiveRoomInfo, type LiveRoomSource } from './live-info.js'
+import { hashPassword, verifyPassword } from './passwords.js'
+
+export type RoomRefusal = 'roomNotFound' | 'roomBanned' | 'roomLocked' | 'roomFull'
+
+export type AdmitRequest = {
+    name: string
+    userId: string
+    now: number
+    /** Sonolus-Room-Key with the create parameters, when the app sent a key. */
+    creation?: { key: string; parameters: CreateParameters }
+}
+
+export type AdmitResult = { ok: true; room: RoomRecord; created: boolean } | { ok: false; reason: RoomRefusal }
+
+export type UnlockResult =
+    | { ok: true; rooms: RoomRecord[] }
+    | { ok: false; reason: 'wrongPassword' | 'tooManyAttempts' }
+
+export type RoomFilter = {
+    keywords?: string[]
+    status?: LiveRoomInfo['status']
+    freeSeats?: boolean
+    /** Substring of the current level's name. */
+    level?: string
+    /** Only rooms this user created. */
+    createdBy?: string
+}
+
+export type ListedRoom = { room: RoomRecord; live: LiveRoomInfo }
+
+/** Room names: 8 characters without look-alikes (no 0/o, 1/l/i), easy to read out to a friend. */
+const nameAlphabet = 'abcdefghjkmnpqrstuvwxyz23456789'
+export const roomNameLength = 8
+export const newRoomName = (): string => Array.from({ length: roomNameLength }, () => nameAlphabet[randomInt(nameAlphabet.length)]).join('')
+
+/** How many rooms one private search may try a password against (each try is a scrypt). */
+const maxPrivateCandidates = 5
+
+export type RoomDirectoryDeps = {
+    store: Store
+    config: Pick<
+        Config,
+        'reservationTtlMs' | 'unlockTtlMs' | 'passwordAttemptsPerUser' | 'passwordAttemptsPerRoom' | 'passwordAttemptWindowMs'
+    >
+    live?: LiveRoomSource
+}
+
+export class RoomDirectory {
+    private live: LiveRoomSource
+    private readonly store: Store
+    private readonly config: RoomDirectoryDeps['config']
+    readonly userAttempts: AttemptLimiter
+    readonly roomAttempts: AttemptLimiter
+
+    constructor(deps: RoomDirectoryDeps) {
+        this.store = deps.store
+        this.config = deps.config
+        this.live = deps.live ?? nullLiveRoomSource
+        this.userAttempts = new AttemptLimiter(deps.config.passwordAttemptsPerUser, deps.config.passwordAttemptWindowMs)
+        this.roomAttempts = new AttemptLimiter(deps.config.passwordAttemptsPerRoom, deps.config.passwordAttemptWindowMs)
+    }
+
+    /** Plugs in the live rooms (the WebSocket layer) once they exist. */
+    setLiveSource(live: LiveRoomSource): void {
+        this.live = live
+    }
+
+    /** Live facts of a room, or those of a room nobody has entered yet. */
+    liveInfo(room: RoomRecord): LiveRoomInfo {
+        return this.live.info(room.name) ?? { playerCount: 0, status: 'selecting', level: null, title: room.title }
+    }
+
+    isMember(roomName: string, userId: string): boolean {
+        return this.live.isMember(roomName, userId)
+    }
+
+    /** POST /sonolus/rooms/create: a fresh name and a single-use key, held for the creator for a while. */
+    async reserve(creatorId: string, values: string, now: number): Promise<{ name: string; key: string }> {
+        for (let attempt = 0; ; attempt++) {
+            const name = newRoomName()
+            if (await this.store.isRoomNameTaken(name, now)) continue
+            const key = newToken()
+            try {
+                await this.store.insertReservation({
+                    name,
+                    keyHash: hashToken(key),
+                    creatorId,
+                    values,
+                    createdAt: now,
+                    expiresAt: now + this.config.reservationTtlMs,
+                })
+                return { name, key }
+            } catch (e) {
+                if (attempt >= 5) throw e // a race on a fresh random name five times over is not a race
+            }
+        }
+    }
+
+    /** An open room (not closed), or undefined. */
+    async getOpen(name: string): Promise<RoomRecord | undefined> {
+        const room = await this.store.getRoom(name)
+        return room && room.closedAt === null ? room : undefined
+    }
+
+    /** The stored record, open or closed. */
+    get(name: string): Promise<RoomRecord | undefined> {
+        return this.store.getRoom(name)
+    }
+
+    /**
+     * May this user enter this room now? With the reservation's key, its creator turns the reservation into
+     * the room (configured from the create parameters). Without it a reservation is not a room (404).
+     */
+    async admit(req: AdmitRequest): Promise<AdmitResult> {
+        const { name, userId, now } = req
+        if (req.creation) {
+            const reservation = await this.store.getReservation(name, now)
+            if (reservation) {
+                const keyHash = hashToken(req.creation.key)
+                if (reservation.keyHash !== keyHash || reservation.creatorId !== userId) return { ok: false, reason: 'roomNotFound' }
+                const p = req.creation.parameters
+                const room = await this.store.createRoomFromReservation(
+                    { name, keyHash, creatorId: userId, now },
+                    {
+                        name,
+                        creatorId: userId,
+                        title: p.title,
+                        passwordHash: p.password === null ? null : await hashPassword(p.password),
+                        maxPlayers: p.maxPlayers,
+                        scoring: p.scoring,
+                        teams: p.teams,
+                        allowOtherServers: p.allowOtherServers,
+                        optionValues: '',
+                        createdAt: now,
+                    },
+                )
+                if (room) return { ok: true, room, created: true }
+                // Lost a race with a concurrent claim of the same key: judge it as an ordinary join below.
+            }
+            // A key for a room that already exists is spent: the join goes on as an ordinary one.
+        }
+
+        const room = await this.getOpen(name)
+        if (!room) return { ok: false, reason: 'roomNotFound' }
+        const member = this.live.isMember(name, userId)
+        if (!member && (await this.store.isRoomBanned(name, userId, now))) return { ok: false, reason: 'roomBanned' }
+        if (!member && !(await this.canSee(room, userId, now))) return { ok: false, reason: 'roomLocked' }
+        // A member reconnecting keeps their seat even when the room is full.
+        if (!member && this.liveInfo(room).playerCount >= room.maxPlayers) return { ok: false, reason: 'roomFull' }
+        return { ok: true, room, created: false }
+    }
+
+    /** Public rooms, and private ones this user created or unlocked. */
+    async canSee(room: RoomRecord, userId: string | null, now: number): Promise<boolean> {
+        if (room.passwordHash === null) return true
+        if (userId === null) return false
+        return room.creatorId === userId || this.live.isMember(room.name, userId) || this.store.isRoomUnlocked(room.name, userId, now)
+    }
+
+    /** Open rooms the viewer may see, newest first, with their live facts, filtered. */
+    async search(viewerId: string | null, filter: RoomFilter, now: number): Promise<ListedRoom[]> {
+        const rooms = await this.store.listOpenRooms({ viewerId, now, keywords: filter.keywords })
+        const level = filter.level?.toLowerCase()
+        const out: ListedRoom[] = []
+        for (const room of rooms) {
+            if (filter.createdBy !== undefined && room.creatorId !== filter.createdBy) continue
+            const live = this.liveInfo(room)
+            if (filter.status && live.status !== filter.status) continue
+            if (filter.freeSeats && live.playerCount >= room.maxPlayers) continue
+            if (level && !live.level?.name.toLowerCase().includes(level)) continue
+            out.push({ room, live })
+        }
+        return out
+    }
+
+    /**
+     * A player typed a room (name or exact title) and a password. Matching private rooms are unlocked for
+     * them; wrong passwords count against the player and against each room tried.
+     */
+    async unlock(userId: string, roomText: string, password: string, now: number): Promise<UnlockResult> {
+        const userKey = `user:${userId}`
+        if (this.userAttempts.isLimited(userKey, now)) return { ok: false, reason: 'tooManyAttempts' }
+
+        const byName = await this.store.listOpenRooms({ viewerId: userId, now, names: [roomText.trim().toLowerCase()], includeAllPrivate: true })
+        const byTitle = await this.store.listOpenRooms({ viewerId: userId, now, exactTitle: roomText.trim(), includeAllPrivate: true, limit: 20 })
+        const candidates = [...new Map([...byName, ...byTitle].map((r) => [r.name, r])).values()]
+        const open = candidates.filter((r) => r.passwordHash === null)
+        const locked = candidates.filter((r) => r.passwordHash !== null).slice(0, maxPrivateCandidates)
+
+        if (!locked.length) {
+            // Nothing to unlock. A miss still counts, so room names cannot be probed without limit.
+            if (!open.length) this.userAttempts.fail(userKey, now)
+            return { ok: true, rooms: open }
+        }
+        const tried = locked.filter((r) => !this.roomAttempts.isLimited(`room:${r.name}`, now))
+        if (!tried.length) return { ok: false, reason: 'tooManyAttempts' }
+
+        const matched: RoomRecord[] = []
+        for (const room of tried) if (await verifyPassword(password, room.passwordHash!)) matched.push(room)
+        if (!matched.length) {
+            this.userAttempts.fail(userKey, now)
+            for (const room of tried) this.roomAttempts.fail(`room:${room.name}`, now)
+            return { ok: false, reason: 'wrongPassword' }
+        }
+        for (const room of matched) await this.store.addRoomUnlock(room.name, userId, now + this.config.unlockTtlMs)
+        return { ok: true, rooms: [...matched, ...open] }
+    }
+
+    update(name: string, patch: RoomPatch): Promise<RoomRecord | undefined> {
+        return this.store.updateRoom(name, patch)
+    }
+
+    async close(name: string, now: number): Promise<void> {
+        await this.store.updateRoom(name, { closedAt: now })
+    }
+
+    ban(roomName: string, userId: string, until: number): Promise<void> {
+        return this.store.addRoomBan(roomName, userId, until)
+    }
+
+    isBanned(roomName: string, userId: string, now: number): Promise<boolean> {
+        return this.store.isRoomBanned(roomName, userId, now)
+    }
+
+    /** Forgets stale wrong-password counters. */
+    sweep(now: number): void {
+        this.userAttempts.sweep(now)
+        this.roomAttempts.sweep(now)
+    }
+}

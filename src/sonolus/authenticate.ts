@@ -1,0 +1,26 @@
+// POST /sonolus/authenticate: a body signed by Sonolus → a short-lived session; the profile is stored.
+// Every refusal is 401 with the reason (specs/custom-server/endpoints/post-sonolus-authenticate.md).
+// The body is checked by SignedRequestVerifier's TypeBox schema rather than a route schema, because a
+// body of the wrong shape is a refused sign-in (401), not a malformed request (400).
+import type { ServerAuthenticateResponse } from '@sonolus/core'
+import type { FastifyInstance } from 'fastify'
+import { LocalizedQuery, header, type SonolusServices } from './context.js'
+import { unauthorized } from './errors.js'
+
+const empty = Buffer.alloc(0)
+
+export function authenticateRoute(app: FastifyInstance, s: SonolusServices): void {
+    app.post('/authenticate', { schema: { querystring: LocalizedQuery } }, async (request): Promise<ServerAuthenticateResponse> => {
+        const now = s.now()
+        const result = await s.signed.verify('authenticateServer', {
+            raw: request.rawBody ?? empty,
+            parsed: request.body,
+            signature: header(request.headers['sonolus-signature']),
+            now,
+        })
+        if (!result.ok) throw unauthorized(result.reason)
+        const profile = result.body.userProfile
+        await s.store.upsertUser({ id: profile.id, handle: profile.handle, name: profile.name, profile, updatedAt: now })
+        return s.sessions.issue(profile.id, now)
+    })
+}

@@ -1,0 +1,60 @@
+// What the Sonolus endpoints share: their services, and Sonolus-Session handling declared per route
+// (`config: { signIn: 'required' | 'optional' }`). A present session that is unknown or expired is 401
+// everywhere, so the app re-authenticates; a missing one is 401 only where sign-in is required.
+// specs/custom-server/headers/sonolus-session.md.
+import { Type } from '@sinclair/typebox'
+import type { FastifyInstance } from 'fastify'
+import type { SessionService } from '../auth/sessions.js'
+import type { SignedRequestVerifier } from '../auth/signed-request.js'
+import type { JoinSessions } from '../auth/join-sessions.js'
+import type { Config } from '../config.js'
+import type { RoomDirectory } from '../rooms/directory.js'
+import type { Store } from '../store/store.js'
+import { unauthorized } from './errors.js'
+import type { Srl } from '@sonolus/core'
+
+declare module 'fastify' {
+    interface FastifyContextConfig {
+        /** Sonolus-Session policy of the route; absent: the header is ignored. */
+        signIn?: 'required' | 'optional'
+    }
+    interface FastifyRequest {
+        /** The signed-in user (from Sonolus-Session), or null. */
+        userId: string | null
+    }
+}
+
+export type SonolusServices = {
+    config: Config
+    store: Store
+    sessions: SessionService
+    signed: SignedRequestVerifier
+    directory: RoomDirectory
+    joinSessions: JoinSessions
+    now: () => number
+    banner: { srl: Srl; file: Buffer; contentType: string } | null
+}
+
+/** The query every Sonolus endpoint accepts (configuration options pass through). */
+export const LocalizedQuery = Type.Object({ localization: Type.Optional(Type.String({ maxLength: 32 })) })
+
+export function registerSessionHook(app: FastifyInstance, services: Pick<SonolusServices, 'sessions' | 'now'>): void {
+    app.decorateRequest('userId', null)
+    app.addHook('preHandler', async (request) => {
+        const policy = request.routeOptions.config.signIn
+        if (!policy) return
+        const header = request.headers['sonolus-session']
+        if (typeof header !== 'string' || header === '') {
+            if (policy === 'required') throw unauthorized('sessionRequired')
+            return
+        }
+        const check = await services.sessions.check(header, services.now())
+        if (check.status !== 'valid') throw unauthorized('sessionExpired')
+        request.userId = check.userId
+    })
+}
+
+/** A header's value as one string, or undefined. */
+export function header(value: string | string[] | undefined): string | undefined {
+    return typeof value === 'string' ? value : undefined
+}

@@ -1,0 +1,176 @@
+// The rooms forms: `creates` (what a creator chooses; read back by rooms/join.ts through
+// rooms/create-parameters.ts) and `searches` (advanced search, and the private-room search that unlocks
+// a private room for the player who types its password). specs/custom-server/misc/server-form.md.
+import type { ServerForm } from '@sonolus/core'
+import type { Config } from '../../config.js'
+import type { Translate } from '../../i18n.js'
+import {
+    createQuery,
+    defaultScoring,
+    passwordMaxLength,
+    scoringRules,
+    teamChoices,
+    titleMaxLength,
+} from '../../rooms/create-parameters.js'
+import type { ScoringRule } from '../../store/store.js'
+
+const scoringText: Record<ScoringRule, 'scoringArcadeScore' | 'scoringAccuracyScore' | 'scoringWins'> = {
+    arcadeScore: 'scoringArcadeScore',
+    accuracyScore: 'scoringAccuracyScore',
+    wins: 'scoringWins',
+}
+
+export function createForm(tr: Translate, config: Pick<Config, 'maxPlayersLimit' | 'defaultMaxPlayers'>): ServerForm {
+    return {
+        type: 'room',
+        title: tr('createForm'),
+        icon: 'plus',
+        requireConfirmation: false,
+        options: [
+            {
+                query: createQuery.title,
+                name: tr('optionTitle'),
+                required: false,
+                type: 'text',
+                def: '',
+                placeholder: tr('optionTitlePlaceholder'),
+                limit: titleMaxLength,
+                shortcuts: [],
+            },
+            {
+                query: createQuery.password,
+                name: tr('optionPassword'),
+                description: tr('optionPasswordDescription'),
+                required: false,
+                type: 'text',
+                def: '',
+                placeholder: tr('optionPasswordPlaceholder'),
+                limit: passwordMaxLength,
+                shortcuts: [],
+            },
+            {
+                query: createQuery.maxPlayers,
+                name: tr('optionMaxPlayers'),
+                required: false,
+                type: 'slider',
+                def: config.defaultMaxPlayers,
+                min: 2,
+                max: config.maxPlayersLimit,
+                step: 1,
+            },
+            {
+                query: createQuery.scoring,
+                name: tr('optionScoring'),
+                required: false,
+                type: 'select',
+                def: defaultScoring,
+                values: scoringRules.map((rule) => ({ name: rule, title: tr(scoringText[rule]) })),
+            },
+            {
+                query: createQuery.teams,
+                name: tr('optionTeams'),
+                required: false,
+                type: 'select',
+                def: '0',
+                values: teamChoices.map((n) => ({ name: String(n), title: n ? tr('teamsCount', { count: n }) : tr('teamsNone') })),
+            },
+            {
+                query: createQuery.allowOtherServers,
+                name: tr('optionAllowOtherServers'),
+                required: false,
+                type: 'toggle',
+                def: true,
+            },
+        ],
+    }
+}
+
+export const searchQuery = {
+    keywords: 'keywords',
+    status: 'status',
+    freeSeats: 'freeSeats',
+    level: 'level',
+    room: 'room',
+    password: 'password',
+} as const
+
+export const statusChoices = ['any', 'selecting', 'preparing', 'playing'] as const
+
+export function advancedSearchForm(tr: Translate): ServerForm {
+    return {
+        type: 'advanced',
+        title: tr('searchAdvanced'),
+        icon: 'search',
+        requireConfirmation: false,
+        options: [
+            {
+                query: searchQuery.keywords,
+                name: tr('optionKeywords'),
+                required: false,
+                type: 'text',
+                def: '',
+                placeholder: tr('optionKeywordsPlaceholder'),
+                limit: 100,
+                shortcuts: [],
+            },
+            {
+                query: searchQuery.status,
+                name: tr('optionStatus'),
+                required: false,
+                type: 'select',
+                def: 'any',
+                values: [
+                    { name: 'any', title: tr('statusAny') },
+                    { name: 'selecting', title: tr('statusSelecting') },
+                    { name: 'preparing', title: tr('statusPreparing') },
+                    { name: 'playing', title: tr('statusPlaying') },
+                ],
+            },
+            { query: searchQuery.freeSeats, name: tr('optionFreeSeats'), required: false, type: 'toggle', def: false },
+            {
+                query: searchQuery.level,
+                name: tr('optionLevel'),
+                required: false,
+                type: 'text',
+                def: '',
+                placeholder: tr('optionLevelPlaceholder'),
+                limit: 100,
+                shortcuts: [],
+            },
+        ],
+    }
+}
+
+export function privateSearchForm(tr: Translate): ServerForm {
+    return {
+        type: 'private',
+        title: tr('searchPrivate'),
+        icon: 'lock',
+        description: tr('searchPrivateDescription'),
+        requireConfirmation: false,
+        options: [
+            {
+                query: searchQuery.room,
+                name: tr('optionRoom'),
+                required: true,
+                type: 'text',
+                def: '',
+                placeholder: tr('optionRoomPlaceholder'),
+                limit: titleMaxLength,
+                shortcuts: [],
+            },
+            {
+                query: searchQuery.password,
+                name: tr('optionPassword'),
+                required: true,
+                type: 'text',
+                def: '',
+                placeholder: tr('optionPassword'),
+                limit: passwordMaxLength,
+                shortcuts: [],
+            },
+        ],
+    }
+}
+
+export const searchForms = (tr: Translate): ServerForm[] => [advancedSearchForm(tr), privateSearchForm(tr)]

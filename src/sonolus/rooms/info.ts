@@ -1,0 +1,44 @@
+// GET /sonolus/rooms/info: the rooms home — sections (rooms with a free seat, rooms playing now, the
+// player's own rooms), the create form and the search forms. specs/custom-server/endpoints/get-sonolus-type-info.md.
+import type { ServerItemInfo, ServerItemSection } from '@sonolus/core'
+import type { FastifyInstance } from 'fastify'
+import { translator } from '../../i18n.js'
+import { LocalizedQuery, type SonolusServices } from '../context.js'
+import { advancedSearchForm, createForm, searchForms } from './forms.js'
+import { roomItem } from './items.js'
+
+const perSection = 5
+
+export function roomsInfoRoute(app: FastifyInstance, s: SonolusServices): void {
+    app.get('/rooms/info', { schema: { querystring: LocalizedQuery }, config: { signIn: 'optional' } }, async (request): Promise<ServerItemInfo> => {
+        const tr = translator(request.locale)
+        const rooms = await s.directory.search(request.userId, {}, s.now())
+        const search = advancedSearchForm(tr)
+        const sections: ServerItemSection[] = []
+        if (request.userId !== null) {
+            const mine = rooms.filter((r) => r.room.creatorId === request.userId).slice(0, perSection)
+            if (mine.length) sections.push({ title: tr('sectionYourRooms'), icon: 'user', itemType: 'room', items: mine.map((r) => roomItem(r, tr)) })
+        }
+        const open = rooms.filter((r) => r.live.playerCount < r.room.maxPlayers).slice(0, perSection)
+        sections.push({
+            title: tr('sectionOpenRooms'),
+            icon: 'room',
+            itemType: 'room',
+            items: open.map((r) => roomItem(r, tr)),
+            search,
+            searchValues: 'type=advanced&freeSeats=1',
+        })
+        const playing = rooms.filter((r) => r.live.status === 'playing').slice(0, perSection)
+        if (playing.length) {
+            sections.push({
+                title: tr('sectionPlaying'),
+                icon: 'stopwatch',
+                itemType: 'room',
+                items: playing.map((r) => roomItem(r, tr)),
+                search,
+                searchValues: 'type=advanced&status=playing',
+            })
+        }
+        return { title: tr('roomsTitle'), creates: [createForm(tr, s.config)], searches: searchForms(tr), sections }
+    })
+}
