@@ -1,0 +1,35 @@
+// The pure room engine of Ensemble: state, reducer, commands, lifecycle, scoreboard, notices.
+export { FatalEventError } from './errors.js'
+export { roomUserInfo, userIdOf, encodeAuthentication, sameRoomUser, type RoomUserInfo } from './room-user.js'
+export {
+    createRoom,
+    snapshot,
+    defaultLimits,
+    longestPresent,
+    type RoomView,
+    type EngineRoom,
+    type RoomInit,
+    type EngineLimits,
+    type Member,
+    type PlayerStats,
+    type Round,
+} from './state.js'
+export {
+    defaultRoomOptions,
+    defaultReportUserOptions,
+    parseOptionValues,
+    isValidOptionValues,
+    canonicalOptionValues,
+    serializeOptionValues,
+    roomSettings,
+    type OptionValue,
+    type ParsedOptionValues,
+    type RoomSettings,
+    type ScoringRule,
+} from './options.js'
+export { applyEvent, isCompatible, sameSil, sameSuggestion, type ApplyContext } from './reducer.js'
+export { ClientModel, type ClientPhase, type ClientModelOptions } from './client-model.js'
+export { handleCommand, handlers } from './commands/index.js'
+export { joinUser, rejoinUser, leaveUser, tick, type JoinInput, type LeaveReason } from './lifecycle.js'
+export { renderNotice, noticeTables, noticeLocale } from './notices.js'
+export type { Audience, Delivery, Notice, Effect, EngineOutput, EngineContext } from './output.js'
