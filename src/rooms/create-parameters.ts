@@ -1,6 +1,8 @@
 // The settings a creator chooses in the `creates` form of GET /sonolus/rooms/info. The app sends them as
 // query parameters of the join that carries Sonolus-Room-Key (seeds/000, post-sonolus-rooms-create.md).
-// One table of names and limits serves the form (sonolus/rooms/forms.ts) and the parser below.
+// One table of names and limits serves the form (sonolus/rooms/forms.ts) and the parser below. Scoring and
+// teams use the value names of the in-game room options (multiplayer/options.ts), so the creator's choice
+// becomes the room's initial optionValues.
 import type { Config } from '../config.js'
 import type { ScoringRule } from '../store/store.js'
 
@@ -26,9 +28,10 @@ export const createQuery = {
 
 export const titleMaxLength = 50
 export const passwordMaxLength = 64
-export const scoringRules: readonly ScoringRule[] = ['arcadeScore', 'accuracyScore', 'wins']
-export const teamChoices: readonly number[] = [0, 2, 3, 4]
-export const defaultScoring: ScoringRule = 'arcadeScore'
+export const scoringRules: readonly ScoringRule[] = ['arcade', 'accuracy', 'wins']
+/** Values of the teams select, the same names the in-game room options use ('none' or a count). */
+export const teamChoices: readonly string[] = ['none', '2', '3', '4']
+export const defaultScoring: ScoringRule = 'arcade'
 
 export type CreateParametersResult = { ok: true; value: CreateParameters } | { ok: false; parameter: string }
 
@@ -74,8 +77,8 @@ export function parseCreateParameters(
     let teams = 0
     const teamsText = text(createQuery.teams)
     if (teamsText !== undefined && teamsText !== '') {
-        if (!/^\d+$/.test(teamsText) || !teamChoices.includes(Number(teamsText))) return fail(createQuery.teams)
-        teams = Number(teamsText)
+        if (!teamChoices.includes(teamsText)) return fail(createQuery.teams)
+        teams = teamsText === 'none' ? 0 : Number(teamsText)
     }
 
     // Ensemble hosts no levels: players pick them from other servers unless the creator says otherwise.
@@ -91,4 +94,9 @@ export function parseCreateParameters(
         ok: true,
         value: { title: title || defaultTitle, password: password === '' ? null : password, maxPlayers, scoring, teams, allowOtherServers },
     }
+}
+
+/** The in-game option values (multiplayer/options.ts, form type 'room') for these parameters. */
+export function initialOptionValues(p: Pick<CreateParameters, 'scoring' | 'teams'>): string {
+    return new URLSearchParams({ type: 'room', scoring: p.scoring, teams: p.teams ? String(p.teams) : 'none' }).toString()
 }

@@ -7,7 +7,7 @@ import type { Config } from '../config.js'
 import { hashToken, newToken } from '../auth/tokens.js'
 import type { RoomPatch, RoomRecord, Store } from '../store/store.js'
 import { AttemptLimiter } from './attempt-limiter.js'
-import type { CreateParameters } from './create-parameters.js'
+import { initialOptionValues, type CreateParameters } from './create-parameters.js'
 import { nullLiveRoomSource, type LiveRoomInfo, type LiveRoomSource } from './live-info.js'
 import { hashPassword, verifyPassword } from './passwords.js'
 
@@ -141,7 +141,7 @@ export class RoomDirectory {
                         scoring: p.scoring,
                         teams: p.teams,
                         allowOtherServers: p.allowOtherServers,
-                        optionValues: '',
+                        optionValues: initialOptionValues(p),
                         createdAt: now,
                     },
                 )

@@ -4,7 +4,7 @@
 import type { GameplayResult } from '@sonolus/core'
 
 /** How a room ranks players; chosen at creation, editable in game. */
-export type ScoringRule = 'arcadeScore' | 'accuracyScore' | 'wins'
+export type ScoringRule = 'arcade' | 'accuracy' | 'wins'
 
 export type UserRecord = {
     id: string
@@ -47,7 +47,7 @@ export type RoomRecord = {
     /** 0: free for all; otherwise the number of teams. */
     teams: number
     allowOtherServers: boolean
-    /** In-game room option values (serialized query parameters), '' until the master changes them. */
+    /** In-game room option values (serialized query parameters; multiplayer/options.ts reads them). */
     optionValues: string
     createdAt: number
     updatedAt: number

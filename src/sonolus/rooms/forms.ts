@@ -15,8 +15,8 @@ import {
 import type { ScoringRule } from '../../store/store.js'
 
 const scoringText: Record<ScoringRule, 'scoringArcadeScore' | 'scoringAccuracyScore' | 'scoringWins'> = {
-    arcadeScore: 'scoringArcadeScore',
-    accuracyScore: 'scoringAccuracyScore',
+    arcade: 'scoringArcadeScore',
+    accuracy: 'scoringAccuracyScore',
     wins: 'scoringWins',
 }
 
@@ -71,8 +71,8 @@ export function createForm(tr: Translate, config: Pick<Config, 'maxPlayersLimit'
                 name: tr('optionTeams'),
                 required: false,
                 type: 'select',
-                def: '0',
-                values: teamChoices.map((n) => ({ name: String(n), title: n ? tr('teamsCount', { count: n }) : tr('teamsNone') })),
+                def: 'none',
+                values: teamChoices.map((n) => ({ name: n, title: n === 'none' ? tr('teamsNone') : tr('teamsCount', { count: n }) })),
             },
             {
                 query: createQuery.allowOtherServers,
