@@ -143,6 +143,11 @@ export type HarnessOptions = {
     limits?: Partial<EngineLimits>
     /** Keep each client's received events (memory; off for long property runs). */
     record?: boolean
+    /**
+     * How 'all' / 'except' are resolved: against the users right after each event ('perEvent', the
+     * definition) or against the users after the whole output ('final', what the runtime does).
+     */
+    audience?: 'perEvent' | 'final'
 }
 
 export class Harness {
@@ -155,10 +160,12 @@ export class Harness {
     private readonly mirror: RoomView
     private readonly verifyUser: (user: RoomUser) => string | null
     private readonly record: boolean
+    private readonly audience: 'perEvent' | 'final'
 
     constructor(options: HarnessOptions = {}) {
         this.random = seededRandom(options.seed ?? 1)
         this.record = options.record ?? true
+        this.audience = options.audience ?? 'perEvent'
         this.room = createRoom({
             name: ROOM,
             title: 'Test room',
@@ -279,23 +286,24 @@ export class Harness {
     // ---- routing ----
 
     route(output: EngineOutput): void {
+        const final = this.audience === 'final' ? new Set(this.room.view.users.map(userIdOf)) : undefined
         for (const item of output.out) {
             if ('kind' in item) {
-                for (const client of this.recipients(item.to)) {
+                for (const client of this.recipients(item.to, final)) {
                     const value = renderNotice(client.locale, item.key, item.params)
                     this.deliver(client, { type: 'addChatMessage', message: { userId: null, type: 'text', value } })
                 }
                 continue
             }
             if (item.event.type !== 'update') applyEvent(this.mirror, item.event)
-            for (const client of this.recipients(item.to)) this.deliver(client, item.event)
+            for (const client of this.recipients(item.to, final)) this.deliver(client, item.event)
         }
         assert.deepStrictEqual(plain(this.mirror), plain(this.room.view), 'room state is not the fold of the events it sent')
     }
 
-    /** Audience resolved against the users after the event was applied (the mirror). */
-    private *recipients(to: Audience): Generator<SimClient> {
-        const members = new Set(this.mirror.users.map(userIdOf))
+    /** Audience resolved against the users after the event was applied (the mirror), or `final`. */
+    private *recipients(to: Audience, final: Set<string> | undefined): Generator<SimClient> {
+        const members = final ?? new Set(this.mirror.users.map(userIdOf))
         for (const client of this.clients.values()) {
             if (!client.connected || !members.has(client.id)) continue
             if (to === 'all') yield client
