@@ -19,15 +19,20 @@ export async function loadBanner(config: Config): Promise<SonolusServices['banne
         throw new Error(`ENSEMBLE_BANNER_FILE: cannot read ${config.bannerFile} (${(e as NodeJS.ErrnoException).code ?? 'error'})`)
     }
     const hash = createHash('sha1').update(file).digest('hex')
-    const srl: Srl = { hash, url: publicUrl(config, `/sonolus/repository/banner/${hash}`) }
-    return { srl, file, contentType: types[extname(config.bannerFile).toLowerCase()] ?? 'application/octet-stream' }
+    return { hash, file, contentType: types[extname(config.bannerFile).toLowerCase()] ?? 'application/octet-stream' }
 }
+
+/** The banner's Srl; its URL is absolute, from the public address. */
+export const bannerSrl = (config: Pick<Config, 'address'>, hash: string): Srl => ({
+    hash,
+    url: publicUrl(config, `/sonolus/repository/banner/${hash}`),
+})
 
 export function bannerRoute(app: FastifyInstance, s: SonolusServices): void {
     const banner = s.banner
     if (!banner) return
     app.get('/repository/banner/:hash', async (request, reply) => {
-        if ((request.params as { hash: string }).hash !== banner.srl.hash) return reply.callNotFound()
+        if ((request.params as { hash: string }).hash !== banner.hash) return reply.callNotFound()
         return reply.header('cache-control', 'public, max-age=31536000, immutable').type(banner.contentType).send(banner.file)
     })
 }

@@ -11,7 +11,6 @@ import type { Config } from '../config.js'
 import type { RoomDirectory } from '../rooms/directory.js'
 import type { Store } from '../store/store.js'
 import { unauthorized } from './errors.js'
-import type { Srl } from '@sonolus/core'
 
 declare module 'fastify' {
     interface FastifyContextConfig {
@@ -32,7 +31,7 @@ export type SonolusServices = {
     directory: RoomDirectory
     joinSessions: JoinSessions
     now: () => number
-    banner: { srl: Srl; file: Buffer; contentType: string } | null
+    banner: { hash: string; file: Buffer; contentType: string } | null
 }
 
 /** The query every Sonolus endpoint accepts (configuration options pass through). */

@@ -3,6 +3,7 @@
 import type { ServerInfo } from '@sonolus/core'
 import type { FastifyInstance } from 'fastify'
 import { t } from '../i18n.js'
+import { bannerSrl } from './banner.js'
 import { LocalizedQuery, type SonolusServices } from './context.js'
 
 export function infoRoute(app: FastifyInstance, s: SonolusServices): void {
@@ -13,7 +14,7 @@ export function infoRoute(app: FastifyInstance, s: SonolusServices): void {
             buttons: [{ type: 'authentication' }, { type: 'room' }],
             configuration: { options: [] },
         }
-        if (s.banner) info.banner = s.banner.srl
+        if (s.banner) info.banner = bannerSrl(s.config, s.banner.hash)
         return info
     })
 }
