@@ -1,0 +1,117 @@
+// The live rooms of this node: opens a room's engine when its first player arrives, admits players
+// (exists, not banned, a seat free), answers the directory's questions about live rooms, and closes
+// everything on shutdown.
+import type { JoinTicket } from '../auth/join-sessions.js'
+import { defaultRoomOptions, defaultReportUserOptions, type RoomInit } from '../multiplayer/index.js'
+import type { AdmitResult, RoomAdmitter } from '../transport/gateway.js'
+import type { LiveRoomInfo, LiveRoomSource } from './live-info.js'
+import { LiveRoom, type LiveRoomDeps } from './live-room.js'
+
+/** What the hub needs to know of a stored room to open it. */
+export type RoomSettings = {
+    name: string
+    title: string
+    creatorId: string
+    maxPlayers: number
+    allowOtherServers: boolean
+    /** Saved in-game option values, if the master changed them before. */
+    optionValues?: string
+}
+
+export type HubDeps = Omit<LiveRoomDeps, 'onClosed'> & {
+    loadRoom(name: string): Promise<RoomSettings | undefined>
+    isBanned(roomName: string, userId: string, now: number): Promise<boolean>
+}
+
+export class RoomHub implements RoomAdmitter, LiveRoomSource {
+    private readonly rooms = new Map<string, LiveRoom>()
+    /** Opening a room is async (store read); concurrent first joins share one opening. */
+    private readonly opening = new Map<string, Promise<LiveRoom | undefined>>()
+
+    constructor(private readonly deps: HubDeps) {}
+
+    get(name: string): LiveRoom | undefined {
+        return this.rooms.get(name)
+    }
+
+    list(): LiveRoom[] {
+        return [...this.rooms.values()]
+    }
+
+    async admit(ticket: JoinTicket): Promise<AdmitResult> {
+        const room = await this.open(ticket.roomName)
+        if (!room) return { ok: false, status: 404, message: 'room not found' }
+        const now = this.deps.now()
+        if (!room.isMember(ticket.userId) && (await this.deps.isBanned(room.name, ticket.userId, now))) {
+            return { ok: false, status: 403, message: 'banned from this room' }
+        }
+        if (!room.hasRoomFor(ticket.userId)) return { ok: false, status: 409, message: 'room is full' }
+        const body = JSON.parse(Buffer.from(ticket.authentication, 'base64').toString()) as { time: number }
+        return {
+            ok: true,
+            room,
+            admission: {
+                userId: ticket.userId,
+                profile: ticket.profile,
+                user: { authentication: ticket.authentication, signature: ticket.signature },
+                locale: ticket.locale,
+                joinedAt: body.time,
+            },
+        }
+    }
+
+    info(roomName: string): LiveRoomInfo | undefined {
+        const room = this.rooms.get(roomName)
+        if (!room) return undefined
+        const { view } = room.engine
+        return { playerCount: room.playerCount, status: view.status, level: view.level, title: view.title }
+    }
+
+    isMember(roomName: string, userId: string): boolean {
+        return this.rooms.get(roomName)?.isMember(userId) ?? false
+    }
+
+    /** Closes every room, telling its players why (graceful shutdown). */
+    closeAll(code?: number): void {
+        for (const room of this.rooms.values()) room.close(code)
+        this.rooms.clear()
+    }
+
+    private open(name: string): Promise<LiveRoom | undefined> {
+        const room = this.rooms.get(name)
+        if (room && !room.isClosed) return Promise.resolve(room)
+        let pending = this.opening.get(name)
+        if (!pending) {
+            pending = this.load(name).finally(() => this.opening.delete(name))
+            this.opening.set(name, pending)
+        }
+        return pending
+    }
+
+    private async load(name: string): Promise<LiveRoom | undefined> {
+        const settings = await this.deps.loadRoom(name)
+        if (!settings) return undefined
+        const existing = this.rooms.get(name)
+        if (existing && !existing.isClosed) return existing
+        const options = defaultRoomOptions()
+        const init: RoomInit = {
+            name,
+            title: settings.title,
+            creatorId: settings.creatorId,
+            maxPlayers: settings.maxPlayers,
+            allowOtherServers: settings.allowOtherServers,
+            address: this.deps.address,
+            options,
+            optionValues: settings.optionValues ?? '',
+            reportUserOptions: defaultReportUserOptions(),
+        }
+        const room = new LiveRoom(init, {
+            ...this.deps,
+            onClosed: (closed) => {
+                if (this.rooms.get(closed.name) === closed) this.rooms.delete(closed.name)
+            },
+        })
+        this.rooms.set(name, room)
+        return room
+    }
+}

@@ -1,0 +1,331 @@
+// One live room: feeds the pure engine its inputs in order, routes the engine's output to peers and
+// the store, and owns the room's timers (reconnect grace, idle close, stale-join sweep).
+// Everything here runs synchronously per input, so a room is naturally one serial queue.
+import type { ChatMessage, GameplayResult, RoomUser } from '@sonolus/core'
+import {
+    createRoom,
+    handleCommand,
+    joinUser,
+    leaveUser,
+    rejoinUser,
+    renderNotice,
+    snapshot,
+    tick,
+    type Audience,
+    type EngineContext,
+    type EngineOutput,
+    type EngineRoom,
+    type RoomInit,
+} from '../multiplayer/index.js'
+import { CloseCode, CloseReason } from '../transport/close-codes.js'
+import type { Peer } from './peer.js'
+
+export type LiveRoomTimings = {
+    reconnectGraceMs: number
+    emptyRoomIdleMs: number
+    kickBanMs: number
+    /** Joins older than this are removed before clients would reject them (spec: 24 h). */
+    maxJoinAgeMs: number
+}
+
+/** Where a room's lasting data goes; implementations must never throw into the room. */
+export interface RoomPersistence {
+    chat(roomName: string, message: ChatMessage, at: number): void
+    result(roomName: string, round: number, userId: string, result: GameplayResult, at: number): void
+    report(roomName: string, reporterId: string, targetId: string, optionValues: string, at: number): void
+    ban(roomName: string, userId: string, until: number): void
+    roomChanged(roomName: string, patch: { title?: string; optionValues?: string }): void
+}
+
+export type LiveRoomDeps = {
+    timings: LiveRoomTimings
+    persistence: RoomPersistence
+    now: () => number
+    random: () => number
+    address: string
+    log: { info(obj: object, msg?: string): void; warn(obj: object, msg?: string): void; error(obj: object, msg?: string): void }
+    /** Called once the room closed itself (idle) so the hub can forget it. */
+    onClosed: (room: LiveRoom) => void
+}
+
+export type Admission = {
+    userId: string
+    profile: { id: string; handle: string; name: string }
+    user: RoomUser
+    locale: string
+    /** `time` of the signed join body, for the 24 h rule. */
+    joinedAt: number
+}
+
+type Seat = {
+    peer: Peer | undefined
+    locale: string
+    joinedAt: number
+    /** The client started gameplay and ignores events until it finishes (spec state/overview.md). */
+    suspended: boolean
+    graceTimer: NodeJS.Timeout | undefined
+}
+
+export class LiveRoom {
+    readonly name: string
+    readonly engine: EngineRoom
+    readonly maxPlayers: number
+    private readonly seats = new Map<string, Seat>()
+    private idleTimer: NodeJS.Timeout | undefined
+    private sweepTimer: NodeJS.Timeout | undefined
+    private closed = false
+
+    constructor(
+        init: RoomInit,
+        private readonly deps: LiveRoomDeps,
+    ) {
+        this.name = init.name
+        this.maxPlayers = init.maxPlayers
+        this.engine = createRoom(init)
+        this.armIdleTimer()
+        // Once a second: corrections the engine held back, and joins about to pass the 24 h rule.
+        this.sweepTimer = setInterval(() => this.housekeeping(), 1000)
+        this.sweepTimer.unref()
+    }
+
+    get playerCount(): number {
+        return this.seats.size
+    }
+
+    get isClosed(): boolean {
+        return this.closed
+    }
+
+    isMember(userId: string): boolean {
+        return this.seats.has(userId)
+    }
+
+    /** A member with a live connection (not within a reconnect grace period). */
+    isConnected(userId: string): boolean {
+        return this.seats.get(userId)?.peer !== undefined
+    }
+
+    /** A new player needs a free seat; a member coming back always has theirs. */
+    hasRoomFor(userId: string): boolean {
+        return this.seats.has(userId) || this.seats.size < this.maxPlayers
+    }
+
+    connect(admission: Admission, peer: Peer): void {
+        if (this.closed) {
+            peer.close(CloseCode.roomClosed, CloseReason[CloseCode.roomClosed])
+            return
+        }
+        this.disarmIdleTimer()
+        const seat = this.seats.get(admission.userId)
+        if (seat) {
+            // A second connection (or a return within the grace period) replaces the first.
+            if (seat.graceTimer) clearTimeout(seat.graceTimer)
+            seat.graceTimer = undefined
+            const old = seat.peer
+            seat.peer = peer
+            seat.locale = admission.locale
+            seat.joinedAt = admission.joinedAt
+            seat.suspended = false
+            if (old) old.close(CloseCode.replaced, CloseReason[CloseCode.replaced])
+            this.dispatch(rejoinUser(this.engine, admission.userId, admission.user, this.context()))
+            return
+        }
+        this.seats.set(admission.userId, {
+            peer,
+            locale: admission.locale,
+            joinedAt: admission.joinedAt,
+            suspended: false,
+            graceTimer: undefined,
+        })
+        const output = joinUser(
+            this.engine,
+            { user: admission.user, profile: admission.profile, locale: admission.locale },
+            this.context(),
+        )
+        if (output.ignored) {
+            // The last seat went to someone else between admission and upgrade.
+            this.seats.delete(admission.userId)
+            peer.close(CloseCode.roomFull, CloseReason[CloseCode.roomFull]!)
+            if (this.seats.size === 0) this.armIdleTimer()
+            return
+        }
+        this.dispatch(output)
+    }
+
+    /** A parsed message from a peer; messages from a superseded peer are dropped. */
+    receive(userId: string, peer: Peer, command: unknown): string | undefined {
+        const seat = this.seats.get(userId)
+        if (!seat || seat.peer !== peer || this.closed) return 'not seated'
+        const type = typeof command === 'object' && command !== null ? (command as { type?: unknown }).type : undefined
+        // The client suspends itself on starting gameplay whether or not we accept the command.
+        if (type === 'startGameplay') seat.suspended = true
+        else if (type === 'finishGameplay') seat.suspended = false
+        const output = handleCommand(this.engine, userId, command, this.context())
+        this.dispatch(output)
+        return output.ignored
+    }
+
+    /** The peer's socket closed. A deliberate close leaves at once; a drop keeps the seat for a while. */
+    disconnect(userId: string, peer: Peer, deliberate: boolean): void {
+        const seat = this.seats.get(userId)
+        if (!seat || seat.peer !== peer || this.closed) return
+        seat.peer = undefined
+        if (deliberate || this.deps.timings.reconnectGraceMs <= 0) {
+            this.remove(userId, 'left')
+            return
+        }
+        seat.graceTimer = setTimeout(() => {
+            seat.graceTimer = undefined
+            if (this.seats.get(userId) === seat && !seat.peer) this.remove(userId, 'left')
+        }, this.deps.timings.reconnectGraceMs)
+        seat.graceTimer.unref()
+    }
+
+    /** Removes a member (left, kicked by an operator, join expired) with the events that say so. */
+    remove(userId: string, reason: 'left' | 'kicked' | 'expired'): void {
+        const seat = this.seats.get(userId)
+        if (!seat) return
+        if (seat.graceTimer) clearTimeout(seat.graceTimer)
+        this.seats.delete(userId)
+        this.dispatch(leaveUser(this.engine, userId, reason, this.context()))
+        if (seat.peer) {
+            const code = reason === 'kicked' ? CloseCode.kicked : reason === 'expired' ? CloseCode.expired : CloseCode.normal
+            seat.peer.close(code, CloseReason[code] ?? '')
+        }
+        if (this.seats.size === 0) this.armIdleTimer()
+    }
+
+    /** Server shutdown or operator close: every peer is told why. */
+    close(code: number = CloseCode.goingAway): void {
+        if (this.closed) return
+        this.closed = true
+        this.disarmIdleTimer()
+        if (this.sweepTimer) clearInterval(this.sweepTimer)
+        for (const seat of this.seats.values()) {
+            if (seat.graceTimer) clearTimeout(seat.graceTimer)
+            seat.peer?.close(code, CloseReason[code] ?? '')
+        }
+        this.seats.clear()
+    }
+
+    /** The room as a fresh UpdateEvent (for the REST API and tests). */
+    snapshot() {
+        return snapshot(this.engine)
+    }
+
+    private context(): EngineContext {
+        return { now: this.deps.now(), random: this.deps.random, address: this.deps.address }
+    }
+
+    private housekeeping(): void {
+        if (this.closed) return
+        if (this.engine.pendingCorrections.size > 0) this.dispatch(tick(this.engine, this.context()))
+        const oldest = this.deps.now() - this.deps.timings.maxJoinAgeMs
+        for (const [userId, seat] of this.seats) {
+            if (seat.joinedAt < oldest) this.remove(userId, 'expired')
+        }
+    }
+
+    private armIdleTimer(): void {
+        if (this.closed || this.idleTimer || this.seats.size > 0) return
+        this.idleTimer = setTimeout(() => {
+            this.idleTimer = undefined
+            if (this.seats.size > 0) return
+            this.close(CloseCode.roomClosed)
+            this.deps.onClosed(this)
+        }, this.deps.timings.emptyRoomIdleMs)
+        this.idleTimer.unref()
+    }
+
+    private disarmIdleTimer(): void {
+        if (this.idleTimer) clearTimeout(this.idleTimer)
+        this.idleTimer = undefined
+    }
+
+    /** Routes engine output: each event serialized once, sent to the seats its audience names. */
+    private dispatch(output: EngineOutput): void {
+        const members = this.engine.members
+        for (const item of output.out) {
+            if ('kind' in item) {
+                // System notices are rendered per recipient locale; one frame per locale.
+                const frames = new Map<string, Buffer>()
+                for (const [, seat] of this.recipients(item.to, members)) {
+                    let frame = frames.get(seat.locale)
+                    if (!frame) {
+                        const value = renderNotice(seat.locale, item.key, item.params)
+                        frame = Buffer.from(
+                            JSON.stringify({ type: 'addChatMessage', message: { userId: null, type: 'text', value } }),
+                        )
+                        frames.set(seat.locale, frame)
+                    }
+                    seat.peer!.send(frame)
+                }
+                if (item.chat.persist) {
+                    const value = renderNotice('en', item.key, item.params)
+                    this.deps.persistence.chat(this.name, { userId: null, type: 'text', value }, this.deps.now())
+                }
+                continue
+            }
+            let frame: Buffer | undefined
+            for (const [, seat] of this.recipients(item.to, members)) {
+                frame ??= Buffer.from(JSON.stringify(item.event))
+                seat.peer!.send(frame)
+            }
+        }
+        for (const effect of output.effects) this.applyEffect(effect)
+    }
+
+    private *recipients(to: Audience, members: ReadonlyMap<string, unknown>): Generator<[string, Seat]> {
+        if (to === 'all' || 'except' in to) {
+            const except = to === 'all' ? undefined : to.except
+            for (const [userId, seat] of this.seats) {
+                if (userId === except || !seat.peer || seat.suspended || !members.has(userId)) continue
+                yield [userId, seat]
+            }
+            return
+        }
+        for (const userId of to.only) {
+            const seat = this.seats.get(userId)
+            if (!seat || !seat.peer || seat.suspended || !members.has(userId)) continue
+            yield [userId, seat]
+        }
+    }
+
+    private applyEffect(effect: EngineOutput['effects'][number]): void {
+        const { persistence, now } = this.deps
+        switch (effect.type) {
+            case 'chat':
+                persistence.chat(this.name, effect.message, effect.at)
+                break
+            case 'result':
+                persistence.result(this.name, effect.round, effect.userId, effect.result, now())
+                break
+            case 'report':
+                persistence.report(this.name, effect.reporterId, effect.targetId, effect.optionValues, now())
+                break
+            case 'kick': {
+                persistence.ban(this.name, effect.userId, now() + this.deps.timings.kickBanMs)
+                const seat = this.seats.get(effect.userId)
+                if (seat) {
+                    if (seat.graceTimer) clearTimeout(seat.graceTimer)
+                    this.seats.delete(effect.userId)
+                    seat.peer?.close(CloseCode.kicked, CloseReason[CloseCode.kicked]!)
+                    if (this.seats.size === 0) this.armIdleTimer()
+                }
+                break
+            }
+            case 'titleChanged':
+                persistence.roomChanged(this.name, { title: effect.title })
+                break
+            case 'settingsChanged':
+                persistence.roomChanged(this.name, { optionValues: this.engine.view.optionValues })
+                break
+            case 'roundStarted':
+                this.deps.log.info({ room: this.name, round: effect.round, players: effect.participants.length }, 'round started')
+                break
+            case 'roundFinished':
+                this.deps.log.info({ room: this.name, round: effect.round, results: effect.results.length }, 'round finished')
+                break
+        }
+    }
+}

@@ -1,0 +1,81 @@
+// Plugs the multiplayer side into the app: the hub of live rooms (persisting through the store) and
+// the WebSocket gateway on the app's HTTP server. app.ts calls this; nothing else wires it.
+import type { AttachContext, Attachment } from '../app.js'
+import { RoomHub } from '../rooms/hub.js'
+import type { RoomPersistence } from '../rooms/live-room.js'
+import { createGateway, type Gateway } from './gateway.js'
+import { defaultFloodPolicy } from './rate-limit.js'
+
+export type MultiplayerAttachment = Attachment & { hub: RoomHub; gateway: Gateway }
+
+/** Spec misc/room-user.md: clients reject a RoomUser whose join is over 24 h old; leave a margin. */
+const maxJoinAgeMs = 23 * 60 * 60 * 1000
+
+export function attachMultiplayer(ctx: AttachContext): MultiplayerAttachment {
+    const { config, store, directory, logger, now } = ctx
+    // Writes run in order per process; a failed write is logged, never thrown into a room.
+    const failed = (what: string) => (err: unknown) => logger.error({ err, what }, 'store write failed')
+    const persistence: RoomPersistence = {
+        chat: (roomName, message, at) =>
+            void store
+                .insertChatMessage({ roomName, userId: message.userId, type: message.type, value: message.value, at })
+                .catch(failed('chat')),
+        result: (roomName, round, userId, result, at) =>
+            void store.insertRoundResult({ roomName, round, userId, result, at }).catch(failed('result')),
+        report: (roomName, reporterId, targetId, optionValues, at) =>
+            void store.insertReport({ roomName, reporterId, targetId, optionValues, at }).catch(failed('report')),
+        ban: (roomName, userId, until) => void store.addRoomBan(roomName, userId, until).catch(failed('ban')),
+        roomChanged: (roomName, patch) => void store.updateRoom(roomName, patch).catch(failed('room')),
+    }
+
+    const hub = new RoomHub({
+        timings: {
+            reconnectGraceMs: config.reconnectGraceMs,
+            emptyRoomIdleMs: config.emptyRoomIdleMs,
+            kickBanMs: config.kickBanMs,
+            maxJoinAgeMs,
+        },
+        persistence,
+        now,
+        random: Math.random,
+        address: config.address,
+        log: logger,
+        loadRoom: async (name) => {
+            const room = await directory.getOpen(name)
+            if (!room) return undefined
+            return {
+                name: room.name,
+                title: room.title,
+                creatorId: room.creatorId,
+                maxPlayers: room.maxPlayers,
+                allowOtherServers: room.allowOtherServers,
+                optionValues: room.optionValues,
+            }
+        },
+        isBanned: (roomName, userId, at) => directory.isBanned(roomName, userId, at),
+    })
+
+    const gateway = createGateway(
+        ctx.fastify.server,
+        ctx.joinSessions,
+        hub,
+        {
+            basePath: config.basePath,
+            maxPayload: config.wsMaxPayload,
+            heartbeatIntervalMs: config.heartbeatIntervalMs,
+            maxBufferedBytes: config.maxBufferedBytes,
+            flood: defaultFloodPolicy,
+        },
+        logger,
+    )
+
+    return {
+        hub,
+        gateway,
+        liveRooms: hub,
+        async close() {
+            hub.closeAll()
+            await gateway.close()
+        },
+    }
+}

@@ -1,0 +1,203 @@
+// The WebSocket gateway: authenticates the upgrade with the single-use join session before any socket
+// exists, then carries frames between a socket and its live room with the transport's guards
+// (frame size, heartbeat, flood control, backpressure).
+import type { IncomingMessage, Server } from 'node:http'
+import type { Duplex } from 'node:stream'
+import { WebSocketServer, WebSocket, type RawData } from 'ws'
+import type { JoinTicket, JoinSessions } from '../auth/join-sessions.js'
+import type { Admission, LiveRoom } from '../rooms/live-room.js'
+import type { Peer } from '../rooms/peer.js'
+import { CloseCode, CloseReason } from './close-codes.js'
+import { FloodGuard, type FloodPolicy } from './rate-limit.js'
+
+export type GatewayOptions = {
+    /** Path prefix the server is mounted at ('' or '/something'). */
+    basePath: string
+    maxPayload: number
+    heartbeatIntervalMs: number
+    maxBufferedBytes: number
+    flood: FloodPolicy
+}
+
+export type AdmitResult =
+    | { ok: true; room: LiveRoom; admission: Admission }
+    | { ok: false; status: number; message: string }
+
+export interface RoomAdmitter {
+    admit(ticket: JoinTicket): Promise<AdmitResult>
+}
+
+type Logger = { warn(obj: object, msg?: string): void; debug?(obj: object, msg?: string): void }
+
+type Connection = {
+    ws: WebSocket
+    peer: Peer
+    room: LiveRoom
+    userId: string
+    guard: FloodGuard
+    alive: boolean
+    closedByServer: boolean
+}
+
+export type Gateway = {
+    readonly connections: number
+    close(): Promise<void>
+}
+
+const roomPath = /^\/multiplayer\/rooms\/([^/?#]+)$/
+
+export function createGateway(
+    server: Server,
+    joinSessions: JoinSessions,
+    admitter: RoomAdmitter,
+    options: GatewayOptions,
+    log: Logger,
+): Gateway {
+    const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayload, perMessageDeflate: false })
+    const live = new Set<Connection>()
+
+    const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+        // Until the socket is ours, a client error must not become an uncaught exception.
+        socket.on('error', () => socket.destroy())
+        upgrade(req, socket, head).catch((error: unknown) => {
+            log.warn({ err: String(error) }, 'websocket upgrade failed')
+            refuse(socket, 500, 'internal error')
+        })
+    }
+
+    const upgrade = async (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+        const url = req.url ?? '/'
+        const path = url.split('?')[0]!
+        const local = options.basePath && path.startsWith(options.basePath) ? path.slice(options.basePath.length) : path
+        const match = roomPath.exec(local)
+        if (!match) return refuse(socket, 404, 'not found')
+        let roomName: string
+        try {
+            roomName = decodeURIComponent(match[1]!)
+        } catch {
+            return refuse(socket, 404, 'not found')
+        }
+        const token = req.headers['sonolus-room-session']
+        if (typeof token !== 'string' || !token) return refuse(socket, 401, 'missing Sonolus-Room-Session')
+        const ticket = await joinSessions.consume(token)
+        if (!ticket || ticket.roomName !== roomName) return refuse(socket, 401, 'invalid or used session')
+        const result = await admitter.admit(ticket)
+        if (!result.ok) return refuse(socket, result.status, result.message)
+        if (socket.destroyed) return
+        wss.handleUpgrade(req, socket, head, (ws) => accept(ws, result.room, result.admission))
+    }
+
+    const accept = (ws: WebSocket, room: LiveRoom, admission: Admission) => {
+        const connection: Connection = {
+            ws,
+            room,
+            userId: admission.userId,
+            guard: new FloodGuard(options.flood, Date.now()),
+            alive: true,
+            closedByServer: false,
+            peer: undefined as unknown as Peer,
+        }
+        connection.peer = {
+            locale: admission.locale,
+            send: (data) => send(connection, data),
+            close: (code, reason) => closeConnection(connection, code, reason),
+        }
+        live.add(connection)
+        ws.on('message', (data, isBinary) => onMessage(connection, data, isBinary))
+        ws.on('pong', () => (connection.alive = true))
+        ws.on('error', () => ws.terminate())
+        ws.on('close', (code) => {
+            live.delete(connection)
+            // A client that closes normally has left the room; anything else may come back.
+            room.disconnect(connection.userId, connection.peer, code === CloseCode.normal && !connection.closedByServer)
+        })
+        room.connect(admission, connection.peer)
+    }
+
+    const onMessage = (connection: Connection, data: RawData, isBinary: boolean) => {
+        const now = Date.now()
+        if (!connection.guard.take(now)) {
+            if (connection.guard.strike(now)) closeConnection(connection, CloseCode.flood, CloseReason[CloseCode.flood]!)
+            return
+        }
+        let command: unknown
+        try {
+            command = isBinary ? undefined : JSON.parse(data.toString())
+        } catch {
+            command = undefined
+        }
+        const ignored =
+            command === undefined ? 'malformed' : connection.room.receive(connection.userId, connection.peer, command)
+        if (ignored && connection.guard.strike(now)) {
+            closeConnection(connection, CloseCode.flood, 'too many invalid messages')
+        }
+    }
+
+    const send = (connection: Connection, data: Buffer) => {
+        const { ws } = connection
+        if (ws.readyState !== WebSocket.OPEN) return
+        // A client that does not read must not make us buffer without bound.
+        if (ws.bufferedAmount > options.maxBufferedBytes) {
+            connection.closedByServer = true
+            ws.terminate()
+            return
+        }
+        ws.send(data)
+    }
+
+    const closeConnection = (connection: Connection, code: number, reason: string) => {
+        connection.closedByServer = true
+        const { ws } = connection
+        if (ws.readyState === WebSocket.OPEN) {
+            ws.close(code, reason)
+            // A peer that never answers the close handshake is cut off.
+            setTimeout(() => ws.terminate(), 5000).unref()
+        } else if (ws.readyState === WebSocket.CONNECTING) {
+            ws.terminate()
+        }
+    }
+
+    const heartbeat = setInterval(() => {
+        for (const connection of live) {
+            if (!connection.alive) {
+                connection.closedByServer = true
+                connection.ws.terminate()
+                continue
+            }
+            connection.alive = false
+            connection.ws.ping()
+        }
+    }, options.heartbeatIntervalMs)
+    heartbeat.unref()
+
+    server.on('upgrade', onUpgrade)
+
+    return {
+        get connections() {
+            return live.size
+        },
+        async close() {
+            clearInterval(heartbeat)
+            server.off('upgrade', onUpgrade)
+            for (const connection of live) closeConnection(connection, CloseCode.goingAway, CloseReason[CloseCode.goingAway]!)
+            await new Promise<void>((resolve) => wss.close(() => resolve()))
+        },
+    }
+}
+
+function refuse(socket: Duplex, status: number, message: string): void {
+    if (socket.destroyed) return
+    const body = JSON.stringify({ message })
+    socket.end(
+        `HTTP/1.1 ${status} ${statusText(status)}\r\nConnection: close\r\nContent-Type: application/json\r\n` +
+            `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    )
+}
+
+function statusText(status: number): string {
+    return (
+        { 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 500: 'Internal Server Error' }[
+            status
+        ] ?? 'Error'
+    )
+}

@@ -1,0 +1,103 @@
+// Real Ensemble servers with the WebSocket gateway attached, and real players connected to them with
+// the client library (whose local model raises the app's fatal errors).
+import assert from 'node:assert/strict'
+import { createPublicKey, verify } from 'node:crypto'
+import type { RoomUser, UpdateEvent } from '@sonolus/core'
+import { RoomClient } from '../../client/index.js'
+import type { Config } from '../../src/config.js'
+import { attachMultiplayer, type MultiplayerAttachment } from '../../src/transport/attach.js'
+import { startTestServer, type TestServer } from './server.js'
+import { createAndJoin, join, makeProfile, signedAuthenticate, type TestProfile } from './sonolus.js'
+
+export type MultiplayerServer = TestServer & { multiplayer: MultiplayerAttachment }
+
+export async function startMultiplayerServer(
+    config: Partial<Config> = {},
+    options: { dataDir?: string } = {},
+): Promise<MultiplayerServer> {
+    let multiplayer: MultiplayerAttachment | undefined
+    const server = await startTestServer({
+        config,
+        dataDir: options.dataDir,
+        attach: (ctx) => (multiplayer = attachMultiplayer(ctx)),
+    })
+    return Object.assign(server, { multiplayer: multiplayer! })
+}
+
+/** The app's checks of a RoomUser (spec misc/room-user.md) against the test key. */
+export function roomUserVerifier(server: TestServer, roomName: string): (user: RoomUser) => string | null {
+    const key = createPublicKey({ key: server.keys.publicJwk, format: 'jwk' })
+    return (user) => {
+        const body = Buffer.from(user.authentication, 'base64')
+        if (!verify('sha256', body, { key, dsaEncoding: 'ieee-p1363' }, Buffer.from(user.signature, 'base64'))) {
+            return 'signature does not match authentication'
+        }
+        const parsed = JSON.parse(body.toString()) as { address: string; room: string; time: number }
+        if (parsed.address !== server.config.address) return `address ${parsed.address} does not match`
+        if (parsed.room !== roomName) return `room ${parsed.room} does not match`
+        if (server.clock.now() - parsed.time > 24 * 60 * 60 * 1000) return 'authentication older than 24 h'
+        return null
+    }
+}
+
+export type Player = { profile: TestProfile; session: string; client: RoomClient }
+
+export async function connect(server: TestServer, roomName: string, answer: { url: string; type: 'round'; session: string }, profile: TestProfile): Promise<RoomClient> {
+    const client = await RoomClient.connect(answer, { userId: profile.id, verifyUser: roomUserVerifier(server, roomName) })
+    return client
+}
+
+/** Signs in, joins over HTTP and connects; resolves once the first UpdateEvent arrived. */
+export async function joinPlayer(server: TestServer, roomName: string, name: string, profile?: TestProfile): Promise<Player> {
+    const signedIn = await signedAuthenticate(server, profile ?? makeProfile(name))
+    const answer = await join(server, roomName, signedIn.profile, { session: signedIn.session })
+    const client = await connect(server, roomName, answer, signedIn.profile)
+    await client.nextOf('update')
+    return { profile: signedIn.profile, session: signedIn.session, client }
+}
+
+/** Creates a room and connects its creator (master and lead). */
+export async function hostRoom(
+    server: TestServer,
+    params: Record<string, string | number | boolean> = {},
+): Promise<Player & { name: string }> {
+    const created = await createAndJoin(server, { params })
+    const client = await connect(server, created.name, created.answer, created.profile)
+    await client.nextOf('update')
+    return { profile: created.profile, session: created.session, client, name: created.name }
+}
+
+/**
+ * Waits until every client's model equals a fresh UpdateEvent of the room, and fails with the first
+ * difference if that does not happen in time (or a client model raised a fatal error).
+ */
+export async function converge(server: MultiplayerServer, roomName: string, clients: RoomClient[], timeoutMs = 3000): Promise<void> {
+    const deadline = Date.now() + timeoutMs
+    for (;;) {
+        const expected = freshView(server, roomName)
+        let mismatch: string | undefined
+        for (const client of clients) {
+            if (client.fatal) throw client.fatal
+            if (client.model.phase === 'suspended') continue // in gameplay: ignores events by design
+            try {
+                assert.deepStrictEqual(client.model.view, expected)
+            } catch (error) {
+                mismatch = `${client.userId}: ${(error as Error).message}`
+                break
+            }
+        }
+        if (!mismatch) return
+        if (Date.now() > deadline) throw new Error(`clients did not converge: ${mismatch}`)
+        await new Promise((resolve) => setTimeout(resolve, 10))
+    }
+}
+
+/** The view a fresh UpdateEvent would carry now. */
+export function freshView(server: MultiplayerServer, roomName: string): Omit<UpdateEvent, 'type'> {
+    const room = server.multiplayer.hub.get(roomName)
+    if (!room) throw new Error(`room ${roomName} is not live`)
+    const { type: _type, ...view } = room.snapshot()
+    return view
+}
+
+export const level = (name: string, address = 'https://levels.example.com') => ({ address, name })
