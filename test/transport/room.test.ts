@@ -1,0 +1,262 @@
+// Rooms end to end: real servers, real sockets, the client library's model checking every event as
+// the app would, and the clients' states compared with a fresh UpdateEvent.
+import assert from 'node:assert/strict'
+import { after, before, describe, test } from 'node:test'
+import type { GameplayResult, LevelItem, StartRoundEvent } from '@sonolus/core'
+
+import {
+    connect,
+    converge,
+    hostRoom,
+    joinPlayer,
+    level,
+    startMultiplayerServer,
+    type MultiplayerServer,
+} from '../helpers/multiplayer.js'
+import { join, signedAuthenticate } from '../helpers/sonolus.js'
+
+const levelItem = (name: string) => ({ name, title: name }) as unknown as LevelItem
+
+const result = (arcadeScore: number, accuracyScore = arcadeScore / 10000): GameplayResult => ({
+    grade: 'pass',
+    arcadeScore,
+    accuracyScore,
+    combo: 10,
+    perfect: 8,
+    great: 1,
+    good: 1,
+    miss: 0,
+    totalCount: 10,
+})
+
+describe('rooms over WebSocket', () => {
+    let server: MultiplayerServer
+    before(async () => (server = await startMultiplayerServer({ reconnectGraceMs: 400, emptyRoomIdleMs: 300 })))
+    after(() => server.close())
+
+    test('a full round with four players: ready/skip, one seed, results, scoreboard, back to selecting', async () => {
+        const host = await hostRoom(server)
+        const alice = await joinPlayer(server, host.name, 'Alice')
+        const bob = await joinPlayer(server, host.name, 'Bob')
+        const carol = await joinPlayer(server, host.name, 'Carol')
+        const everyone = [host.client, alice.client, bob.client, carol.client]
+        assert.equal(host.client.model.view!.master, host.profile.id)
+        assert.equal(host.client.model.view!.lead, host.profile.id)
+
+        alice.client.addSuggestion(level('song-a'))
+        await host.client.nextOf('addSuggestion')
+        host.client.selectLevel(level('song-a'))
+        host.client.setStatus('preparing')
+        await alice.client.next((e) => e.type === 'updateStatus' && e.status === 'preparing')
+
+        host.client.setUserStatus('ready')
+        alice.client.setUserStatus('ready')
+        bob.client.setUserStatus('ready')
+        carol.client.setUserStatus('skipped')
+        await converge(server, host.name, everyone)
+
+        host.client.setStatus('playing')
+        const starts = (await Promise.all(
+            [host, alice, bob].map((p) => p.client.nextOf('startRound')),
+        )) as StartRoundEvent[]
+        assert.equal(new Set(starts.map((s) => s.seed)).size, 1, 'every readied player gets the same seed')
+        assert.equal(new Set(starts.map((s) => s.state)).size, 1)
+        assert.ok(starts[0]!.seed >= 0 && starts[0]!.seed < 1)
+        await converge(server, host.name, everyone)
+        assert.equal(carol.client.received.some((e) => e.type === 'startRound'), false, 'skipped players do not start')
+
+        const { state } = starts[0]!
+        for (const p of [host, alice, bob]) p.client.startGameplay(state, levelItem('song-a'))
+        await new Promise((resolve) => setTimeout(resolve, 50))
+        const playing = server.multiplayer.hub.get(host.name)!.engine.view.userStatuses
+        assert.deepEqual(
+            playing.filter((s) => s.status === 'playing').map((s) => s.userId).sort(),
+            [host.profile.id, alice.profile.id, bob.profile.id].sort(),
+        )
+
+        alice.client.finishGameplay(state, result(900_000))
+        await alice.client.nextOf('update')
+        host.client.finishGameplay(state, result(700_000))
+        await host.client.nextOf('update')
+        // A stale or forged finish changes nothing (state of no round).
+        carol.client.sendRaw({ type: 'finishGameplay', state: 'not-a-round', result: result(1_000_000) })
+        bob.client.finishGameplay(state, result(800_000))
+        await bob.client.nextOf('update')
+        // The last player finished: the round ends by itself.
+        await carol.client.next((e) => e.type === 'updateStatus' && e.status === 'selecting')
+        await converge(server, host.name, everyone)
+
+        const view = server.multiplayer.hub.get(host.name)!.engine.view
+        assert.equal(view.status, 'selecting')
+        assert.ok(view.userStatuses.every((s) => s.status === 'waiting'))
+        assert.deepEqual(
+            view.results.map((r) => r.userId).sort(),
+            [host.profile.id, alice.profile.id, bob.profile.id].sort(),
+        )
+        const firstScores = view.scoreboardSections[0]!.scores.map((s) => s.userId)
+        assert.deepEqual(firstScores.slice(0, 3), [alice.profile.id, bob.profile.id, host.profile.id], 'ranked by arcade score')
+        for (const c of everyone) assert.equal(c.fatal, undefined)
+
+        const stored = await server.app.store.listRoundResults(host.name, { limit: 10 })
+        assert.equal(stored.length, 3)
+        for (const c of everyone) await c.close()
+    })
+
+    test('the master finishes a round early', async () => {
+        const host = await hostRoom(server)
+        const guest = await joinPlayer(server, host.name, 'Guest')
+        host.client.selectLevel(level('song-b'))
+        host.client.setStatus('preparing')
+        guest.client.setUserStatus('ready')
+        await host.client.next((e) => e.type === 'updateUserStatus' && e.userStatus.status === 'ready')
+        // The guest may not start or finish rounds.
+        guest.client.setStatus('playing')
+        host.client.setStatus('playing')
+        const start = await guest.client.nextOf('startRound')
+        guest.client.startGameplay(start.state, levelItem('song-b'))
+        host.client.setStatus('selecting')
+        await host.client.next((e) => e.type === 'updateStatus' && e.status === 'selecting')
+        // The guest comes back from gameplay to a room that moved on; its late finish is ignored.
+        guest.client.finishGameplay(start.state, result(500_000))
+        await guest.client.nextOf('update')
+        await converge(server, host.name, [host.client, guest.client])
+        assert.equal(server.multiplayer.hub.get(host.name)!.engine.view.results.length, 0)
+        await guest.client.close()
+        await host.client.close()
+    })
+
+    test('chat: the nonce goes only to the sender; messages are stored', async () => {
+        const host = await hostRoom(server)
+        const guest = await joinPlayer(server, host.name, 'Guest')
+        const nonce = guest.client.chat('hello room')
+        const mine = await guest.client.next((e) => e.type === 'addChatMessage' && e.message.userId === guest.profile.id)
+        const theirs = await host.client.next((e) => e.type === 'addChatMessage' && e.message.userId === guest.profile.id)
+        assert.equal(mine.type === 'addChatMessage' && mine.nonce, nonce)
+        assert.equal(theirs.type === 'addChatMessage' && 'nonce' in theirs, false)
+        const stored = await server.app.store.listChatMessages(host.name, { limit: 20 })
+        assert.ok(stored.some((m) => m.userId === guest.profile.id && m.value === 'hello room'))
+        assert.ok(stored.some((m) => m.userId === null), 'system messages (joins) are kept too')
+        await guest.client.close()
+        await host.client.close()
+    })
+
+    test('reconnect within the grace period keeps the seat and resyncs with a full UpdateEvent', async () => {
+        const host = await hostRoom(server)
+        const guest = await joinPlayer(server, host.name, 'Flaky')
+        guest.client.drop()
+        await new Promise((resolve) => setTimeout(resolve, 100))
+        host.client.chat('while you were away')
+        const answer = await join(server, host.name, guest.profile, { session: guest.session })
+        const back = await connect(server, host.name, answer, guest.profile)
+        await back.nextOf('update')
+        await converge(server, host.name, [host.client, back])
+        assert.equal(host.client.received.some((e) => e.type === 'removeUser'), false)
+        await back.close()
+        await host.client.close()
+    })
+
+    test('after the grace period a dropped player is removed', async () => {
+        const host = await hostRoom(server)
+        const guest = await joinPlayer(server, host.name, 'Gone')
+        guest.client.drop()
+        const removed = await host.client.nextOf('removeUser', 3000)
+        assert.ok(removed.user.authentication)
+        await converge(server, host.name, [host.client])
+        assert.equal(server.multiplayer.hub.isMember(host.name, guest.profile.id), false)
+        await host.client.close()
+    })
+
+    test('a second connection of the same player replaces the first', async () => {
+        const host = await hostRoom(server)
+        const guest = await joinPlayer(server, host.name, 'Twin')
+        const answer = await join(server, host.name, guest.profile, { session: guest.session })
+        const second = await connect(server, host.name, answer, guest.profile)
+        await second.nextOf('update')
+        const closed = await guest.client.closed
+        assert.equal(closed.code, 4000)
+        await converge(server, host.name, [host.client, second])
+        assert.equal(server.multiplayer.hub.get(host.name)!.playerCount, 2)
+        await second.close()
+        await host.client.close()
+    })
+
+    test('kick: the player is removed, disconnected and cannot rejoin for a while', async () => {
+        const host = await hostRoom(server)
+        const guest = await joinPlayer(server, host.name, 'Troll')
+        const bystander = await joinPlayer(server, host.name, 'Bystander')
+        // Only the master kicks.
+        bystander.client.kick(guest.profile.id)
+        host.client.kick(guest.profile.id)
+        const closed = await guest.client.closed
+        assert.equal(closed.code, 4001)
+        await converge(server, host.name, [host.client, bystander.client])
+        assert.equal(server.multiplayer.hub.isMember(host.name, guest.profile.id), false)
+        const res = await signedAuthenticate(server, guest.profile)
+        await assert.rejects(join(server, host.name, guest.profile, { session: res.session }), /403/)
+        await bystander.client.close()
+        await host.client.close()
+    })
+
+    test('when the master and lead leaves, both roles pass to the longest-present player', async () => {
+        const host = await hostRoom(server)
+        const first = await joinPlayer(server, host.name, 'First')
+        const second = await joinPlayer(server, host.name, 'Second')
+        await host.client.close()
+        await first.client.next((e) => e.type === 'updateMaster' && e.master === first.profile.id)
+        await converge(server, host.name, [first.client, second.client])
+        const view = first.client.model.view!
+        assert.equal(view.master, first.profile.id)
+        assert.equal(view.lead, first.profile.id)
+        // Hand-over: the new master gives lead to the second player.
+        first.client.setLead(second.profile.id)
+        await second.client.next((e) => e.type === 'updateLead' && e.lead === second.profile.id)
+        await converge(server, host.name, [first.client, second.client])
+        await first.client.close()
+        await second.client.close()
+    })
+
+    test('an empty room closes after the idle timeout and reopens from storage', async () => {
+        const host = await hostRoom(server)
+        host.client.chat('remember me')
+        await host.client.next((e) => e.type === 'addChatMessage' && e.message.userId === host.profile.id)
+        await host.client.close()
+        const start = Date.now()
+        while (server.multiplayer.hub.get(host.name) && Date.now() - start < 3000) {
+            await new Promise((resolve) => setTimeout(resolve, 20))
+        }
+        assert.equal(server.multiplayer.hub.get(host.name), undefined)
+        const again = await signedAuthenticate(server, host.profile)
+        const answer = await join(server, host.name, host.profile, { session: again.session })
+        const client = await connect(server, host.name, answer, host.profile)
+        const update = await client.nextOf('update')
+        assert.equal(update.master, host.profile.id)
+        const stored = await server.app.store.listChatMessages(host.name, { limit: 50 })
+        assert.ok(stored.some((m) => m.value === 'remember me'))
+        await client.close()
+    })
+})
+
+test('chat history survives a restart', async () => {
+    const first = await startMultiplayerServer()
+    const dataDir = first.dataDir
+    let roomName: string
+    try {
+        const host = await hostRoom(first)
+        roomName = host.name
+        host.client.chat('persist me')
+        await host.client.next((e) => e.type === 'addChatMessage' && e.message.userId === host.profile.id)
+        await host.client.close()
+    } finally {
+        await first.app.close()
+    }
+    const second = await startMultiplayerServer({}, { dataDir })
+    try {
+        const stored = await second.app.store.listChatMessages(roomName!, { limit: 50 })
+        assert.ok(stored.some((m) => m.value === 'persist me'))
+    } finally {
+        await second.close()
+    }
+})
+
+
+
