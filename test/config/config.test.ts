@@ -64,6 +64,12 @@ describe('config', () => {
         assert.equal(config.trustProxy, true)
     })
 
+    test('the README documents every setting', async () => {
+        const { readFile } = await import('node:fs/promises')
+        const readme = await readFile(resolve(dirname(fileURLToPath(import.meta.url)), '../../../README.md'), 'utf8')
+        for (const s of settings) assert.match(readme, new RegExp(`\\| \`${s.env}\` \\| \`${s.flag}\` \\|`), s.env)
+    })
+
     test('every setting has a flag derived from its variable', () => {
         for (const s of settings) assert.equal(s.flag, '--' + s.env.slice('ENSEMBLE_'.length).toLowerCase().replaceAll('_', '-'))
         assert.equal(load({}, ['--help']).help, true)
