@@ -33,3 +33,17 @@ export { handleCommand, handlers } from './commands/index.js'
 export { joinUser, rejoinUser, leaveUser, tick, type JoinInput, type LeaveReason } from './lifecycle.js'
 export { renderNotice, noticeTables, noticeLocale } from './notices.js'
 export type { Audience, Delivery, Notice, Effect, EngineOutput, EngineContext } from './output.js'
+export { postChatMessage, type ChatAuthor } from './external.js'
+export {
+    asObject,
+    asString,
+    asUserId,
+    asSil,
+    asSuggestion,
+    asAutoExit,
+    asRoomStatus,
+    asUserStatus,
+    asLevelOption,
+    asGameplayResult,
+    asChatMessage,
+} from './validate.js'

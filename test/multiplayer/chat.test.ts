@@ -171,3 +171,20 @@ describe('notices', () => {
         assert.equal(renderNotice('en', 'user.joined', { name: '{name}' }), '{name} joined the room.')
     })
 })
+
+describe('chat from outside the game', () => {
+    it('a member writes as themselves, anyone else as a named system line', async () => {
+        const { postChatMessage } = await import('../../src/multiplayer/index.js')
+        const h = setup(2)
+        const member = postChatMessage(h.room, { userId: 'u2' }, 'from the web', h.ctx())
+        h.route(member)
+        assert.deepEqual(events(member), [{ type: 'addChatMessage', message: { userId: 'u2', type: 'text', value: 'from the web' } }])
+        assert.equal(member.effects[0]!.type, 'chat')
+        const guest = postChatMessage(h.room, { userId: 'web-1', name: 'Guest' }, 'hi', h.ctx())
+        h.route(guest)
+        assert.deepEqual(events(guest), [{ type: 'addChatMessage', message: { userId: null, type: 'text', value: 'Guest: hi' } }])
+        assert.match(postChatMessage(h.room, { userId: null }, ' ', h.ctx()).ignored!, /malformed/)
+        assert.match(postChatMessage(h.room, { userId: null }, 'x'.repeat(201), h.ctx()).ignored!, /too long/)
+        assert.equal(h.client('u1').model.chat.at(-1)!.message.value, 'Guest: hi')
+    })
+})
