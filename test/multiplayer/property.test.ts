@@ -232,7 +232,7 @@ describe('random and hostile command streams', () => {
                 total += run(seed, actions)
                 runs++
             }),
-            { numRuns: Number(process.env.ENSEMBLE_PROPERTY_RUNS ?? 60), seed: Number(process.env.ENSEMBLE_PROPERTY_SEED ?? 20240601) },
+            { numRuns: Number(process.env.ENSEMBLE_PROPERTY_RUNS ?? 100), seed: Number(process.env.ENSEMBLE_PROPERTY_SEED ?? 20240601) },
         )
         const seconds = ((Date.now() - started) / 1000).toFixed(1)
         console.log(`# property: ${runs} runs, ${total} commands in ${seconds} s`)
