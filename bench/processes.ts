@@ -10,7 +10,7 @@ export function startChild<T>(script: string, args: string[] = [], env: Record<s
     const child = fork(path, args, {
         env: { ...process.env, ...env },
         stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
-        execArgv: ['--expose-gc'],
+        execArgv: ['--expose-gc', ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [])],
     })
     return new Promise((resolve, reject) => {
         let buffer = ''

@@ -2,7 +2,7 @@
 // (exists, not banned, a seat free), answers the directory's questions about live rooms, and closes
 // everything on shutdown.
 import type { JoinTicket } from '../auth/join-sessions.js'
-import { defaultRoomOptions, defaultReportUserOptions, type RoomInit } from '../multiplayer/index.js'
+import { defaultRoomOptions, defaultReportUserOptions, type EngineLimits, type RoomInit } from '../multiplayer/index.js'
 import type { AdmitResult, RoomAdmitter } from '../transport/gateway.js'
 import type { LiveRoomInfo, LiveRoomSource } from './live-info.js'
 import { LiveRoom, type LiveRoomDeps } from './live-room.js'
@@ -21,6 +21,8 @@ export type RoomSettings = {
 export type HubDeps = Omit<LiveRoomDeps, 'onClosed'> & {
     loadRoom(name: string): Promise<RoomSettings | undefined>
     isBanned(roomName: string, userId: string, now: number): Promise<boolean>
+    /** Engine limits overriding the defaults (chat rate, suggestions, ...). */
+    limits?: Partial<EngineLimits>
 }
 
 export class RoomHub implements RoomAdmitter, LiveRoomSource {
@@ -104,6 +106,7 @@ export class RoomHub implements RoomAdmitter, LiveRoomSource {
             options,
             optionValues: settings.optionValues ?? '',
             reportUserOptions: defaultReportUserOptions(),
+            ...(this.deps.limits ? { limits: this.deps.limits } : {}),
         }
         const room = new LiveRoom(init, {
             ...this.deps,

@@ -4,14 +4,18 @@ import type { AttachContext, Attachment } from '../app.js'
 import { RoomHub } from '../rooms/hub.js'
 import type { RoomPersistence } from '../rooms/live-room.js'
 import { createGateway, type Gateway } from './gateway.js'
-import { defaultFloodPolicy } from './rate-limit.js'
+import type { EngineLimits } from '../multiplayer/index.js'
+import { defaultFloodPolicy, type FloodPolicy } from './rate-limit.js'
 
 export type MultiplayerAttachment = Attachment & { hub: RoomHub; gateway: Gateway }
+
+/** Limits that stay in code (benchmarks and tests lift them; operators have no need to). */
+export type MultiplayerTuning = { limits?: Partial<EngineLimits>; flood?: FloodPolicy }
 
 /** Spec misc/room-user.md: clients reject a RoomUser whose join is over 24 h old; leave a margin. */
 const maxJoinAgeMs = 23 * 60 * 60 * 1000
 
-export function attachMultiplayer(ctx: AttachContext): MultiplayerAttachment {
+export function attachMultiplayer(ctx: AttachContext, tuning: MultiplayerTuning = {}): MultiplayerAttachment {
     const { config, store, directory, logger, now } = ctx
     // Writes run in order per process; a failed write is logged, never thrown into a room.
     const failed = (what: string) => (err: unknown) => logger.error({ err, what }, 'store write failed')
@@ -36,6 +40,7 @@ export function attachMultiplayer(ctx: AttachContext): MultiplayerAttachment {
             maxJoinAgeMs,
         },
         persistence,
+        limits: tuning.limits,
         now,
         random: Math.random,
         address: config.address,
@@ -64,7 +69,7 @@ export function attachMultiplayer(ctx: AttachContext): MultiplayerAttachment {
             maxPayload: config.wsMaxPayload,
             heartbeatIntervalMs: config.heartbeatIntervalMs,
             maxBufferedBytes: config.maxBufferedBytes,
-            flood: defaultFloodPolicy,
+            flood: tuning.flood ?? defaultFloodPolicy,
         },
         logger,
     )

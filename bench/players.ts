@@ -1,0 +1,99 @@
+// Bench players: a signing key the bench server trusts, signed bodies, and joins over real HTTP and
+// WebSocket (light clients that count frames; the benchmarks measure the server, not a client model).
+import { generateKeyPairSync, randomBytes, sign, type JsonWebKey } from 'node:crypto'
+import { WebSocket } from 'ws'
+
+const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+export const benchJwk = publicKey.export({ format: 'jwk' }) as JsonWebKey
+
+export type Signed = { body: string; signature: string }
+
+export const signBody = (body: string): Signed => ({
+    body,
+    signature: sign('sha256', Buffer.from(body), { key: privateKey, dsaEncoding: 'ieee-p1363' }).toString('base64'),
+})
+
+export type BenchProfile = { id: string; handle: string; name: string } & Record<string, unknown>
+
+/** A current-shape ServiceUserProfile, as the app sends it. */
+export const benchProfile = (i: number): BenchProfile => ({
+    id: randomBytes(32).toString('hex'),
+    handle: String(100000 + i),
+    name: `Bench Player ${i}`,
+    avatarType: 'default',
+    avatarForegroundType: 'player',
+    avatarForegroundColor: '#ffffffff',
+    avatarBackgroundType: 'default',
+    avatarBackgroundColor: '#000020ff',
+    bannerType: 'none',
+    aboutMe: '',
+    favorites: [],
+})
+
+export const authenticateBody = (address: string, profile: BenchProfile): Signed =>
+    signBody(JSON.stringify({ type: 'authenticateServer', address, time: Date.now(), userProfile: profile }))
+
+export const joinBody = (address: string, room: string, profile: BenchProfile): Signed =>
+    signBody(JSON.stringify({ type: 'authenticateMultiplayer', address, room, time: Date.now(), userProfile: profile }))
+
+async function post(url: string, signed: Signed, headers: Record<string, string> = {}): Promise<any> {
+    const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'sonolus-signature': signed.signature, ...headers },
+        body: signed.body,
+    })
+    const text = await res.text()
+    if (res.status !== 200) throw new Error(`POST ${url}: ${res.status} ${text}`)
+    return JSON.parse(text)
+}
+
+export type Answer = { url: string; type: 'round'; session: string }
+
+/** Signs in, reserves a room and joins it as its creator with the given create parameters. */
+export async function createRoom(address: string, profile: BenchProfile, params: Record<string, string>): Promise<{ name: string; answer: Answer }> {
+    const { session } = await post(`${address}/sonolus/authenticate`, authenticateBody(address, profile))
+    const { name, key } = await post(`${address}/sonolus/rooms/create`, signBody('{}'), { 'sonolus-session': session })
+    const query = new URLSearchParams(params).toString()
+    const answer = await post(`${address}/sonolus/rooms/${name}?${query}`, joinBody(address, name, profile), {
+        'sonolus-session': session,
+        'sonolus-room-key': key,
+    })
+    return { name, answer }
+}
+
+export const joinRoom = (address: string, room: string, profile: BenchProfile): Promise<Answer> =>
+    post(`${address}/sonolus/rooms/${room}`, joinBody(address, room, profile))
+
+export type LightClient = { ws: WebSocket; frames: number; firstFrameAt: Promise<number> }
+
+/** Connects and counts frames; resolves once the first frame (the UpdateEvent) arrived. */
+export function connectLight(answer: Answer): Promise<LightClient> {
+    return new Promise((resolve, reject) => {
+        const ws = new WebSocket(answer.url, { headers: { 'Sonolus-Room-Session': answer.session }, perMessageDeflate: false })
+        let first: (at: number) => void
+        const client: LightClient = { ws, frames: 0, firstFrameAt: new Promise((r) => (first = r)) }
+        ws.on('message', () => {
+            if (client.frames++ === 0) {
+                first(performance.now())
+                resolve(client)
+            }
+        })
+        ws.once('unexpected-response', (_req, res) => reject(new Error(`upgrade refused: ${res.statusCode}`)))
+        ws.once('error', reject)
+    })
+}
+
+/** Runs `task` over `items` with at most `concurrency` in flight. */
+export async function pool<T, R>(items: T[], concurrency: number, task: (item: T, index: number) => Promise<R>): Promise<R[]> {
+    const results: R[] = new Array(items.length)
+    let next = 0
+    await Promise.all(
+        Array.from({ length: Math.min(concurrency, items.length) }, async () => {
+            while (next < items.length) {
+                const index = next++
+                results[index] = await task(items[index]!, index)
+            }
+        }),
+    )
+    return results
+}

@@ -1,0 +1,54 @@
+// A real Ensemble for the benchmarks, in its own process: SQLite in a temp dir, signatures checked
+// against the bench's key, the multiplayer gateway attached. BENCH_UNLIMITED=1 lifts the chat and
+// flood limits (the fan-out benchmark measures delivery, not the limits). Answers {type:'memory'}
+// over IPC with its memory after a full GC.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { buildApp } from '../src/app.js'
+import { loadConfig } from '../src/config.js'
+import { attachMultiplayer, type MultiplayerAttachment } from '../src/transport/attach.js'
+
+const dataDir = mkdtempSync(join(tmpdir(), 'ensemble-bench-'))
+const { config } = loadConfig({
+    env: {
+        ENSEMBLE_DATA_DIR: dataDir,
+        ENSEMBLE_SIGNATURE_PUBLIC_KEY: process.env.BENCH_JWK!,
+        ENSEMBLE_LOG_LEVEL: 'silent',
+        ENSEMBLE_HOST: '127.0.0.1',
+        ENSEMBLE_PORT: '0',
+        ENSEMBLE_MAX_PLAYERS_LIMIT: '100',
+    },
+    argv: [],
+})
+const unlimited = process.env.BENCH_UNLIMITED === '1'
+let multiplayer: MultiplayerAttachment | undefined
+const app = await buildApp(config, {
+    attach: (ctx) =>
+        (multiplayer = attachMultiplayer(
+            ctx,
+            unlimited
+                ? {
+                      limits: { chat: { burst: 1e9, windowMs: 1000 } },
+                      flood: { ratePerSecond: 1e9, burst: 1e9, maxStrikes: 1e9, strikeWindowMs: 1000 },
+                  }
+                : {},
+        )),
+})
+await app.fastify.listen({ port: 0, host: '127.0.0.1' })
+const { port } = app.fastify.server.address() as { port: number }
+config.address = `http://127.0.0.1:${port}`
+
+process.on('message', (message: { type: string }) => {
+    if (message.type === 'memory') {
+        for (let i = 0; i < 3; i++) global.gc?.()
+        process.send!({ ...process.memoryUsage(), connections: multiplayer?.gateway.connections ?? 0 })
+    }
+})
+process.on('SIGTERM', () => {
+    void app.close().finally(() => {
+        rmSync(dataDir, { recursive: true, force: true })
+        process.exit(0)
+    })
+})
+console.log(`READY ${JSON.stringify({ port, address: config.address })}`)
