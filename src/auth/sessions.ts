@@ -1,7 +1,7 @@
 // Sonolus sessions (POST /sonolus/authenticate → Sonolus-Session on later requests): short-lived
 // (config.sessionTtlMs, at most 30 minutes), stored hashed with the user they belong to.
 import type { ServerAuthenticateResponse } from '@sonolus/core'
-import type { Store } from '../store/store.js'
+import type { SessionRecord, Store } from '../store/store.js'
 import { hashToken, looksLikeToken, newToken } from './tokens.js'
 
 export type SessionCheck = { status: 'valid'; userId: string; expiresAt: number } | { status: 'invalid' }
@@ -13,10 +13,15 @@ export class SessionService {
     ) {}
 
     async issue(userId: string, now: number): Promise<ServerAuthenticateResponse> {
-        const session = newToken()
-        const expiration = now + this.ttlMs
-        await this.store.insertSession({ tokenHash: hashToken(session), userId, createdAt: now, expiresAt: expiration })
-        return { session, expiration }
+        const { token, session } = this.create(userId, now)
+        await this.store.insertSession(session)
+        return { session: token, expiration: session.expiresAt }
+    }
+
+    /** A new session for the caller to store (e.g. inside Store.recordSignIn). */
+    create(userId: string, now: number): { token: string; session: SessionRecord } {
+        const token = newToken()
+        return { token, session: { tokenHash: hashToken(token), userId, createdAt: now, expiresAt: now + this.ttlMs } }
     }
 
     /** Unknown, malformed and expired sessions are all 'invalid'. */

@@ -6,7 +6,7 @@ import { Type, type Static } from '@sinclair/typebox'
 import { TypeCompiler } from '@sinclair/typebox/compiler'
 import { createHash } from 'node:crypto'
 import { normalizeAddress, type Config } from '../config.js'
-import type { Store } from '../store/store.js'
+import type { Nonce, Store } from '../store/store.js'
 import { UserProfileSchema, type CheckedUserProfile } from './profile.js'
 import type { SignatureVerifier } from './signature.js'
 
@@ -47,7 +47,7 @@ export type SignedRefusal =
     | 'timeFuture'
     | 'replayed'
 
-export type SignedResult<K extends SignedKind> = { ok: true; body: BodyOf<K> } | { ok: false; reason: SignedRefusal }
+export type SignedResult<K extends SignedKind> = { ok: true; body: BodyOf<K>; nonce: Nonce } | { ok: false; reason: SignedRefusal }
 
 export type SignedRequest = {
     /** The exact body bytes as received. */
@@ -68,7 +68,18 @@ export class SignedRequestVerifier {
         private readonly store: Pick<Store, 'useNonce'>,
     ) {}
 
+    /** Every check, the replay guard included: the body is spent if it passes. */
     async verify<K extends SignedKind>(kind: K, req: SignedRequest): Promise<SignedResult<K>> {
+        const result = this.check(kind, req)
+        if (result.ok && !(await this.store.useNonce(result.nonce.hash, result.nonce.expiresAt))) return { ok: false, reason: 'replayed' }
+        return result
+    }
+
+    /**
+     * Every check but the replay guard. The caller MUST spend `nonce` (Store.useNonce, or a transaction
+     * that includes it such as Store.recordSignIn) and refuse the request as 'replayed' if it was spent.
+     */
+    check<K extends SignedKind>(kind: K, req: SignedRequest): SignedResult<K> {
         const refuse = (reason: SignedRefusal) => ({ ok: false as const, reason })
         if (!req.signature) return refuse('signatureMissing')
         if (!this.signatures.verify(req.raw, req.signature)) return refuse('signatureInvalid')
@@ -88,8 +99,7 @@ export class SignedRequestVerifier {
         // Keyed by the body, not the signature: ECDSA signatures are malleable ((r, s) and (r, n - s) both
         // verify), the body is not. Remembered until the time check would refuse it anyway.
         const hash = createHash('sha256').update(req.raw).digest('base64url')
-        if (!(await this.store.useNonce(hash, checked.time + timeWindowMs + 1))) return refuse('replayed')
-        return { ok: true, body: checked }
+        return { ok: true, body: checked, nonce: { hash, expiresAt: checked.time + timeWindowMs + 1 } }
     }
 
     private isOurAddress(address: string): boolean {

@@ -12,7 +12,8 @@ const empty = Buffer.alloc(0)
 export function authenticateRoute(app: FastifyInstance, s: SonolusServices): void {
     app.post('/authenticate', { schema: { querystring: LocalizedQuery } }, async (request): Promise<ServerAuthenticateResponse> => {
         const now = s.now()
-        const result = await s.signed.verify('authenticateServer', {
+        // check (not verify): the nonce is spent in the same transaction that records the sign-in.
+        const result = s.signed.check('authenticateServer', {
             raw: request.rawBody ?? empty,
             parsed: request.body,
             signature: header(request.headers['sonolus-signature']),
@@ -20,7 +21,9 @@ export function authenticateRoute(app: FastifyInstance, s: SonolusServices): voi
         })
         if (!result.ok) throw unauthorized(result.reason)
         const profile = result.body.userProfile
-        await s.store.upsertUser({ id: profile.id, handle: profile.handle, name: profile.name, profile, updatedAt: now })
-        return s.sessions.issue(profile.id, now)
+        const { token, session } = s.sessions.create(profile.id, now)
+        const user = { id: profile.id, handle: profile.handle, name: profile.name, profile, updatedAt: now }
+        if (!(await s.store.recordSignIn({ nonce: result.nonce, user, session }))) throw unauthorized('replayed')
+        return { session: token, expiration: session.expiresAt }
     })
 }

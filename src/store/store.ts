@@ -22,6 +22,9 @@ export type SessionRecord = {
     expiresAt: number
 }
 
+/** A used signed body (its hash), remembered until its time would be refused anyway. */
+export type Nonce = { hash: string; expiresAt: number }
+
 export type ReservationRecord = {
     name: string
     keyHash: string
@@ -116,6 +119,7 @@ export type StoredReport = NewReport & { id: number }
 
 export interface Store {
     // users and sessions
+    /** Inserts or updates a user; a profile identical to the stored one writes nothing. */
     upsertUser(user: UserRecord): Promise<void>
     getUser(id: string): Promise<UserRecord | undefined>
     insertSession(session: SessionRecord): Promise<void>
@@ -125,6 +129,11 @@ export interface Store {
 
     /** Remembers a signed body; false when it was already used (replay). */
     useNonce(hash: string, expiresAt: number): Promise<boolean>
+    /**
+     * A sign-in in one transaction: spends the nonce, stores the profile, creates the session. Returns
+     * false, writing nothing, when the nonce was already used.
+     */
+    recordSignIn(signIn: { nonce: Nonce; user: UserRecord; session: SessionRecord }): Promise<boolean>
 
     // single-use join sessions
     insertJoinSession(session: JoinSessionRecord): Promise<void>

@@ -79,6 +79,30 @@ describe('SqliteStore', () => {
         assert.equal(await store.useNonce('n', 100), false)
     })
 
+    test('a sign-in is one transaction: a spent nonce writes nothing', async () => {
+        const user = { id: 'signin', handle: '7', name: 'First', profile: { id: 'signin' }, updatedAt: 1 }
+        const ok = await store.recordSignIn({ nonce: { hash: 'sn', expiresAt: 100 }, user, session: { tokenHash: 's1', userId: 'signin', createdAt: 1, expiresAt: 50 } })
+        assert.equal(ok, true)
+        assert.ok(await store.getSession('s1'))
+        const again = await store.recordSignIn({
+            nonce: { hash: 'sn', expiresAt: 100 },
+            user: { ...user, name: 'Second' },
+            session: { tokenHash: 's2', userId: 'signin', createdAt: 2, expiresAt: 50 },
+        })
+        assert.equal(again, false)
+        assert.equal(await store.getSession('s2'), undefined)
+        assert.equal((await store.getUser('signin'))?.name, 'First')
+    })
+
+    test('upserting an identical profile leaves the row untouched', async () => {
+        const user = { id: 'same', handle: '1', name: 'Same', profile: { a: 1 }, updatedAt: 1 }
+        await store.upsertUser(user)
+        await store.upsertUser({ ...user, updatedAt: 2 })
+        assert.equal((await store.getUser('same'))?.updatedAt, 1)
+        await store.upsertUser({ ...user, profile: { a: 2 }, updatedAt: 3 })
+        assert.equal((await store.getUser('same'))?.updatedAt, 3)
+    })
+
     test('join sessions are taken once', async () => {
         await store.insertJoinSession({ tokenHash: 'j', roomName: 'r', userId: 'u', payload: '{"a":1}', expiresAt: 50 })
         assert.equal((await store.takeJoinSession('j'))?.payload, '{"a":1}')

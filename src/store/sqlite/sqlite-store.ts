@@ -11,6 +11,7 @@ import type {
     NewReport,
     NewRoom,
     NewRoundResult,
+    Nonce,
     ReservationRecord,
     RoomPatch,
     RoomQuery,
@@ -79,7 +80,8 @@ const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, (c) => '\\' + 
 function prepareStatements(db: Database.Database) {
     return {
             upsertUser: db.prepare(`INSERT INTO users (id, handle, name, profile, updated_at) VALUES (@id, @handle, @name, @profile, @updatedAt)
-                ON CONFLICT (id) DO UPDATE SET handle = excluded.handle, name = excluded.name, profile = excluded.profile, updated_at = excluded.updated_at`),
+                ON CONFLICT (id) DO UPDATE SET handle = excluded.handle, name = excluded.name, profile = excluded.profile, updated_at = excluded.updated_at
+                WHERE users.profile <> excluded.profile OR users.handle <> excluded.handle OR users.name <> excluded.name`),
             getUser: db.prepare('SELECT id, handle, name, profile, updated_at FROM users WHERE id = ?'),
             insertSession: db.prepare(
                 'INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (@tokenHash, @userId, @createdAt, @expiresAt)',
@@ -142,12 +144,14 @@ function prepareStatements(db: Database.Database) {
 }
 
 type Statements = ReturnType<typeof prepareStatements>
+type SignIn = { nonce: Nonce; user: UserRecord; session: SessionRecord }
 
 export type SqliteStoreOptions = { path: string }
 
 export class SqliteStore implements Store {
     readonly db: Database.Database
     private readonly st: Statements
+    private readonly signIn: (signIn: SignIn) => boolean
 
     constructor(options: SqliteStoreOptions) {
         if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true })
@@ -158,7 +162,13 @@ export class SqliteStore implements Store {
         db.pragma('busy_timeout = 5000')
         db.pragma('foreign_keys = ON')
         migrate(db)
-        this.st = prepareStatements(db)
+        const st = (this.st = prepareStatements(db))
+        this.signIn = db.transaction((signIn: SignIn) => {
+            if (st.useNonce.run(signIn.nonce.hash, signIn.nonce.expiresAt).changes !== 1) return false
+            st.upsertUser.run({ ...signIn.user, profile: JSON.stringify(signIn.user.profile) })
+            st.insertSession.run(signIn.session)
+            return true
+        })
     }
 
     async upsertUser(user: UserRecord): Promise<void> {
@@ -187,6 +197,10 @@ export class SqliteStore implements Store {
 
     async useNonce(hash: string, expiresAt: number): Promise<boolean> {
         return this.st.useNonce.run(hash, expiresAt).changes === 1
+    }
+
+    async recordSignIn(signIn: SignIn): Promise<boolean> {
+        return this.signIn(signIn)
     }
 
     async insertJoinSession(session: JoinSessionRecord): Promise<void> {
