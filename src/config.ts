@@ -39,6 +39,7 @@ export type Config = {
     passwordAttemptsPerUser: number
     passwordAttemptsPerRoom: number
     passwordAttemptWindowMs: number
+    roomCreatesPerMinute: number
 
     wsMaxPayload: number
     heartbeatIntervalMs: number
@@ -132,6 +133,7 @@ export const settings: readonly Setting[] = [
     setting('ENSEMBLE_PASSWORD_ATTEMPTS_PER_USER', 'int', 'Wrong room passwords a player may type per window.', '5', 1, 1000),
     setting('ENSEMBLE_PASSWORD_ATTEMPTS_PER_ROOM', 'int', 'Wrong passwords a room accepts per window, all players together.', '20', 1, 10000),
     setting('ENSEMBLE_PASSWORD_ATTEMPT_WINDOW', 'duration', 'Window of the wrong-password limits.', '10m', s, 24 * h),
+    setting('ENSEMBLE_ROOM_CREATES_PER_MINUTE', 'int', 'Rooms a player may create per minute.', '10', 1, 10000),
     setting('ENSEMBLE_WS_MAX_PAYLOAD', 'bytes', 'Largest WebSocket message.', '64KiB', KiB, 16 * MiB),
     setting('ENSEMBLE_HEARTBEAT_INTERVAL', 'duration', 'WebSocket ping interval.', '30s', s, 10 * min),
     setting('ENSEMBLE_RECONNECT_GRACE', 'duration', 'How long a dropped player keeps their seat.', '60s', 0, h),
@@ -356,6 +358,7 @@ export function loadConfig(input: LoadConfigInput = {}): LoadedConfig {
         passwordAttemptsPerUser: num('ENSEMBLE_PASSWORD_ATTEMPTS_PER_USER'),
         passwordAttemptsPerRoom: num('ENSEMBLE_PASSWORD_ATTEMPTS_PER_ROOM'),
         passwordAttemptWindowMs: num('ENSEMBLE_PASSWORD_ATTEMPT_WINDOW'),
+        roomCreatesPerMinute: num('ENSEMBLE_ROOM_CREATES_PER_MINUTE'),
         wsMaxPayload: num('ENSEMBLE_WS_MAX_PAYLOAD'),
         heartbeatIntervalMs: num('ENSEMBLE_HEARTBEAT_INTERVAL'),
         reconnectGraceMs: num('ENSEMBLE_RECONNECT_GRACE'),

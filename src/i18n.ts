@@ -31,6 +31,7 @@ const en = {
     wrongPassword: 'Wrong password.',
     tooManyAttempts: 'Too many wrong passwords. Please wait a few minutes and try again.',
     privateSearchIncomplete: 'Enter both the room and its password.',
+    tooManyRooms: 'You are creating rooms too fast. Please wait a minute.',
 
     // rooms: sections, items, forms
     roomsTitle: 'Rooms',
@@ -106,6 +107,7 @@ const ja: Table = {
     wrongPassword: 'パスワードが違います。',
     tooManyAttempts: 'パスワードの誤りが多すぎます。数分待ってからもう一度お試しください。',
     privateSearchIncomplete: 'ルームとパスワードの両方を入力してください。',
+    tooManyRooms: 'ルームの作成が速すぎます。1分ほど待ってください。',
 
     roomsTitle: 'ルーム',
     sectionOpenRooms: '参加できるルーム',

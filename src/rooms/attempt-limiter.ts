@@ -1,4 +1,5 @@
-// Counts failed attempts per key in a sliding window (wrong room passwords per player and per room).
+// Counts attempts per key in a sliding window (wrong room passwords per player and per room, rooms
+// created per player).
 // In memory: one node's view. A limit that must hold across nodes moves to Redis with the cluster layer.
 export class AttemptLimiter {
     private readonly failures = new Map<string, number[]>()

@@ -51,7 +51,12 @@ export type RoomDirectoryDeps = {
     store: Store
     config: Pick<
         Config,
-        'reservationTtlMs' | 'unlockTtlMs' | 'passwordAttemptsPerUser' | 'passwordAttemptsPerRoom' | 'passwordAttemptWindowMs'
+        | 'reservationTtlMs'
+        | 'unlockTtlMs'
+        | 'passwordAttemptsPerUser'
+        | 'passwordAttemptsPerRoom'
+        | 'passwordAttemptWindowMs'
+        | 'roomCreatesPerMinute'
     >
     live?: LiveRoomSource
 }
@@ -62,6 +67,7 @@ export class RoomDirectory {
     private readonly config: RoomDirectoryDeps['config']
     readonly userAttempts: AttemptLimiter
     readonly roomAttempts: AttemptLimiter
+    readonly creates: AttemptLimiter
 
     constructor(deps: RoomDirectoryDeps) {
         this.store = deps.store
@@ -69,6 +75,7 @@ export class RoomDirectory {
         this.live = deps.live ?? nullLiveRoomSource
         this.userAttempts = new AttemptLimiter(deps.config.passwordAttemptsPerUser, deps.config.passwordAttemptWindowMs)
         this.roomAttempts = new AttemptLimiter(deps.config.passwordAttemptsPerRoom, deps.config.passwordAttemptWindowMs)
+        this.creates = new AttemptLimiter(deps.config.roomCreatesPerMinute, 60_000)
     }
 
     /** Plugs in the live rooms (the WebSocket layer) once they exist. */
@@ -85,8 +92,13 @@ export class RoomDirectory {
         return this.live.isMember(roomName, userId)
     }
 
-    /** POST /sonolus/rooms/create: a fresh name and a single-use key, held for the creator for a while. */
-    async reserve(creatorId: string, values: string, now: number): Promise<{ name: string; key: string }> {
+    /**
+     * POST /sonolus/rooms/create: a fresh name and a single-use key, held for the creator for a while.
+     * undefined when the player has created too many rooms in the last minute.
+     */
+    async reserve(creatorId: string, values: string, now: number): Promise<{ name: string; key: string } | undefined> {
+        if (this.creates.isLimited(creatorId, now)) return undefined
+        this.creates.fail(creatorId, now)
         for (let attempt = 0; ; attempt++) {
             const name = newRoomName()
             if (await this.store.isRoomNameTaken(name, now)) continue
@@ -233,9 +245,10 @@ export class RoomDirectory {
         return this.store.isRoomBanned(roomName, userId, now)
     }
 
-    /** Forgets stale wrong-password counters. */
+    /** Forgets stale counters. */
     sweep(now: number): void {
         this.userAttempts.sweep(now)
         this.roomAttempts.sweep(now)
+        this.creates.sweep(now)
     }
 }

@@ -51,6 +51,21 @@ describe('rooms: create and join', () => {
         assert.notEqual(a.name, b.name)
     })
 
+    test('create accepts an empty request; creating too fast → 429', async () => {
+        const { session } = await signedAuthenticate(server)
+        const headers = { 'sonolus-session': session }
+        assert.equal((await server.request('POST', '/sonolus/rooms/create', { headers })).status, 200, 'no body')
+        let res
+        for (let i = 1; i < server.config.roomCreatesPerMinute; i++) {
+            res = await server.request('POST', '/sonolus/rooms/create', { headers, body: {} })
+            assert.equal(res.status, 200)
+        }
+        res = await server.request('POST', '/sonolus/rooms/create', { headers, body: {} })
+        refused(res, 429, 'tooManyRooms')
+        server.clock.advance(60_001)
+        assert.equal((await server.request('POST', '/sonolus/rooms/create', { headers, body: {} })).status, 200)
+    })
+
     test('create → join with the key applies the create parameters', async () => {
         const room = await createAndJoin(server, {
             params: { title: 'Friday night', password: 'hunter2', maxPlayers: 8, scoring: 'accuracy', teams: '2', allowOtherServers: 0 },

@@ -1,18 +1,32 @@
 // POST /sonolus/rooms/create: reserves a fresh room name and a single-use key for the signed-in creator.
-// The room itself is made when the creator joins with Sonolus-Room-Key (rooms/join.ts).
+// The room itself is made when the creator joins with Sonolus-Room-Key (rooms/join.ts). 429 when the
+// player creates rooms faster than ENSEMBLE_ROOM_CREATES_PER_MINUTE.
 // specs/custom-server/endpoints/post-sonolus-rooms-create.md.
 import { Type, type Static } from '@sinclair/typebox'
 import type { ServerCreateRoomResponse } from '@sonolus/core'
 import type { FastifyInstance } from 'fastify'
 import { LocalizedQuery, type SonolusServices } from '../context.js'
+import { tooManyRequests } from '../errors.js'
 
 /** ServerCreateRoomRequest is `object`; a `values` string (form values) is kept with the reservation. */
 const CreateBody = Type.Object({ values: Type.Optional(Type.String({ maxLength: 4096 })) })
 
 export function roomsCreateRoute(app: FastifyInstance, s: SonolusServices): void {
-    app.post<{ Body: Static<typeof CreateBody> | undefined }>(
+    app.post<{ Body: Static<typeof CreateBody> }>(
         '/rooms/create',
-        { schema: { querystring: LocalizedQuery, body: Type.Optional(CreateBody) }, config: { signIn: 'required' } },
-        async (request): Promise<ServerCreateRoomResponse> => s.directory.reserve(request.userId!, request.body?.values ?? '', s.now()),
+        {
+            schema: { querystring: LocalizedQuery, body: CreateBody },
+            config: { signIn: 'required' },
+            // No body at all means an empty request object.
+            preValidation: (request, _reply, done) => {
+                request.body ??= {}
+                done()
+            },
+        },
+        async (request): Promise<ServerCreateRoomResponse> => {
+            const reserved = await s.directory.reserve(request.userId!, request.body.values ?? '', s.now())
+            if (!reserved) throw tooManyRequests('tooManyRooms')
+            return reserved
+        },
     )
 }
