@@ -1,6 +1,7 @@
 // Composition root: builds the store, the services and the HTTP server, and wires them. Nothing else
 // wires things. The WebSocket layer plugs in through `attach` (it receives the same services and hands
 // back its live rooms and its close()).
+import { version } from '@sonolus/core'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import { SessionService } from './auth/sessions.js'
 import { SignatureVerifier } from './auth/signature.js'
@@ -80,6 +81,11 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
         trustProxy: config.trustProxy,
         // Queries like ?page=2 are validated as numbers; unknown configuration options pass through.
         ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false } },
+        // Errors raised before routing (a malformed URL) get the same headers and body as any other.
+        frameworkErrors: (error, request, reply) => {
+            reply.header('Sonolus-Version', version.sonolus)
+            sonolusErrorHandler(error, request, reply)
+        },
     })
 
     const sessions = new SessionService(store, config.sessionTtlMs)

@@ -49,6 +49,19 @@ describe('GET /sonolus/info', () => {
         assert.deepEqual(res.body, { message: t('ja', 'notFound') })
     })
 
+    test('a malformed URL → 400 ServerMessage with Sonolus-Version', async () => {
+        const res = await fetch(`${server.base}/sonolus/rooms/%ff`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } })
+        assert.equal(res.status, 400)
+        assert.equal(res.headers.get('sonolus-version'), version.sonolus)
+        assert.deepEqual(await res.json(), { message: t('en', 'badRequest') })
+    })
+
+    test('room passwords in query strings are hidden from request logs', async () => {
+        const { redactUrl } = await import('../../src/app.js')
+        assert.equal(redactUrl('/sonolus/rooms/list?type=private&room=x&password=s3cret&b=1'), '/sonolus/rooms/list?type=private&room=x&password=***&b=1')
+        assert.equal(redactUrl('/sonolus/rooms/abc?Password=x'), '/sonolus/rooms/abc?Password=***')
+    })
+
     test('a JSON body with another content type → 415, without internals', async () => {
         const res = await server.request('POST', '/sonolus/authenticate', { body: 'x=1', headers: { 'content-type': 'application/x-www-form-urlencoded' } })
         assert.equal(res.status, 415)
