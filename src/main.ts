@@ -2,6 +2,7 @@
 import { buildApp } from './app.js'
 import { CONFIG_EXIT_CODE, ConfigError, loadConfig, usage, type LoadedConfig } from './config.js'
 import { StoreUnavailableError } from './store/open.js'
+import { attachMultiplayer } from './transport/attach.js'
 
 async function main(): Promise<void> {
     let loaded: LoadedConfig
@@ -22,7 +23,7 @@ async function main(): Promise<void> {
 
     let app
     try {
-        app = await buildApp(config)
+        app = await buildApp(config, { attach: attachMultiplayer })
     } catch (e) {
         if (e instanceof StoreUnavailableError || (e instanceof Error && e.message.startsWith('ENSEMBLE_'))) {
             process.stderr.write(`ensemble: ${e.message}\n`)
