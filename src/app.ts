@@ -3,6 +3,7 @@
 // back its live rooms and its close()).
 import { version } from '@sonolus/core'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import { apiPlugin } from './api/plugin.js'
 import { SessionService } from './auth/sessions.js'
 import { SignatureVerifier } from './auth/signature.js'
 import { SignedRequestVerifier } from './auth/signed-request.js'
@@ -100,6 +101,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
 
     const services: SonolusServices = { config, store, sessions, signed, directory, joinSessions, now, banner }
     await fastify.register(sonolusPlugin, { prefix: `${config.basePath}/sonolus`, ...services })
+    await fastify.register(apiPlugin, { prefix: `${config.basePath}/api`, store, sessions, directory, now })
     fastify.get(`${config.basePath}/healthz`, async () => ({ status: 'ok' }))
 
     let attachment: Attachment | undefined
