@@ -127,7 +127,7 @@ export class LiveRoom {
             seat.joinedAt = admission.joinedAt
             seat.suspended = false
             if (old) old.close(CloseCode.replaced, CloseReason[CloseCode.replaced])
-            this.dispatch(rejoinUser(this.engine, admission.userId, admission.user, this.context()))
+            this.dispatch(this.run(() => rejoinUser(this.engine, admission.userId, admission.user, this.context())))
             return
         }
         this.seats.set(admission.userId, {
@@ -137,10 +137,8 @@ export class LiveRoom {
             suspended: false,
             graceTimer: undefined,
         })
-        const output = joinUser(
-            this.engine,
-            { user: admission.user, profile: admission.profile, locale: admission.locale },
-            this.context(),
+        const output = this.run(() =>
+            joinUser(this.engine, { user: admission.user, profile: admission.profile, locale: admission.locale }, this.context()),
         )
         if (output.ignored) {
             // The last seat went to someone else between admission and upgrade.
@@ -160,7 +158,7 @@ export class LiveRoom {
         // The client suspends itself on starting gameplay whether or not we accept the command.
         if (type === 'startGameplay') seat.suspended = true
         else if (type === 'finishGameplay') seat.suspended = false
-        const output = handleCommand(this.engine, userId, command, this.context())
+        const output = this.run(() => handleCommand(this.engine, userId, command, this.context()))
         this.dispatch(output)
         return output.ignored
     }
@@ -187,7 +185,7 @@ export class LiveRoom {
         if (!seat) return
         if (seat.graceTimer) clearTimeout(seat.graceTimer)
         this.seats.delete(userId)
-        this.dispatch(leaveUser(this.engine, userId, reason, this.context()))
+        this.dispatch(this.run(() => leaveUser(this.engine, userId, reason, this.context())))
         if (seat.peer) {
             const code = reason === 'kicked' ? CloseCode.kicked : reason === 'expired' ? CloseCode.expired : CloseCode.normal
             seat.peer.close(code, CloseReason[code] ?? '')
@@ -213,13 +211,31 @@ export class LiveRoom {
         return snapshot(this.engine)
     }
 
+    /**
+     * Runs one engine step. The engine throws only on a bug of its own; then the events it had applied
+     * but not handed over are lost, so every connected player is resynced with a fresh UpdateEvent
+     * rather than left on a state the server no longer holds. The server itself never goes down for it.
+     */
+    private run(step: () => EngineOutput): EngineOutput {
+        try {
+            return step()
+        } catch (error) {
+            this.deps.log.error({ room: this.name, err: error }, 'room engine step failed; resyncing players')
+            const frame = Buffer.from(JSON.stringify(this.snapshot()))
+            for (const [userId, seat] of this.seats) {
+                if (seat.peer && !seat.suspended && this.engine.members.has(userId)) seat.peer.send(frame)
+            }
+            return { out: [], effects: [], ignored: 'engine error' }
+        }
+    }
+
     private context(): EngineContext {
         return { now: this.deps.now(), random: this.deps.random, address: this.deps.address }
     }
 
     private housekeeping(): void {
         if (this.closed) return
-        if (this.engine.pendingCorrections.size > 0) this.dispatch(tick(this.engine, this.context()))
+        if (this.engine.pendingCorrections.size > 0) this.dispatch(this.run(() => tick(this.engine, this.context())))
         const oldest = this.deps.now() - this.deps.timings.maxJoinAgeMs
         for (const [userId, seat] of this.seats) {
             if (seat.joinedAt < oldest) this.remove(userId, 'expired')
