@@ -4,7 +4,7 @@
 import type { ChatMessage, Event, RoomUser } from '@sonolus/core'
 import { FatalEventError } from './errors.js'
 import { applyEvent, type ApplyContext } from './reducer.js'
-import type { RoomView } from './state.js'
+import { blankView, type RoomView } from './state.js'
 
 export type ClientPhase = 'uninitialized' | 'active' | 'suspended'
 
@@ -84,27 +84,5 @@ export class ClientModel {
     /** The app leaves gameplay and awaits a fresh UpdateEvent. */
     finishGameplay(): void {
         this.phase = 'uninitialized'
-    }
-}
-
-function blankView(): RoomView {
-    return {
-        allowOtherServers: false,
-        reportUserOptions: [],
-        title: '',
-        status: 'selecting',
-        master: null,
-        lead: null,
-        options: [],
-        optionValues: '',
-        level: null,
-        levelOptions: [],
-        autoExit: 'off',
-        isSuggestionsLocked: false,
-        suggestions: [],
-        scoreboardSections: [],
-        results: [],
-        users: [],
-        userStatuses: [],
     }
 }

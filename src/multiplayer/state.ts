@@ -97,6 +97,29 @@ export type EngineRoom = {
     pendingCorrections: Set<string>
 }
 
+/** A room state with nothing in it (what a client holds before its first UpdateEvent fills it). */
+export function blankView(): RoomView {
+    return {
+        allowOtherServers: false,
+        reportUserOptions: [],
+        title: '',
+        status: 'selecting',
+        master: null,
+        lead: null,
+        options: [],
+        optionValues: '',
+        level: null,
+        levelOptions: [],
+        autoExit: 'off',
+        isSuggestionsLocked: false,
+        suggestions: [],
+        scoreboardSections: [],
+        results: [],
+        users: [],
+        userStatuses: [],
+    }
+}
+
 export function createRoom(init: RoomInit): EngineRoom {
     if (!Array.isArray(init.options) || init.options.length === 0) throw new RangeError('room options must not be empty')
     const limits: EngineLimits = { ...defaultLimits, ...init.limits }
@@ -110,23 +133,12 @@ export function createRoom(init: RoomInit): EngineRoom {
         maxPlayers: init.maxPlayers,
         limits,
         view: {
+            ...blankView(),
             allowOtherServers: init.allowOtherServers,
             reportUserOptions: init.reportUserOptions,
             title: init.title,
-            status: 'selecting',
-            master: null,
-            lead: null,
             options: init.options,
             optionValues,
-            level: null,
-            levelOptions: [],
-            autoExit: 'off',
-            isSuggestionsLocked: false,
-            suggestions: [],
-            scoreboardSections: [],
-            results: [],
-            users: [],
-            userStatuses: [],
         },
         members: new Map(),
         joinCounter: 0,

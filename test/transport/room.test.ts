@@ -2,7 +2,8 @@
 // the app would, and the clients' states compared with a fresh UpdateEvent.
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
-import type { GameplayResult, LevelItem, StartRoundEvent } from '@sonolus/core'
+import type { LevelItem, StartRoundEvent } from '@sonolus/core'
+import { sampleResult } from '../multiplayer/harness.js'
 
 import {
     connect,
@@ -17,17 +18,7 @@ import { join, signedAuthenticate } from '../helpers/sonolus.js'
 
 const levelItem = (name: string) => ({ name, title: name }) as unknown as LevelItem
 
-const result = (arcadeScore: number, accuracyScore = arcadeScore / 10000): GameplayResult => ({
-    grade: 'pass',
-    arcadeScore,
-    accuracyScore,
-    combo: 10,
-    perfect: 8,
-    great: 1,
-    good: 1,
-    miss: 0,
-    totalCount: 10,
-})
+const result = (arcadeScore: number) => sampleResult(arcadeScore, arcadeScore / 10000)
 
 describe('rooms over WebSocket', () => {
     let server: MultiplayerServer
