@@ -30,7 +30,7 @@ export {
 export { applyEvent, isCompatible, sameSil, sameSuggestion, type ApplyContext } from './reducer.js'
 export { ClientModel, type ClientPhase, type ClientModelOptions } from './client-model.js'
 export { handleCommand, handlers } from './commands/index.js'
-export { joinUser, rejoinUser, leaveUser, tick, type JoinInput, type LeaveReason } from './lifecycle.js'
+export { joinUser, rejoinUser, leaveUser, requestResync, tick, type JoinInput, type LeaveReason } from './lifecycle.js'
 export { renderNotice, noticeTables, noticeLocale } from './notices.js'
 export type { Audience, Delivery, Notice, Effect, EngineOutput, EngineContext } from './output.js'
 export { postChatMessage, type ChatAuthor } from './external.js'

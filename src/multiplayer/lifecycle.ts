@@ -122,6 +122,14 @@ export function removeMember(em: Emitter, userId: string, reason: LeaveReason): 
 }
 
 /**
+ * The runtime dropped a command of this member (transport rate limit): their optimistic copy may have
+ * moved, so they are owed a fresh UpdateEvent, sent by `tick` within the correction rate limit.
+ */
+export function requestResync(room: EngineRoom, userId: string): void {
+    if (room.members.has(userId)) room.pendingCorrections.add(userId)
+}
+
+/**
  * Periodic work the runtime may run (e.g. every second): sends the correcting UpdateEvents that the
  * rate limit held back earlier.
  */

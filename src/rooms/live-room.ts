@@ -9,6 +9,7 @@ import {
     leaveUser,
     rejoinUser,
     renderNotice,
+    requestResync,
     snapshot,
     tick,
     type Audience,
@@ -161,6 +162,12 @@ export class LiveRoom {
         const output = this.run(() => handleCommand(this.engine, userId, command, this.context()))
         this.dispatch(output)
         return output.ignored
+    }
+
+    /** The transport dropped a message of this peer (rate limit): the player is owed a fresh state. */
+    dropped(userId: string, peer: Peer): void {
+        const seat = this.seats.get(userId)
+        if (seat && seat.peer === peer && !this.closed) requestResync(this.engine, userId)
     }
 
     /** The peer's socket closed. A deliberate close leaves at once; a drop keeps the seat for a while. */

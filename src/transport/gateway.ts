@@ -46,6 +46,14 @@ export type Gateway = {
 
 const roomPath = /^\/multiplayer\/rooms\/([^/?#]+)$/
 
+/** Largest frame still parsed over the rate limit (a StartGameplayCommand carries a LevelItem). */
+const essentialFrameBytes = 16 * 1024
+
+const isEssential = (command: unknown): boolean => {
+    const type = typeof command === 'object' && command !== null ? (command as { type?: unknown }).type : undefined
+    return type === 'startGameplay' || type === 'finishGameplay'
+}
+
 export function createGateway(
     server: Server,
     joinSessions: JoinSessions,
@@ -116,15 +124,28 @@ export function createGateway(
 
     const onMessage = (connection: Connection, data: RawData, isBinary: boolean) => {
         const now = Date.now()
-        if (!connection.guard.take(now)) {
-            if (connection.guard.strike(now)) closeConnection(connection, CloseCode.flood, CloseReason[CloseCode.flood]!)
-            return
-        }
+        const withinRate = connection.guard.take(now)
+        // Over the rate, only small frames are even parsed: a gameplay command must still get through.
+        const size = Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : (data as Buffer | ArrayBuffer).byteLength
         let command: unknown
-        try {
-            command = isBinary ? undefined : JSON.parse(data.toString())
-        } catch {
-            command = undefined
+        if (!isBinary && (withinRate || size <= essentialFrameBytes)) {
+            try {
+                command = JSON.parse(data.toString())
+            } catch {
+                command = undefined
+            }
+        }
+        if (!withinRate) {
+            if (connection.guard.strike(now)) {
+                closeConnection(connection, CloseCode.flood, CloseReason[CloseCode.flood]!)
+                return
+            }
+            // Dropping start/finish gameplay would leave the player stuck in a round (the app waits for
+            // an UpdateEvent after gameplay); anything else is dropped and the player resynced later.
+            if (!isEssential(command)) {
+                connection.room.dropped(connection.userId, connection.peer)
+                return
+            }
         }
         const ignored =
             command === undefined ? 'malformed' : connection.room.receive(connection.userId, connection.peer, command)

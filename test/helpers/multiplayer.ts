@@ -82,7 +82,10 @@ export async function converge(server: MultiplayerServer, roomName: string, clie
             try {
                 assert.deepStrictEqual(client.model.view, expected)
             } catch (error) {
-                mismatch = `${client.userId}: ${(error as Error).message}`
+                const room = server.multiplayer.hub.get(roomName)
+                const pending = room?.engine.pendingCorrections.has(client.userId) ? ', correction pending' : ''
+                const last = client.received.slice(-3).map((e) => e.type).join(', ')
+                mismatch = `${client.userId} (${client.model.phase}${pending}; last events: ${last}): ${(error as Error).message}`
                 break
             }
         }

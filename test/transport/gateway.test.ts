@@ -108,6 +108,22 @@ describe('websocket upgrade', () => {
         await host.client.close()
     })
 
+    test('over the rate, a finishGameplay still gets through and dropped commands are healed by a resync', async () => {
+        const host = await hostRoom(server)
+        const busy = await joinPlayer(server, host.name, 'Busy')
+        // 60 lock toggles at once: the burst is 40, so some are dropped (and the busy client's copy moves).
+        for (let i = 0; i < 60; i++) busy.client.lockSuggestions(i % 2 === 0)
+        busy.client.finishGameplay('no-such-round', {
+            grade: 'pass', arcadeScore: 1, accuracyScore: 1, combo: 1, perfect: 1, great: 0, good: 0, miss: 0, totalCount: 1,
+        })
+        // The app waits for an UpdateEvent after gameplay: it must come although the client is over the rate.
+        await busy.client.nextOf('update', 3000)
+        await converge(server, host.name, [host.client, busy.client], 5000)
+        assert.equal(busy.client.isOpen, true)
+        await busy.client.close()
+        await host.client.close()
+    })
+
     test('a client that stops answering pings is dropped by the heartbeat', async () => {
         const hb = await startMultiplayerServer({ heartbeatIntervalMs: 100, reconnectGraceMs: 60_000 })
         try {
