@@ -2,6 +2,7 @@
 // exists, then carries frames between a socket and its live room with the transport's guards
 // (frame size, heartbeat, flood control, backpressure).
 import type { IncomingMessage, Server } from 'node:http'
+import type { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer, WebSocket, type RawData } from 'ws'
 import type { JoinTicket, JoinSessions } from '../auth/join-sessions.js'
@@ -154,6 +155,22 @@ export function createGateway(
         }
     }
 
+    // Frames sent to one socket during one turn of the event loop leave in one write: the socket is
+    // corked at its first frame and uncorked once the loop's I/O callbacks are done (setImmediate), so
+    // a burst of events (a round starting, several chat lines) costs one syscall per player, not one
+    // per event. ws corks/uncorks around each frame too; corks nest, so ours holds them together.
+    const corked: Socket[] = []
+    const uncorkAll = () => {
+        for (const socket of corked) if (!socket.destroyed) socket.uncork()
+        corked.length = 0
+    }
+    const cork = (ws: WebSocket) => {
+        const socket = (ws as unknown as { _socket: Socket | null })._socket
+        if (!socket || socket.writableCorked > 0) return
+        socket.cork()
+        if (corked.push(socket) === 1) setImmediate(uncorkAll)
+    }
+
     const send = (connection: Connection, data: Buffer) => {
         const { ws } = connection
         if (ws.readyState !== WebSocket.OPEN) return
@@ -163,6 +180,7 @@ export function createGateway(
             ws.terminate()
             return
         }
+        cork(ws)
         ws.send(data)
     }
 
