@@ -23,6 +23,8 @@ export type HubDeps = Omit<LiveRoomDeps, 'onClosed'> & {
     isBanned(roomName: string, userId: string, now: number): Promise<boolean>
     /** Engine limits overriding the defaults (chat rate, suggestions, ...). */
     limits?: Partial<EngineLimits>
+    /** A room closed itself (empty past the idle timeout): the directory stops offering it. */
+    roomClosed?: (name: string) => void
 }
 
 export class RoomHub implements RoomAdmitter, LiveRoomSource {
@@ -111,7 +113,9 @@ export class RoomHub implements RoomAdmitter, LiveRoomSource {
         const room = new LiveRoom(init, {
             ...this.deps,
             onClosed: (closed) => {
-                if (this.rooms.get(closed.name) === closed) this.rooms.delete(closed.name)
+                if (this.rooms.get(closed.name) !== closed) return
+                this.rooms.delete(closed.name)
+                this.deps.roomClosed?.(closed.name)
             },
         })
         this.rooms.set(name, room)

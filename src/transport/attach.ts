@@ -7,7 +7,12 @@ import { createGateway, type Gateway } from './gateway.js'
 import type { EngineLimits } from '../multiplayer/index.js'
 import { defaultFloodPolicy, type FloodPolicy } from './rate-limit.js'
 
-export type MultiplayerAttachment = Attachment & { hub: RoomHub; gateway: Gateway }
+export type MultiplayerAttachment = Attachment & {
+    hub: RoomHub
+    gateway: Gateway
+    /** Closes open rooms that are not live and have been quiet past the idle timeout (runs every minute). */
+    closeAbandoned(): Promise<void>
+}
 
 /** Limits that stay in code (benchmarks and tests lift them; operators have no need to). */
 export type MultiplayerTuning = { limits?: Partial<EngineLimits>; flood?: FloodPolicy }
@@ -58,7 +63,20 @@ export function attachMultiplayer(ctx: AttachContext, tuning: MultiplayerTuning 
             }
         },
         isBanned: (roomName, userId, at) => directory.isBanned(roomName, userId, at),
+        roomClosed: (name) => void directory.close(name, now()).catch(failed('close room')),
     })
+
+    // Rooms nobody ever connected to (a creator who never arrived, rooms left open by a restart) close
+    // once they have been quiet for the idle timeout, like an emptied live room does.
+    const closeAbandoned = async () => {
+        const t = now()
+        const open = await store.listOpenRooms({ viewerId: null, now: t, includeAllPrivate: true, limit: 10_000 })
+        for (const room of open) {
+            if (!hub.get(room.name) && room.updatedAt < t - config.emptyRoomIdleMs) await directory.close(room.name, t)
+        }
+    }
+    const abandonSweep = setInterval(() => void closeAbandoned().catch(failed('close abandoned rooms')), 60_000)
+    abandonSweep.unref()
 
     const gateway = createGateway(
         ctx.fastify.server,
@@ -78,7 +96,9 @@ export function attachMultiplayer(ctx: AttachContext, tuning: MultiplayerTuning 
         hub,
         gateway,
         liveRooms: hub,
+        closeAbandoned,
         async close() {
+            clearInterval(abandonSweep)
             hub.closeAll()
             await gateway.close()
         },

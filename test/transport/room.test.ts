@@ -14,7 +14,7 @@ import {
     startMultiplayerServer,
     type MultiplayerServer,
 } from '../helpers/multiplayer.js'
-import { join, signedAuthenticate } from '../helpers/sonolus.js'
+import { createRoom, join, joinRoom, makeProfile, signedAuthenticate } from '../helpers/sonolus.js'
 
 const levelItem = (name: string) => ({ name, title: name }) as unknown as LevelItem
 
@@ -206,7 +206,7 @@ describe('rooms over WebSocket', () => {
         await second.client.close()
     })
 
-    test('an empty room closes after the idle timeout and reopens from storage', async () => {
+    test('an empty room closes after the idle timeout: gone from the list, its history kept', async () => {
         const host = await hostRoom(server)
         host.client.chat('remember me')
         await host.client.next((e) => e.type === 'addChatMessage' && e.message.userId === host.profile.id)
@@ -216,14 +216,26 @@ describe('rooms over WebSocket', () => {
             await new Promise((resolve) => setTimeout(resolve, 20))
         }
         assert.equal(server.multiplayer.hub.get(host.name), undefined)
+        await new Promise((resolve) => setTimeout(resolve, 50))
         const again = await signedAuthenticate(server, host.profile)
-        const answer = await join(server, host.name, host.profile, { session: again.session })
-        const client = await connect(server, host.name, answer, host.profile)
-        const update = await client.nextOf('update')
-        assert.equal(update.master, host.profile.id)
-        const stored = await server.app.store.listChatMessages(host.name, { limit: 50 })
-        assert.ok(stored.some((m) => m.value === 'remember me'))
-        await client.close()
+        await assert.rejects(join(server, host.name, host.profile, { session: again.session }), /404/)
+        const list = await server.request('GET', '/sonolus/rooms/list', { headers: { 'sonolus-session': again.session } })
+        assert.equal(list.body.items.some((item: { name: string }) => item.name === host.name), false)
+        const history = await server.request('GET', `/api/rooms/${host.name}/chat`, { headers: { authorization: again.session } })
+        assert.ok(history.body.messages.some((m: { value: string }) => m.value === 'remember me'))
+    })
+
+    test('a room nobody ever connected to closes once quiet past the idle timeout', async () => {
+        const signedIn = await signedAuthenticate(server, makeProfile('Absent'))
+        const { name, key } = await createRoom(server, signedIn.session)
+        await join(server, name, signedIn.profile, { session: signedIn.session, key })
+        await server.multiplayer.closeAbandoned()
+        const early = await joinRoom(server, name, makeProfile('Early'))
+        assert.equal(early.status, 200, 'not yet: the room is younger than the idle timeout')
+        await new Promise((resolve) => setTimeout(resolve, 400))
+        await server.multiplayer.closeAbandoned()
+        const late = await joinRoom(server, name, makeProfile('Late'))
+        assert.equal(late.status, 404)
     })
 })
 
