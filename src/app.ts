@@ -7,6 +7,7 @@ import { apiPlugin } from './api/plugin.js'
 import { SessionService } from './auth/sessions.js'
 import { SignatureVerifier } from './auth/signature.js'
 import { SignedRequestVerifier } from './auth/signed-request.js'
+import { VerifierPool } from './auth/verifier-pool.js'
 import { StoreJoinSessions, type JoinSessions } from './auth/join-sessions.js'
 import type { Config } from './config.js'
 import { registerCommonHooks } from './http/common-hooks.js'
@@ -57,7 +58,7 @@ export type App = {
     joinSessions: JoinSessions
     sessions: SessionService
     now: () => number
-    /** Graceful stop: attachment, HTTP server, then store. Safe to call twice. */
+    /** Graceful stop: attachment, HTTP server, verifier threads, then store. Safe to call twice. */
     close(): Promise<void>
 }
 
@@ -90,7 +91,9 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
     })
 
     const sessions = new SessionService(store, config.sessionTtlMs)
-    const signed = new SignedRequestVerifier(config, new SignatureVerifier(config.signaturePublicKey), store)
+    const signatures = new SignatureVerifier(config.signaturePublicKey)
+    const pool = config.verifierThreads > 0 ? new VerifierPool(config.signaturePublicKey, signatures, { size: config.verifierThreads }) : undefined
+    const signed = new SignedRequestVerifier(config, signatures, store, pool)
     const joinSessions = new StoreJoinSessions(store, config.joinSessionTtlMs, now)
     const directory = new RoomDirectory({ store, config, live: deps.liveRooms })
 
@@ -127,7 +130,11 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
                 try {
                     await fastify.close()
                 } finally {
-                    await store.close()
+                    try {
+                        await pool?.close()
+                    } finally {
+                        await store.close()
+                    }
                 }
             }
         })())

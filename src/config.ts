@@ -2,6 +2,7 @@
 // validated Config. Every variable is declared once in `settings`, which also drives --help and the README.
 import { signaturePublicKeyJWK } from '@sonolus/core'
 import { createPublicKey, type JsonWebKey } from 'node:crypto'
+import { availableParallelism } from 'node:os'
 import { resolve } from 'node:path'
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
@@ -49,6 +50,8 @@ export type Config = {
     kickBanMs: number
     maxPlayersLimit: number
     defaultMaxPlayers: number
+    /** Threads verifying Sonolus-Signature off the event loop (0: on the event loop). */
+    verifierThreads: number
 }
 
 export class ConfigError extends Error {
@@ -142,6 +145,14 @@ export const settings: readonly Setting[] = [
     setting('ENSEMBLE_KICK_BAN', 'duration', 'How long a kicked player cannot rejoin.', '10m', 0, 30 * 24 * h),
     setting('ENSEMBLE_MAX_PLAYERS_LIMIT', 'int', 'Largest room a creator may ask for.', '100', 2, 1000),
     setting('ENSEMBLE_DEFAULT_MAX_PLAYERS', 'int', 'Room size when the creator does not choose.', '16', 2, 1000),
+    setting(
+        'ENSEMBLE_VERIFIER_THREADS',
+        'int',
+        'Threads that verify signatures beside the event loop; 0 verifies on it (default: one per spare core, at most 4).',
+        undefined,
+        0,
+        64,
+    ),
 ]
 
 const logLevels: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
@@ -367,6 +378,7 @@ export function loadConfig(input: LoadConfigInput = {}): LoadedConfig {
         kickBanMs: num('ENSEMBLE_KICK_BAN'),
         maxPlayersLimit: num('ENSEMBLE_MAX_PLAYERS_LIMIT'),
         defaultMaxPlayers: num('ENSEMBLE_DEFAULT_MAX_PLAYERS'),
+        verifierThreads: raw(get('ENSEMBLE_VERIFIER_THREADS')) === undefined ? defaultVerifierThreads() : num('ENSEMBLE_VERIFIER_THREADS'),
     }
     if (config.defaultMaxPlayers > config.maxPlayersLimit) {
         problems.push(`ENSEMBLE_DEFAULT_MAX_PLAYERS (${config.defaultMaxPlayers}) must not exceed ENSEMBLE_MAX_PLAYERS_LIMIT (${config.maxPlayersLimit})`)
@@ -375,6 +387,12 @@ export function loadConfig(input: LoadConfigInput = {}): LoadedConfig {
     if (problems.length) throw new ConfigError(problems)
     return { config, help: flags.help, warnings }
 }
+
+/**
+ * One verifier thread per core the event loop leaves, none on one core. At most 4: a thread checks
+ * ~15k signatures a second, more than one event loop serves sign-ins, so more threads would only idle.
+ */
+export const defaultVerifierThreads = (cores = availableParallelism()): number => Math.min(Math.max(cores - 1, 0), 4)
 
 /**
  * Canonical form of a server address: lower-case scheme and host, default port dropped, no trailing slash,

@@ -1,7 +1,7 @@
 // Single-room, single-use join sessions: the `session` of a join answer, which the client presents to the
 // WebSocket server in Sonolus-Room-Session. Kept in the Store so another process (restart, second node)
 // can consume it; only its hash is stored.
-import type { Store } from '../store/store.js'
+import type { JoinSessionRecord, Store } from '../store/store.js'
 import { hashToken, looksLikeToken, newToken } from './tokens.js'
 
 export type JoinTicket = {
@@ -20,6 +20,8 @@ export type JoinTicket = {
 
 export interface JoinSessions {
     issue(t: Omit<JoinTicket, 'expiresAt'>): Promise<string>
+    /** A new join session for the caller to store (e.g. inside Store.recordJoin). */
+    create(t: Omit<JoinTicket, 'expiresAt'>): { token: string; record: JoinSessionRecord }
     /** Single use; null if unknown, used or expired. */
     consume(token: string, now?: number): Promise<JoinTicket | null>
 }
@@ -32,17 +34,19 @@ export class StoreJoinSessions implements JoinSessions {
     ) {}
 
     async issue(t: Omit<JoinTicket, 'expiresAt'>): Promise<string> {
+        const { token, record } = this.create(t)
+        await this.store.insertJoinSession(record)
+        return token
+    }
+
+    create(t: Omit<JoinTicket, 'expiresAt'>): { token: string; record: JoinSessionRecord } {
         const token = newToken()
         const expiresAt = this.now() + this.ttlMs
         const ticket: JoinTicket = { ...t, expiresAt }
-        await this.store.insertJoinSession({
-            tokenHash: hashToken(token),
-            roomName: t.roomName,
-            userId: t.userId,
-            payload: JSON.stringify(ticket),
-            expiresAt,
-        })
-        return token
+        return {
+            token,
+            record: { tokenHash: hashToken(token), roomName: t.roomName, userId: t.userId, payload: JSON.stringify(ticket), expiresAt },
+        }
     }
 
     async consume(token: string, now: number = this.now()): Promise<JoinTicket | null> {

@@ -9,6 +9,7 @@ import { normalizeAddress, type Config } from '../config.js'
 import type { Nonce, Store } from '../store/store.js'
 import { UserProfileSchema, type CheckedUserProfile } from './profile.js'
 import type { SignatureVerifier } from './signature.js'
+import type { VerifierPool } from './verifier-pool.js'
 
 export const AuthenticateBodySchema = Type.Object({
     type: Type.Literal('authenticateServer'),
@@ -61,29 +62,38 @@ export type SignedRequest = {
     room?: string
 }
 
+const refuse = (reason: SignedRefusal) => ({ ok: false as const, reason })
+
 export class SignedRequestVerifier {
     constructor(
         private readonly config: Pick<Config, 'address' | 'timeWindowMs' | 'timeFutureToleranceMs'>,
         private readonly signatures: SignatureVerifier,
         private readonly store: Pick<Store, 'useNonce'>,
+        /** Verifies signatures on other cores; absent: on this thread. */
+        private readonly pool?: Pick<VerifierPool, 'verify'>,
     ) {}
 
     /** Every check, the replay guard included: the body is spent if it passes. */
     async verify<K extends SignedKind>(kind: K, req: SignedRequest): Promise<SignedResult<K>> {
-        const result = this.check(kind, req)
-        if (result.ok && !(await this.store.useNonce(result.nonce.hash, result.nonce.expiresAt))) return { ok: false, reason: 'replayed' }
+        const result = await this.check(kind, req)
+        if (result.ok && !(await this.store.useNonce(result.nonce))) return { ok: false, reason: 'replayed' }
         return result
     }
 
     /**
-     * Every check but the replay guard. The caller MUST spend `nonce` (Store.useNonce, or a transaction
-     * that includes it such as Store.recordSignIn) and refuse the request as 'replayed' if it was spent.
+     * Every check but the replay guard, the signature verified by the pool when there is one. The caller
+     * MUST spend `nonce` (Store.useNonce, or a transaction that includes it such as Store.recordSignIn)
+     * and refuse the request as 'replayed' if it was spent.
      */
-    check<K extends SignedKind>(kind: K, req: SignedRequest): SignedResult<K> {
-        const refuse = (reason: SignedRefusal) => ({ ok: false as const, reason })
+    async check<K extends SignedKind>(kind: K, req: SignedRequest): Promise<SignedResult<K>> {
         if (!req.signature) return refuse('signatureMissing')
-        if (!this.signatures.verify(req.raw, req.signature)) return refuse('signatureInvalid')
+        const valid = this.pool ? await this.pool.verify(req.raw, req.signature) : this.signatures.verify(req.raw, req.signature)
+        if (!valid) return refuse('signatureInvalid')
+        return this.checkBody(kind, req)
+    }
 
+    /** The checks after the signature's, in the specs' order. */
+    private checkBody<K extends SignedKind>(kind: K, req: SignedRequest): SignedResult<K> {
         const body = req.parsed as Record<string, unknown> | null
         if (typeof body !== 'object' || body === null || Array.isArray(body)) return refuse('bodyInvalid')
         if (body.type !== kind) return refuse('typeInvalid')
@@ -99,7 +109,7 @@ export class SignedRequestVerifier {
         // Keyed by the body, not the signature: ECDSA signatures are malleable ((r, s) and (r, n - s) both
         // verify), the body is not. Remembered until the time check would refuse it anyway.
         const hash = createHash('sha256').update(req.raw).digest('base64url')
-        return { ok: true, body: checked, nonce: { hash, expiresAt: checked.time + timeWindowMs + 1 } }
+        return { ok: true, body: checked, nonce: { hash, time: checked.time, expiresAt: checked.time + timeWindowMs + 1 } }
     }
 
     private isOurAddress(address: string): boolean {

@@ -13,7 +13,7 @@ export function authenticateRoute(app: FastifyInstance, s: SonolusServices): voi
     app.post('/authenticate', { schema: { querystring: LocalizedQuery } }, async (request): Promise<ServerAuthenticateResponse> => {
         const now = s.now()
         // check (not verify): the nonce is spent in the same transaction that records the sign-in.
-        const result = s.signed.check('authenticateServer', {
+        const result = await s.signed.check('authenticateServer', {
             raw: request.rawBody ?? empty,
             parsed: request.body,
             signature: header(request.headers['sonolus-signature']),

@@ -22,8 +22,12 @@ export type SessionRecord = {
     expiresAt: number
 }
 
-/** A used signed body (its hash), remembered until its time would be refused anyway. */
-export type Nonce = { hash: string; expiresAt: number }
+/**
+ * A used signed body, remembered until its time would be refused anyway. `hash` identifies the body;
+ * `time` is the time it was signed with, part of the body, so (time, hash) identifies it just as well and
+ * orders the records by time (a store can append them instead of writing to a random place).
+ */
+export type Nonce = { hash: string; time: number; expiresAt: number }
 
 export type ReservationRecord = {
     name: string
@@ -128,12 +132,17 @@ export interface Store {
     deleteSession(tokenHash: string): Promise<void>
 
     /** Remembers a signed body; false when it was already used (replay). */
-    useNonce(hash: string, expiresAt: number): Promise<boolean>
+    useNonce(nonce: Nonce): Promise<boolean>
     /**
      * A sign-in in one transaction: spends the nonce, stores the profile, creates the session. Returns
      * false, writing nothing, when the nonce was already used.
      */
     recordSignIn(signIn: { nonce: Nonce; user: UserRecord; session: SessionRecord }): Promise<boolean>
+    /**
+     * A join in one transaction: spends the nonce, stores the profile and, when given, the join session.
+     * Returns false, writing nothing, when the nonce was already used.
+     */
+    recordJoin(join: { nonce: Nonce; user: UserRecord; joinSession?: JoinSessionRecord }): Promise<boolean>
 
     // single-use join sessions
     insertJoinSession(session: JoinSessionRecord): Promise<void>

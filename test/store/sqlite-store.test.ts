@@ -75,17 +75,17 @@ describe('SqliteStore', () => {
         assert.deepEqual(await store.getSession('h'), { tokenHash: 'h', userId: 'u1', createdAt: 1, expiresAt: 100 })
         await store.deleteSession('h')
         assert.equal(await store.getSession('h'), undefined)
-        assert.equal(await store.useNonce('n', 100), true)
-        assert.equal(await store.useNonce('n', 100), false)
+        assert.equal(await store.useNonce({ hash: 'n', time: 1, expiresAt: 100 }), true)
+        assert.equal(await store.useNonce({ hash: 'n', time: 1, expiresAt: 100 }), false)
     })
 
     test('a sign-in is one transaction: a spent nonce writes nothing', async () => {
         const user = { id: 'signin', handle: '7', name: 'First', profile: { id: 'signin' }, updatedAt: 1 }
-        const ok = await store.recordSignIn({ nonce: { hash: 'sn', expiresAt: 100 }, user, session: { tokenHash: 's1', userId: 'signin', createdAt: 1, expiresAt: 50 } })
+        const ok = await store.recordSignIn({ nonce: { hash: 'sn', time: 1, expiresAt: 100 }, user, session: { tokenHash: 's1', userId: 'signin', createdAt: 1, expiresAt: 50 } })
         assert.equal(ok, true)
         assert.ok(await store.getSession('s1'))
         const again = await store.recordSignIn({
-            nonce: { hash: 'sn', expiresAt: 100 },
+            nonce: { hash: 'sn', time: 1, expiresAt: 100 },
             user: { ...user, name: 'Second' },
             session: { tokenHash: 's2', userId: 'signin', createdAt: 2, expiresAt: 50 },
         })
@@ -200,11 +200,11 @@ describe('SqliteStore', () => {
     test('sweep removes what has expired and nothing else', async () => {
         await store.insertSession({ tokenHash: 'old', userId: 'u', createdAt: 0, expiresAt: 10 })
         await store.insertSession({ tokenHash: 'new', userId: 'u', createdAt: 0, expiresAt: 1e15 })
-        await store.useNonce('old-nonce', 10)
+        await store.useNonce({ hash: 'old-nonce', time: 0, expiresAt: 10 })
         await store.sweep(11)
         assert.equal(await store.getSession('old'), undefined)
         assert.ok(await store.getSession('new'))
-        assert.equal(await store.useNonce('old-nonce', 10), true, 'forgotten after expiry')
+        assert.equal(await store.useNonce({ hash: 'old-nonce', time: 0, expiresAt: 10 }), true, 'forgotten after expiry')
     })
 
     test('data survives closing and reopening the file', async () => {

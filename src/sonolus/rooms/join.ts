@@ -40,33 +40,47 @@ export function roomsJoinRoute(app: FastifyInstance, s: SonolusServices): void {
             const { name } = request.params
             const raw = request.rawBody ?? empty
             const signature = header(request.headers['sonolus-signature'])
-            const result = await s.signed.verify('authenticateMultiplayer', { raw, parsed: request.body, signature, now, room: name })
+            // check (not verify): the body is spent below, before any answer and whatever the answer, in the
+            // transaction that records the join when there is one. A body already spent is 'replayed' (401)
+            // whatever else would have been answered.
+            const result = await s.signed.check('authenticateMultiplayer', { raw, parsed: request.body, signature, now, room: name })
             if (!result.ok) throw unauthorized(result.reason)
+            const { nonce } = result
             const profile = result.body.userProfile
-            if (request.userId !== null && request.userId !== profile.id) throw unauthorized('sessionMismatch')
-
-            let creation
-            const key = header(request.headers['sonolus-room-key'])
-            if (key) {
-                const parsed = parseCreateParameters(request.query, s.config, t(request.locale, 'defaultRoomTitle', { name: profile.name }))
-                if (!parsed.ok) throw badRequest('invalidParameter', { name: parsed.parameter })
-                creation = { key, parameters: parsed.value }
+            const user = { id: profile.id, handle: profile.handle, name: profile.name, profile, updatedAt: now }
+            const refuse = async (error: SonolusError, withUser: boolean): Promise<never> => {
+                const fresh = withUser ? await s.store.recordJoin({ nonce, user }) : await s.store.useNonce(nonce)
+                throw fresh ? error : unauthorized('replayed')
             }
+            if (request.userId !== null && request.userId !== profile.id) return refuse(unauthorized('sessionMismatch'), false)
 
-            await s.store.upsertUser({ id: profile.id, handle: profile.handle, name: profile.name, profile, updatedAt: now })
-            const admitted = await s.directory.admit({ name, userId: profile.id, now, creation })
-            if (!admitted.ok) throw refusals[admitted.reason]()
-
-            const session = await s.joinSessions.issue({
+            const ticket = (created: boolean) => ({
                 roomName: name,
                 userId: profile.id,
                 profile: userRef(profile),
                 authentication: raw.toString('base64'),
                 signature: signature!,
                 locale: request.locale,
-                createdRoom: admitted.created,
+                createdRoom: created,
             })
-            return { url: multiplayerUrl(s.config, name), type: 'round', session }
+            const key = header(request.headers['sonolus-room-key'])
+            if (key) {
+                const parsed = parseCreateParameters(request.query, s.config, t(request.locale, 'defaultRoomTitle', { name: profile.name }))
+                if (!parsed.ok) return refuse(badRequest('invalidParameter', { name: parsed.parameter }), false)
+                // The creator's join: the body is spent before the reservation is claimed, so a replay creates nothing.
+                if (!(await s.store.recordJoin({ nonce, user }))) throw unauthorized('replayed')
+                const admitted = await s.directory.admit({ name, userId: profile.id, now, creation: { key, parameters: parsed.value } })
+                if (!admitted.ok) throw refusals[admitted.reason]()
+                const session = await s.joinSessions.issue(ticket(admitted.created))
+                return { url: multiplayerUrl(s.config, name), type: 'round', session }
+            }
+
+            // An ordinary join only reads before its one write: nonce, profile and join session together.
+            const admitted = await s.directory.admit({ name, userId: profile.id, now })
+            if (!admitted.ok) return refuse(refusals[admitted.reason](), true)
+            const { token, record } = s.joinSessions.create(ticket(false))
+            if (!(await s.store.recordJoin({ nonce, user, joinSession: record }))) throw unauthorized('replayed')
+            return { url: multiplayerUrl(s.config, name), type: 'round', session: token }
         },
     )
 }

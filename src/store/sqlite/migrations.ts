@@ -115,6 +115,53 @@ CREATE TABLE reports (
 CREATE INDEX reports_room ON reports (room_name, id);
 `,
     },
+    {
+        version: 2,
+        name: 'cheaper sign-in writes: nonces in time order, sessions and join sessions keyed by token hash alone, no index of sessions by user',
+        // Each sign-in and join wrote to a random B-tree page per index keyed by a hash, and a commit
+        // costs about one WAL frame per page written.
+        // - nonces are keyed by (signed time, body hash): new ones land on the last pages. The table of
+        //   version 1, keyed by the hash alone, stays as nonces_legacy until sweep has emptied it (its
+        //   rows still refuse replays meanwhile).
+        // - sessions and join sessions become WITHOUT ROWID tables keyed by the token hash, which starts
+        //   with the token's creation time (auth/tokens.ts): one B-tree written in order instead of a rowid
+        //   table plus an index on a random key.
+        // - no query reads sessions by user; a later feature that needs to (sign out everywhere) adds the
+        //   index back.
+        sql: `
+ALTER TABLE nonces RENAME TO nonces_legacy;
+CREATE TABLE nonces (
+    time REAL NOT NULL,
+    hash TEXT NOT NULL,
+    expires_at INTEGER NOT NULL,
+    PRIMARY KEY (time, hash)
+) WITHOUT ROWID;
+CREATE INDEX nonces_by_expiry ON nonces (expires_at);
+
+CREATE TABLE sessions_v2 (
+    token_hash TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
+INSERT INTO sessions_v2 SELECT token_hash, user_id, created_at, expires_at FROM sessions;
+DROP TABLE sessions;
+ALTER TABLE sessions_v2 RENAME TO sessions;
+CREATE INDEX sessions_expires_at ON sessions (expires_at);
+
+CREATE TABLE join_sessions_v2 (
+    token_hash TEXT PRIMARY KEY,
+    room_name TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
+INSERT INTO join_sessions_v2 SELECT token_hash, room_name, user_id, payload, expires_at FROM join_sessions;
+DROP TABLE join_sessions;
+ALTER TABLE join_sessions_v2 RENAME TO join_sessions;
+CREATE INDEX join_sessions_expires_at ON join_sessions (expires_at);
+`,
+    },
 ]
 
 /** Applies the migrations the database has not seen yet; returns the versions applied. */

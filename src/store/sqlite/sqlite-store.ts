@@ -24,6 +24,8 @@ import type {
     StoredRoundResult,
     UserRecord,
 } from '../store.js'
+import { Checkpointer, type CheckpointerOptions } from './checkpointer.js'
+import { GroupCommit } from './group-commit.js'
 import { migrate } from './migrations.js'
 
 type RoomRow = {
@@ -88,7 +90,9 @@ function prepareStatements(db: Database.Database) {
             ),
             getSession: db.prepare('SELECT token_hash, user_id, created_at, expires_at FROM sessions WHERE token_hash = ?'),
             deleteSession: db.prepare('DELETE FROM sessions WHERE token_hash = ?'),
-            useNonce: db.prepare('INSERT INTO nonces (hash, expires_at) VALUES (?, ?) ON CONFLICT (hash) DO NOTHING'),
+            useNonce: db.prepare('INSERT INTO nonces (time, hash, expires_at) VALUES (@time, @hash, @expiresAt) ON CONFLICT DO NOTHING'),
+            legacyNonceUsed: db.prepare('SELECT 1 FROM nonces_legacy WHERE hash = ?'),
+            legacyNoncesLeft: db.prepare('SELECT EXISTS (SELECT 1 FROM nonces_legacy) AS left'),
             insertJoinSession: db.prepare(`INSERT INTO join_sessions (token_hash, room_name, user_id, payload, expires_at)
                 VALUES (@tokenHash, @roomName, @userId, @payload, @expiresAt)`),
             takeJoinSession: db.prepare(
@@ -135,6 +139,7 @@ function prepareStatements(db: Database.Database) {
             sweep: [
                 db.prepare('DELETE FROM sessions WHERE expires_at <= ?'),
                 db.prepare('DELETE FROM nonces WHERE expires_at <= ?'),
+                db.prepare('DELETE FROM nonces_legacy WHERE expires_at <= ?'),
                 db.prepare('DELETE FROM join_sessions WHERE expires_at <= ?'),
                 db.prepare('DELETE FROM room_reservations WHERE expires_at <= ?'),
                 db.prepare('DELETE FROM room_unlocks WHERE until <= ?'),
@@ -145,13 +150,33 @@ function prepareStatements(db: Database.Database) {
 
 type Statements = ReturnType<typeof prepareStatements>
 type SignIn = { nonce: Nonce; user: UserRecord; session: SessionRecord }
+type Join = { nonce: Nonce; user: UserRecord; joinSession?: JoinSessionRecord }
 
-export type SqliteStoreOptions = { path: string }
+export type SqliteStoreOptions = {
+    path: string
+    /** Checkpoint the WAL on a worker thread (file databases; default true). */
+    checkpointThread?: boolean
+    /** WAL size in pages past which the event loop's connection checkpoints itself (default 16384: 64 MiB). */
+    walHardLimitPages?: number
+    /** Tuning of the checkpoint thread (tests). */
+    checkpoints?: Pick<CheckpointerOptions, 'intervalMs' | 'idleMs' | 'restartFrames' | 'maxHoldMs'>
+}
 
 export class SqliteStore implements Store {
     readonly db: Database.Database
     private readonly st: Statements
-    private readonly signIn: (signIn: SignIn) => boolean
+    /** The hot small writes (sign-ins, joins, nonces, sessions) are committed in groups. */
+    readonly commits: GroupCommit
+    readonly checkpointer?: Checkpointer
+    /** Nonces from before migration 2 remain (until swept): they are checked too. */
+    private legacyNonces: boolean
+    /**
+     * Keys written by jobs still waiting in the group commit. Only users, sessions, join sessions and
+     * nonces are written through it; a read that could see one of these keys commits the queue first,
+     * so every read sees the writes asked for before it, and reads that cannot (rooms, bans, chat...)
+     * leave the batch alone. Nonces are only ever read by the queued writes themselves, in order.
+     */
+    private readonly pending = { users: new Set<string>(), sessions: new Set<string>(), joinSessions: new Set<string>() }
 
     constructor(options: SqliteStoreOptions) {
         if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true })
@@ -162,29 +187,72 @@ export class SqliteStore implements Store {
         db.pragma('busy_timeout = 5000')
         db.pragma('foreign_keys = ON')
         migrate(db)
-        const st = (this.st = prepareStatements(db))
-        this.signIn = db.transaction((signIn: SignIn) => {
-            if (st.useNonce.run(signIn.nonce.hash, signIn.nonce.expiresAt).changes !== 1) return false
-            st.upsertUser.run({ ...signIn.user, profile: JSON.stringify(signIn.user.profile) })
-            st.insertSession.run(signIn.session)
-            return true
-        })
+        this.st = prepareStatements(db)
+        this.legacyNonces = this.hasLegacyNonces()
+        const { users, sessions, joinSessions } = this.pending
+        this.commits = new GroupCommit(
+            db,
+            () => {
+                users.clear()
+                sessions.clear()
+                joinSessions.clear()
+            },
+            () => this.writtenUsers.clear(),
+        )
+        if (options.path !== ':memory:' && options.checkpointThread !== false) {
+            db.pragma(`wal_autocheckpoint = ${options.walHardLimitPages ?? 16384}`)
+            this.checkpointer = new Checkpointer({
+                path: options.path,
+                hold: () => this.commits.hold(),
+                resume: () => this.commits.resume(),
+                ...options.checkpoints,
+            })
+        }
+    }
+
+    private hasLegacyNonces(): boolean {
+        return (this.st.legacyNoncesLeft.get() as { left: number }).left === 1
+    }
+
+    /** Commits what the group commit holds (before a read that may see it, before sweep and close). */
+    private settle(): void {
+        if (this.commits.pending) this.commits.flush()
+    }
+
+    /**
+     * Players sign in and join again and again with the same profile, which the upsert then leaves as
+     * it is: what was last written per user is remembered (bounded) so that case costs no statement.
+     * Forgotten whenever a batch rolls back, since its writes may not have happened.
+     */
+    private readonly writtenUsers = new Map<string, string>()
+
+    private writeUser(user: UserRecord): void {
+        const profile = JSON.stringify(user.profile)
+        const written = `${user.handle}\n${user.name}\n${profile}`
+        if (this.writtenUsers.get(user.id) === written) return
+        this.st.upsertUser.run({ id: user.id, handle: user.handle, name: user.name, profile, updatedAt: user.updatedAt })
+        if (this.writtenUsers.size >= 10_000) this.writtenUsers.clear()
+        this.writtenUsers.set(user.id, written)
     }
 
     async upsertUser(user: UserRecord): Promise<void> {
-        this.st.upsertUser.run({ ...user, profile: JSON.stringify(user.profile) })
+        this.pending.users.add(user.id)
+        return this.commits.run(() => this.writeUser(user))
     }
 
     async getUser(id: string): Promise<UserRecord | undefined> {
+        if (this.pending.users.has(id)) this.settle()
         const row = this.st.getUser.get(id) as { id: string; handle: string; name: string; profile: string; updated_at: number } | undefined
         return row && { id: row.id, handle: row.handle, name: row.name, profile: JSON.parse(row.profile), updatedAt: row.updated_at }
     }
 
     async insertSession(session: SessionRecord): Promise<void> {
-        this.st.insertSession.run(session)
+        this.pending.sessions.add(session.tokenHash)
+        return this.commits.run(() => void this.st.insertSession.run(session))
     }
 
     async getSession(tokenHash: string): Promise<SessionRecord | undefined> {
+        if (this.pending.sessions.has(tokenHash)) this.settle()
         const row = this.st.getSession.get(tokenHash) as
             | { token_hash: string; user_id: string; created_at: number; expires_at: number }
             | undefined
@@ -192,22 +260,49 @@ export class SqliteStore implements Store {
     }
 
     async deleteSession(tokenHash: string): Promise<void> {
-        this.st.deleteSession.run(tokenHash)
+        this.pending.sessions.add(tokenHash)
+        return this.commits.run(() => void this.st.deleteSession.run(tokenHash))
     }
 
-    async useNonce(hash: string, expiresAt: number): Promise<boolean> {
-        return this.st.useNonce.run(hash, expiresAt).changes === 1
+    /** Spends a nonce (inside a group-commit job): false when it was already spent. */
+    private spend(nonce: Nonce): boolean {
+        if (this.legacyNonces && this.st.legacyNonceUsed.get(nonce.hash) !== undefined) return false
+        return this.st.useNonce.run(nonce).changes === 1
+    }
+
+    async useNonce(nonce: Nonce): Promise<boolean> {
+        return this.commits.run(() => this.spend(nonce))
     }
 
     async recordSignIn(signIn: SignIn): Promise<boolean> {
-        return this.signIn(signIn)
+        this.pending.users.add(signIn.user.id)
+        this.pending.sessions.add(signIn.session.tokenHash)
+        return this.commits.run(() => {
+            if (!this.spend(signIn.nonce)) return false
+            this.writeUser(signIn.user)
+            this.st.insertSession.run(signIn.session)
+            return true
+        })
+    }
+
+    async recordJoin(join: Join): Promise<boolean> {
+        this.pending.users.add(join.user.id)
+        if (join.joinSession) this.pending.joinSessions.add(join.joinSession.tokenHash)
+        return this.commits.run(() => {
+            if (!this.spend(join.nonce)) return false
+            this.writeUser(join.user)
+            if (join.joinSession) this.st.insertJoinSession.run(join.joinSession)
+            return true
+        })
     }
 
     async insertJoinSession(session: JoinSessionRecord): Promise<void> {
-        this.st.insertJoinSession.run(session)
+        this.pending.joinSessions.add(session.tokenHash)
+        return this.commits.run(() => void this.st.insertJoinSession.run(session))
     }
 
     async takeJoinSession(tokenHash: string): Promise<JoinSessionRecord | undefined> {
+        if (this.pending.joinSessions.has(tokenHash)) this.settle()
         const row = this.st.takeJoinSession.get(tokenHash) as
             | { token_hash: string; room_name: string; user_id: string; payload: string; expires_at: number }
             | undefined
@@ -255,7 +350,12 @@ export class SqliteStore implements Store {
     }
 
     async getRoom(name: string): Promise<RoomRecord | undefined> {
-        const row = this.st.getRoom.get(name) as RoomRow | undefined
+        let row = this.st.getRoom.get(name) as RoomRow | undefined
+        // The creator's name comes from users: read again if their profile is waiting to be committed.
+        if (row && this.pending.users.has(row.creator_id)) {
+            this.settle()
+            row = this.st.getRoom.get(name) as RoomRow | undefined
+        }
         return row && toRoom(row)
     }
 
@@ -272,6 +372,7 @@ export class SqliteStore implements Store {
     }
 
     async listOpenRooms(q: RoomQuery): Promise<RoomRecord[]> {
+        if (this.pending.users.size) this.settle() // creator names are searched
         const where = ['r.closed_at IS NULL']
         const params: Record<string, unknown> = { now: q.now, viewer: q.viewerId }
         if (!q.includeAllPrivate) {
@@ -377,12 +478,20 @@ export class SqliteStore implements Store {
     }
 
     async sweep(now: number): Promise<void> {
+        this.settle()
         this.db.transaction(() => {
             for (const st of this.st.sweep) st.run(now)
         })()
+        if (this.legacyNonces) this.legacyNonces = this.hasLegacyNonces()
     }
 
     async close(): Promise<void> {
-        if (this.db.open) this.db.close()
+        if (!this.db.open) return
+        this.settle()
+        // The thread's connection first: the last connection to close checkpoints and removes the WAL.
+        await this.checkpointer?.close()
+        if (!this.db.open) return
+        this.settle()
+        this.db.close()
     }
 }

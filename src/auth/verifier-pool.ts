@@ -1,0 +1,242 @@
+// Sonolus-Signature checks on other cores. One ECDSA P-256 verification costs about as much CPU as the
+// rest of a sign-in (HTTP, JSON, SQLite) on the event loop, so the event loop hands them to a few
+// worker threads and goes on serving requests meanwhile. Verifications asked for during one event-loop
+// turn travel together: one postMessage with one transferred buffer per thread, one answer back.
+// The answers are the same as SignatureVerifier.verify's (the same checks on the same bytes); the
+// event loop verifies inline when no thread is ready yet (lazy start), after a thread died, and when the
+// threads fall behind while the event loop has time to spare.
+import { performance } from 'node:perf_hooks'
+import { Worker } from 'node:worker_threads'
+import type { JsonWebKey } from 'node:crypto'
+import { decodeSignature, SignatureVerifier } from './signature.js'
+import type { VerifierWorkerData, VerifyAnswer, VerifyBatch } from './verifier-worker.js'
+
+export type VerifierPoolOptions = {
+    /** Worker threads (at least 1). */
+    size: number
+    /**
+     * Items in flight per thread beyond which the event loop verifies part of a batch itself, when its
+     * recent utilization is below `inlineBelowUtilization`.
+     */
+    highWater?: number
+    inlineBelowUtilization?: number
+    /** A thread answers after this many verifications of a batch (default 4). */
+    answerEvery?: number
+}
+
+type Item = { body: Uint8Array; signature: Buffer; resolve: (valid: boolean) => void }
+
+type Thread = {
+    worker: Worker
+    ready: boolean
+    /** Items sent and not answered yet. */
+    inFlight: number
+    batches: Map<number, Item[]>
+}
+
+const workerUrl = new URL('./verifier-worker.js', import.meta.url)
+
+/** Packs a batch as verifier-worker.ts reads it. */
+function packBatch(items: Item[]): ArrayBuffer {
+    let bodyBytes = 0
+    for (const item of items) bodyBytes += item.body.length
+    const count = items.length
+    const signatures = 4 * (count + 2)
+    const bodies = signatures + 64 * count
+    const buffer = new ArrayBuffer(bodies + bodyBytes)
+    const header = new Uint32Array(buffer, 0, count + 2)
+    const bytes = new Uint8Array(buffer)
+    header[0] = count
+    let offset = 0
+    for (let i = 0; i < count; i++) {
+        const item = items[i]!
+        header[i + 1] = offset
+        bytes.set(item.signature, signatures + 64 * i)
+        bytes.set(item.body, bodies + offset)
+        offset += item.body.length
+    }
+    header[count + 1] = offset
+    return buffer
+}
+
+export class VerifierPool {
+    private readonly threads: (Thread | undefined)[]
+    private pending: Item[] = []
+    private scheduled = false
+    private closed = false
+    private nextBatch = 1
+    private readonly highWater: number
+    private readonly inlineBelow: number
+    private readonly answerEvery: number
+    private elu = performance.eventLoopUtilization()
+    private eluAt = performance.now()
+    private idle = false
+    /** Restart guard: a thread that keeps dying is not restarted more than once a second. */
+    private lastSpawnFailureAt = -Infinity
+
+    constructor(
+        private readonly jwk: JsonWebKey,
+        private readonly inline: SignatureVerifier,
+        options: VerifierPoolOptions,
+    ) {
+        if (!(options.size >= 1)) throw new RangeError('VerifierPool needs at least one thread')
+        this.threads = new Array<Thread | undefined>(Math.floor(options.size)).fill(undefined)
+        this.highWater = options.highWater ?? 64
+        this.inlineBelow = options.inlineBelowUtilization ?? 0.5
+        this.answerEvery = Math.max(1, Math.floor(options.answerEvery ?? 4))
+    }
+
+    /** Starts the threads now rather than at the first verification. */
+    start(): void {
+        for (let i = 0; i < this.threads.length; i++) this.threads[i] ??= this.spawn(i)
+    }
+
+    /** Resolves once every thread is ready to verify (tests, warm-up). */
+    async ready(): Promise<void> {
+        this.start()
+        await Promise.all(
+            this.threads.map(
+                (t) =>
+                    t &&
+                    !t.ready &&
+                    new Promise<void>((resolve, reject) => {
+                        t.worker.once('online', () => resolve())
+                        t.worker.once('error', reject)
+                    }),
+            ),
+        )
+    }
+
+    /** True if `signature` (base64 r||s) signs `body`, as SignatureVerifier.verify. Never rejects. */
+    verify(body: Uint8Array, signature: string): Promise<boolean> {
+        const raw = decodeSignature(signature)
+        if (!raw) return Promise.resolve(false)
+        if (this.closed) return Promise.resolve(this.inline.verifyRaw(body, raw))
+        return new Promise((resolve) => {
+            this.pending.push({ body, signature: raw, resolve })
+            this.schedule()
+        })
+    }
+
+    private schedule(): void {
+        if (this.scheduled || this.closed) return
+        this.scheduled = true
+        setImmediate(this.flush)
+    }
+
+    /** Verifications sent to threads and not answered yet. */
+    get inFlight(): number {
+        let n = 0
+        for (const t of this.threads) n += t?.inFlight ?? 0
+        return n
+    }
+
+    private readonly flush = (): void => {
+        this.scheduled = false
+        if (!this.pending.length) return
+        const ready: Thread[] = []
+        for (let i = 0; i < this.threads.length; i++) {
+            const t = (this.threads[i] ??= this.spawn(i))
+            if (t?.ready) ready.push(t)
+        }
+        if (!ready.length) {
+            const items = this.pending
+            this.pending = []
+            return this.verifyInline(items)
+        }
+        // The threads are far behind and the event loop has time: take a share of the work back.
+        if (this.pending.length + this.inFlight >= ready.length * this.highWater && this.loopIsIdle()) {
+            this.verifyInline(this.pending.splice(0, Math.ceil(this.pending.length / (ready.length + 1))))
+        }
+        this.feed(ready)
+    }
+
+    /**
+     * Sends what is pending to the threads about to run out of work; a thread still busy gets nothing
+     * now and is fed when it answers (one message carries more, and a busy thread is not woken for it).
+     */
+    private feed(threads: Thread[]): void {
+        const hungry = threads.filter((t) => t.ready && t.inFlight <= this.answerEvery)
+        if (!hungry.length || !this.pending.length) return
+        hungry.sort((a, b) => a.inFlight - b.inFlight)
+        const items = this.pending
+        this.pending = []
+        const chunks = Math.min(hungry.length, Math.ceil(items.length / this.answerEvery))
+        const size = Math.ceil(items.length / chunks)
+        for (let c = 0; c < chunks; c++) this.send(hungry[c]!, items.slice(c * size, (c + 1) * size))
+    }
+
+    readonly stats = { batches: 0, items: 0, inline: 0 }
+
+    private send(thread: Thread, items: Item[]): void {
+        if (!items.length) return
+        this.stats.batches++
+        this.stats.items += items.length
+        const id = this.nextBatch++
+        const buffer = packBatch(items)
+        thread.batches.set(id, items)
+        thread.inFlight += items.length
+        thread.worker.postMessage({ id, buffer } satisfies VerifyBatch, [buffer])
+    }
+
+    private verifyInline(items: Item[]): void {
+        this.stats.inline += items.length
+        for (const item of items) item.resolve(this.inline.verifyRaw(item.body, item.signature))
+    }
+
+    /** Utilization of the event loop over the last ~100 ms, sampled lazily. */
+    private loopIsIdle(): boolean {
+        const now = performance.now()
+        if (now - this.eluAt >= 100) {
+            const current = performance.eventLoopUtilization()
+            this.idle = performance.eventLoopUtilization(current, this.elu).utilization < this.inlineBelow
+            this.elu = current
+            this.eluAt = now
+        }
+        return this.idle
+    }
+
+    private spawn(index: number): Thread | undefined {
+        if (this.closed || performance.now() - this.lastSpawnFailureAt < 1000) return undefined
+        const workerData: VerifierWorkerData = { jwk: this.jwk, answerEvery: this.answerEvery }
+        const worker = new Worker(workerUrl, { workerData })
+        // The pool never keeps the process alive by itself: a request waiting for an answer holds its socket.
+        worker.unref()
+        const thread: Thread = { worker, ready: false, inFlight: 0, batches: new Map() }
+        worker.once('online', () => (thread.ready = true))
+        worker.on('message', ({ id, from, results }: VerifyAnswer) => {
+            const items = thread.batches.get(id)
+            if (!items) return
+            const end = from + results.length
+            if (end >= items.length) thread.batches.delete(id)
+            thread.inFlight -= results.length
+            for (let i = from; i < end; i++) items[i]!.resolve(results[i - from] === 1)
+            if (this.pending.length) this.feed([thread])
+        })
+        const lost = () => {
+            if (this.threads[index] === thread) this.threads[index] = undefined
+            // Whatever it had not answered is verified here: same answer, only later.
+            for (const items of thread.batches.values()) this.verifyInline(items)
+            thread.batches.clear()
+            thread.inFlight = 0
+            this.schedule()
+        }
+        worker.on('error', () => {
+            this.lastSpawnFailureAt = performance.now()
+            lost()
+        })
+        worker.on('exit', lost)
+        return thread
+    }
+
+    /** Stops the threads; verifications still in flight are answered inline. Safe to call twice. */
+    async close(): Promise<void> {
+        if (this.closed) return
+        this.closed = true
+        this.verifyInline(this.pending)
+        this.pending = []
+        const threads = this.threads.filter((t): t is Thread => t !== undefined)
+        this.threads.fill(undefined)
+        await Promise.all(threads.map((t) => t.worker.terminate()))
+    }
+}

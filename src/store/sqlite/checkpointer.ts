@@ -1,0 +1,90 @@
+// WAL checkpoints off the event loop. A checkpoint (copying the WAL into the database file, with its
+// fsyncs) runs on the connection that triggers it; with SQLite's default that is the committing one,
+// i.e. the event loop, and it costs as much as the commits themselves. So a worker thread with its own
+// connection does them (checkpoint-worker.ts); the event loop's connection only checkpoints past a hard
+// bound (`wal_autocheckpoint`), which keeps the WAL from growing without limit should the thread lag
+// or die. Durability is unchanged: commits are what make data survive a crash, checkpoints move it.
+// The thread sometimes asks the store to hold its commits for a moment (see checkpoint-worker.ts):
+// `hold` and `resume` are the store's; a hold longer than `maxHoldMs` ends by itself.
+import { Worker } from 'node:worker_threads'
+import type { CheckpointWorkerData, FromCheckpointWorker, ToCheckpointWorker } from './checkpoint-worker.js'
+
+export type CheckpointerOptions = {
+    path: string
+    /** Stop committing until resume() (new commits wait; a commit a read needs may still happen). */
+    hold: () => void
+    resume: () => void
+    /** How often the thread looks for new commits (default 100 ms). */
+    intervalMs?: number
+    /** Quiet time after which the WAL file is truncated (default 2 s). */
+    idleMs?: number
+    /** WAL size in frames past which the thread makes the WAL start over (default 4096: 16 MiB). */
+    restartFrames?: number
+    /** Longest hold (default 50 ms). */
+    maxHoldMs?: number
+    /** Called if the thread fails (the store goes on, checkpointing at the hard bound). */
+    onError?: (error: Error) => void
+}
+
+const workerUrl = new URL('./checkpoint-worker.js', import.meta.url)
+
+export class Checkpointer {
+    private readonly worker: Worker
+    private readonly exited: Promise<void>
+    private holdTimer: NodeJS.Timeout | undefined
+    /** Counters for tests and benchmarks. */
+    readonly stats = { holds: 0, restarts: 0 }
+
+    constructor(private readonly options: CheckpointerOptions) {
+        const workerData: CheckpointWorkerData = {
+            path: options.path,
+            intervalMs: options.intervalMs ?? 100,
+            idleMs: options.idleMs ?? 2000,
+            restartFrames: options.restartFrames ?? 4096,
+        }
+        this.worker = new Worker(workerUrl, { workerData })
+        // Never what keeps a process alive.
+        this.worker.unref()
+        this.worker.on('message', (message: FromCheckpointWorker) => this.onMessage(message))
+        this.worker.on('error', (error) => options.onError?.(error))
+        this.exited = new Promise((resolve) =>
+            this.worker.once('exit', () => {
+                this.endHold()
+                resolve()
+            }),
+        )
+    }
+
+    private onMessage(message: FromCheckpointWorker): void {
+        if (message.type === 'hold') {
+            if (this.holdTimer) return
+            this.stats.holds++
+            this.options.hold()
+            this.holdTimer = setTimeout(() => this.endHold(), this.options.maxHoldMs ?? 50)
+            this.post({ type: 'held' })
+        } else if (message.type === 'resume') {
+            if (message.restarted) this.stats.restarts++
+            this.endHold()
+        }
+    }
+
+    private endHold(): void {
+        if (!this.holdTimer) return
+        clearTimeout(this.holdTimer)
+        this.holdTimer = undefined
+        this.options.resume()
+    }
+
+    private post(message: ToCheckpointWorker): void {
+        this.worker.postMessage(message)
+    }
+
+    /** Stops the thread and closes its connection (before the store closes its own). */
+    async close(): Promise<void> {
+        this.endHold()
+        this.post({ type: 'close' })
+        const timeout = setTimeout(() => void this.worker.terminate(), 2000)
+        await this.exited
+        clearTimeout(timeout)
+    }
+}

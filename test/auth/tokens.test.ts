@@ -1,0 +1,37 @@
+// Tokens: a time prefix kept in clear in the stored hash (rows arrive in key order), the secret hashed.
+import assert from 'node:assert/strict'
+import { createHash } from 'node:crypto'
+import { describe, test } from 'node:test'
+import { hashToken, looksLikeToken, newToken } from '../../src/auth/tokens.js'
+
+describe('tokens', () => {
+    test('a token is a fixed-width time prefix and 32 random bytes; every token differs', () => {
+        const seen = new Set<string>()
+        for (let i = 0; i < 300; i++) {
+            const token = newToken(1_700_000_000_000)
+            assert.match(token, /^[0-9a-z]{9}\.[A-Za-z0-9_-]{43}$/)
+            assert.equal(token.slice(0, 9), (1_700_000_000_000).toString(36).padStart(9, '0'))
+            assert.ok(looksLikeToken(token))
+            seen.add(token)
+        }
+        assert.equal(seen.size, 300)
+    })
+
+    test('the stored hash keeps the prefix and hashes the secret; it sorts by creation time', () => {
+        const token = newToken(5_000)
+        const hash = hashToken(token)
+        assert.equal(hash, `${token.slice(0, 10)}${createHash('sha256').update(token.slice(10)).digest('base64url')}`)
+        assert.ok(!hash.includes(token.slice(10)), 'the secret is not stored')
+        const times = [1_000, 999_999, 1_700_000_000_000, 1_700_000_000_001, 4_102_444_800_000]
+        const hashes = times.map((t) => hashToken(newToken(t)))
+        assert.deepEqual([...hashes].sort(), hashes)
+    })
+
+    test('a token without a prefix (made before prefixes) is hashed whole, as it was', () => {
+        const old = 'A'.repeat(43)
+        assert.equal(hashToken(old), createHash('sha256').update(old).digest('base64url'))
+        // A forged prefix is only part of what is looked up: it matches no other token's hash.
+        const token = newToken(1_000)
+        assert.notEqual(hashToken(`${newToken(2_000).slice(0, 10)}${token.slice(10)}`), hashToken(token))
+    })
+})

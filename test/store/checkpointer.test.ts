@@ -1,0 +1,120 @@
+// The checkpoint thread of a SqliteStore on a real file: the WAL is truncated once writes stop, it
+// starts over instead of growing under steady writes, and close() ends the thread.
+import assert from 'node:assert/strict'
+import { existsSync, statSync } from 'node:fs'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, before, describe, test } from 'node:test'
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js'
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
+const walSize = (path: string) => (existsSync(path + '-wal') ? statSync(path + '-wal').size : -1)
+
+/** Polls `condition` every 10 ms; false if it did not hold within `ms`. */
+async function within(ms: number, condition: () => boolean): Promise<boolean> {
+    const deadline = Date.now() + ms
+    for (;;) {
+        if (condition()) return true
+        if (Date.now() > deadline) return false
+        await sleep(10)
+    }
+}
+
+let serial = 0
+const signIn = (store: SqliteStore) => {
+    const id = `user-${++serial}`
+    return store.recordSignIn({
+        nonce: { hash: `nonce-${serial}`, time: serial, expiresAt: 1e15 },
+        user: { id, handle: '1', name: 'x'.repeat(200), profile: { id, about: 'y'.repeat(500) }, updatedAt: 1 },
+        session: { tokenHash: `token-${serial}`, userId: id, createdAt: 1, expiresAt: 1e15 },
+    })
+}
+
+describe('SqliteStore: checkpoint thread', () => {
+    let dir: string
+    before(async () => {
+        dir = await mkdtemp(join(tmpdir(), 'ensemble-checkpoint-'))
+    })
+    after(() => rm(dir, { recursive: true, force: true }))
+
+    test('after writes and quiet time the WAL file is truncated to 0 bytes', async () => {
+        const path = join(dir, 'idle.sqlite')
+        const store = new SqliteStore({ path, checkpoints: { intervalMs: 20, idleMs: 100 } })
+        try {
+            assert.ok(store.checkpointer, 'a file database gets a checkpoint thread')
+            for (let i = 0; i < 20; i++) assert.equal(await signIn(store), true)
+            assert.ok(walSize(path) > 0, 'the writes went to the WAL')
+            const startedAt = Date.now()
+            assert.ok(await within(3000, () => walSize(path) === 0), `WAL still ${walSize(path)} bytes`)
+            assert.ok(Date.now() - startedAt >= 50, 'not truncated before the quiet time')
+            assert.ok(store.checkpointer.stats.holds >= 1)
+            // The data is in the database file, and the store goes on writing and reading.
+            assert.ok(await store.getSession('token-1'))
+            assert.equal(await signIn(store), true)
+            assert.ok(walSize(path) > 0)
+            assert.ok(await within(3000, () => walSize(path) === 0), 'truncated again after the next quiet time')
+        } finally {
+            await store.close()
+        }
+    })
+
+    test('under steady writes the WAL starts over instead of growing', async (t) => {
+        const path = join(dir, 'steady.sqlite')
+        const restartFrames = 32
+        // The event loop's connection never checkpoints by itself here: only the thread keeps the WAL small.
+        const store = new SqliteStore({ path, walHardLimitPages: 1_000_000, checkpoints: { intervalMs: 10, idleMs: 60_000, restartFrames } })
+        try {
+            const stats = store.checkpointer!.stats
+            const frame = (store.db.pragma('page_size', { simple: true }) as number) + 24
+            // One commit per turn, each spending one nonce: at least one WAL frame per commit (two in
+            // practice: the table and its index by expiry, both appended to).
+            const write = () => store.useNonce({ hash: `steady-${++serial}`, time: serial, expiresAt: 1e15 })
+
+            // Until the thread is up and has made the WAL start over once (it starts slowly on a busy machine).
+            const warmUntil = Date.now() + 5000
+            while (stats.restarts === 0 && Date.now() < warmUntil) await write()
+            assert.ok(stats.restarts > 0, `no restart within 5 s (holds ${stats.holds})`)
+            const before = { size: walSize(path), restarts: stats.restarts }
+
+            let commits = 0
+            let largest = before.size
+            const until = Date.now() + 500
+            while (Date.now() < until) {
+                await write()
+                commits++
+                largest = Math.max(largest, walSize(path))
+            }
+            const grown = largest - before.size
+            const info = `${commits} commits, ${stats.restarts - before.restarts} restarts, WAL ${before.size} → ${largest} bytes`
+            t.diagnostic(info)
+            assert.ok(stats.restarts - before.restarts >= 3, info)
+            // Without restarts the WAL would have grown by at least one frame per commit.
+            assert.ok(commits >= 20 * restartFrames, `the test did not write enough: ${info}`)
+            assert.ok(grown < (commits * frame) / 4, info)
+        } finally {
+            await store.close()
+        }
+    })
+
+    test('close() stops the thread promptly; its connection is closed (the WAL is removed)', async () => {
+        const path = join(dir, 'close.sqlite')
+        const store = new SqliteStore({ path, checkpoints: { intervalMs: 20, idleMs: 60_000 } })
+        for (let i = 0; i < 10; i++) await signIn(store)
+        await sleep(50) // the thread has opened its connection and looked at the WAL
+        assert.ok(walSize(path) > 0)
+        const startedAt = Date.now()
+        await store.close()
+        // Closing waits for the thread (terminated after 2 s if it does not stop by itself).
+        assert.ok(Date.now() - startedAt < 1500, `close took ${Date.now() - startedAt} ms`)
+        // Only the last connection to close removes the WAL: the thread's one is closed too.
+        assert.equal(existsSync(path + '-wal'), false)
+        await store.close() // twice is safe
+        const reopened = new SqliteStore({ path, checkpointThread: false })
+        try {
+            assert.ok(await reopened.getSession('token-' + serial))
+        } finally {
+            await reopened.close()
+        }
+    })
+})

@@ -1,0 +1,216 @@
+// SqliteStore through its group commit: a read sees every write asked for before it, even one still
+// waiting for its batch (read-your-writes), and a nonce spent twice in one batch is spent once.
+import assert from 'node:assert/strict'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, before, describe, test } from 'node:test'
+import Database from 'better-sqlite3'
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js'
+import type { NewRoom, Nonce, SessionRecord, UserRecord } from '../../src/store/store.js'
+
+let serial = 0
+const unique = (prefix: string) => `${prefix}-${++serial}`
+const user = (id = unique('user'), name = 'Name'): UserRecord => ({ id, handle: '1', name, profile: { id, name }, updatedAt: 1 })
+const session = (userId: string): SessionRecord => ({ tokenHash: unique('session'), userId, createdAt: 1, expiresAt: 1e15 })
+const nonce = (): Nonce => ({ hash: unique('nonce'), time: 1000 + serial, expiresAt: 1e15 })
+
+describe('SqliteStore: read-your-writes through the group commit', () => {
+    let dir: string
+    let path: string
+    let store: SqliteStore
+    /** A second connection: sees only what was committed. */
+    let reader: Database.Database
+    before(async () => {
+        dir = await mkdtemp(join(tmpdir(), 'ensemble-group-store-'))
+        path = join(dir, 'ensemble.sqlite')
+        store = new SqliteStore({ path, checkpointThread: false })
+        reader = new Database(path, { readonly: true })
+    })
+    after(async () => {
+        reader.close()
+        await store.close()
+        await rm(dir, { recursive: true, force: true })
+    })
+
+    const committed = (table: string, column: string, value: string) =>
+        reader.prepare(`SELECT 1 FROM ${table} WHERE ${column} = ?`).get(value) !== undefined
+
+    test('writes are really deferred to a batch (what the tests below rely on)', async () => {
+        const s = session('u')
+        const written = store.insertSession(s)
+        assert.equal(store.commits.pending, 1)
+        assert.equal(committed('sessions', 'token_hash', s.tokenHash), false)
+        await written
+        assert.equal(committed('sessions', 'token_hash', s.tokenHash), true)
+    })
+
+    test('insertSession then getSession, not awaited in between', async () => {
+        const s = session('u')
+        const written = store.insertSession(s)
+        assert.deepEqual(await store.getSession(s.tokenHash), s)
+        await written
+    })
+
+    test('deleteSession then getSession, not awaited in between', async () => {
+        const s = session('u')
+        await store.insertSession(s)
+        const deleted = store.deleteSession(s.tokenHash)
+        assert.equal(await store.getSession(s.tokenHash), undefined)
+        await deleted
+    })
+
+    test('upsertUser then getUser, not awaited in between (new user and changed profile)', async () => {
+        const u = user()
+        const first = store.upsertUser(u)
+        assert.deepEqual(await store.getUser(u.id), u)
+        const renamed = { ...u, name: 'Renamed', profile: { id: u.id, name: 'Renamed' }, updatedAt: 2 }
+        const second = store.upsertUser(renamed)
+        assert.deepEqual(await store.getUser(u.id), renamed)
+        await Promise.all([first, second])
+    })
+
+    test('insertJoinSession then takeJoinSession, not awaited in between; single use', async () => {
+        const record = { tokenHash: unique('join'), roomName: 'room', userId: 'u', payload: '{"x":1}', expiresAt: 1e15 }
+        const written = store.insertJoinSession(record)
+        assert.deepEqual(await store.takeJoinSession(record.tokenHash), record)
+        assert.equal(await store.takeJoinSession(record.tokenHash), undefined)
+        await written
+    })
+
+    test('recordSignIn then getSession and getUser, not awaited in between', async () => {
+        const u = user()
+        const s = session(u.id)
+        const recorded = store.recordSignIn({ nonce: nonce(), user: u, session: s })
+        assert.deepEqual(await store.getSession(s.tokenHash), s)
+        assert.deepEqual(await store.getUser(u.id), u)
+        assert.equal(await recorded, true)
+    })
+
+    test('recordJoin then takeJoinSession and getUser, not awaited in between', async () => {
+        const u = user()
+        const joinSession = { tokenHash: unique('join'), roomName: 'room', userId: u.id, payload: '{}', expiresAt: 1e15 }
+        const recorded = store.recordJoin({ nonce: nonce(), user: u, joinSession })
+        assert.deepEqual(await store.takeJoinSession(joinSession.tokenHash), joinSession)
+        assert.deepEqual(await store.getUser(u.id), u)
+        assert.equal(await recorded, true)
+    })
+
+    test("a room's creator name reflects a profile still waiting for its batch (getRoom, listOpenRooms)", async () => {
+        const creator = user(unique('creator'), 'Before')
+        await store.upsertUser(creator)
+        const room: NewRoom = {
+            name: unique('room'),
+            creatorId: creator.id,
+            title: 'Room',
+            passwordHash: null,
+            maxPlayers: 8,
+            scoring: 'arcade',
+            teams: 0,
+            allowOtherServers: true,
+            optionValues: '',
+            createdAt: 1000,
+        }
+        await store.insertReservation({ name: room.name, keyHash: 'k', creatorId: creator.id, values: '', createdAt: 1000, expiresAt: 2000 })
+        assert.ok(await store.createRoomFromReservation({ name: room.name, keyHash: 'k', creatorId: creator.id, now: 1000 }, room))
+
+        const renamed = store.upsertUser({ ...creator, name: 'Zyxwvut', profile: { id: creator.id, name: 'Zyxwvut' }, updatedAt: 2 })
+        assert.equal((await store.getRoom(room.name))?.creatorName, 'Zyxwvut')
+        await renamed
+
+        const again = store.upsertUser({ ...creator, name: 'Qponmlk', profile: { id: creator.id, name: 'Qponmlk' }, updatedAt: 3 })
+        const found = await store.listOpenRooms({ now: 1000, viewerId: null, keywords: ['Qponmlk'] })
+        assert.deepEqual(found.map((r) => r.name), [room.name])
+        await again
+    })
+
+    test('a nonce spent twice in one batch: exactly one recordSignIn succeeds, the other writes nothing', async () => {
+        const n = nonce()
+        const batches = store.commits.stats.batches
+        const a = { user: user(), session: session('a') }
+        const b = { user: user(), session: session('b') }
+        a.session.userId = a.user.id
+        b.session.userId = b.user.id
+        const results = await Promise.all([
+            store.recordSignIn({ nonce: n, ...a }),
+            store.recordSignIn({ nonce: { ...n }, ...b }),
+        ])
+        assert.equal(store.commits.stats.batches, batches + 1, 'both in one batch')
+        assert.deepEqual(results, [true, false])
+        assert.ok(await store.getSession(a.session.tokenHash))
+        assert.equal(await store.getSession(b.session.tokenHash), undefined)
+        assert.equal(await store.getUser(b.user.id), undefined)
+        // And once committed, it stays spent.
+        assert.equal(await store.useNonce(n), false)
+    })
+
+    test('a nonce spent twice in one batch: useNonce and recordJoin, exactly one true', async () => {
+        const n = nonce()
+        const batches = store.commits.stats.batches
+        const u = user()
+        const results = await Promise.all([store.useNonce(n), store.useNonce({ ...n }), store.recordJoin({ nonce: { ...n }, user: u })])
+        assert.equal(store.commits.stats.batches, batches + 1, 'all in one batch')
+        assert.deepEqual(results, [true, false, false])
+        assert.equal(await store.getUser(u.id), undefined, 'a refused join writes no profile')
+    })
+
+    test('many sign-ins in one turn: one batch, every session readable', async () => {
+        const batches = store.commits.stats.batches
+        const signIns = Array.from({ length: 50 }, () => {
+            const u = user()
+            return { nonce: nonce(), user: u, session: session(u.id) }
+        })
+        const recorded = Promise.all(signIns.map((x) => store.recordSignIn(x)))
+        // One read of one of them commits the batch; the others are then readable too.
+        assert.ok(await store.getSession(signIns[49]!.session.tokenHash))
+        for (const x of signIns) assert.equal(committed('sessions', 'token_hash', x.session.tokenHash), true)
+        assert.deepEqual(await recorded, signIns.map(() => true))
+        assert.equal(store.commits.stats.batches, batches + 1)
+    })
+
+    test('sweep and close commit what is queued', async () => {
+        const s = session('u')
+        const written = store.insertSession(s)
+        await store.sweep(0)
+        assert.equal(committed('sessions', 'token_hash', s.tokenHash), true)
+        await written
+
+        const local = join(dir, 'close.sqlite')
+        const other = new SqliteStore({ path: local, checkpointThread: false })
+        const u = user()
+        const pending = other.upsertUser(u)
+        await other.close()
+        await pending
+        const reopened = new SqliteStore({ path: local, checkpointThread: false })
+        try {
+            assert.deepEqual(await reopened.getUser(u.id), u)
+        } finally {
+            await reopened.close()
+        }
+    })
+})
+
+describe('SqliteStore: profiles already written cost no statement, and a rollback forgets that', () => {
+    test('a join rolled back after writing the profile does not leave the profile counted as written', async () => {
+        const dir = await mkdtemp(join(tmpdir(), 'ensemble-written-users-'))
+        const store = new SqliteStore({ path: join(dir, 'ensemble.sqlite'), checkpointThread: false })
+        try {
+            const taken = { tokenHash: unique('join'), roomName: 'r', userId: 'x', payload: '{}', expiresAt: 1e15 }
+            await store.insertJoinSession(taken)
+            const u = user()
+            // The profile is written, then the join session clashes: the whole join is rolled back.
+            await assert.rejects(store.recordJoin({ nonce: nonce(), user: u, joinSession: { ...taken, userId: u.id } }))
+            assert.equal(await store.getUser(u.id), undefined)
+            // The same profile again must really be written.
+            await store.upsertUser(u)
+            assert.equal((await store.getUser(u.id))?.name, u.name)
+            // And a changed one too, after an unchanged one was skipped.
+            await store.upsertUser(u)
+            await store.upsertUser({ ...u, name: 'Renamed', profile: { ...u.profile, name: 'Renamed' } })
+            assert.equal((await store.getUser(u.id))?.name, 'Renamed')
+        } finally {
+            await store.close()
+            await rm(dir, { recursive: true, force: true })
+        }
+    })
+})
