@@ -40,6 +40,7 @@ const { port } = app.fastify.server.address() as { port: number }
 config.address = `http://127.0.0.1:${port}`
 
 process.on('message', (message: { type: string }) => {
+    if (message.type === 'cpu') process.send!(process.cpuUsage())
     if (message.type === 'memory') {
         for (let i = 0; i < 3; i++) global.gc?.()
         process.send!({ ...process.memoryUsage(), connections: multiplayer?.gateway.connections ?? 0 })
