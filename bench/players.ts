@@ -62,7 +62,9 @@ export async function createRoom(address: string, profile: BenchProfile, params:
 }
 
 export const joinRoom = (address: string, room: string, profile: BenchProfile): Promise<Answer> =>
-    post(`${address}/sonolus/rooms/${room}`, joinBody(address, room, profile))
+    joinSigned(address, room, joinBody(address, room, profile))
+
+export const joinSigned = (address: string, room: string, body: Signed): Promise<Answer> => post(`${address}/sonolus/rooms/${room}`, body)
 
 export type LightClient = { ws: WebSocket; frames: number; firstFrameAt: Promise<number> }
 

@@ -5,6 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { buildApp } from '../src/app.js'
 import { loadConfig } from '../src/config.js'
 import { attachMultiplayer, type MultiplayerAttachment } from '../src/transport/attach.js'
@@ -18,6 +19,8 @@ const { config } = loadConfig({
         ENSEMBLE_HOST: '127.0.0.1',
         ENSEMBLE_PORT: '0',
         ENSEMBLE_MAX_PLAYERS_LIMIT: '100',
+        // Passed through to compare settings.
+        ...(process.env.ENSEMBLE_VERIFIER_THREADS ? { ENSEMBLE_VERIFIER_THREADS: process.env.ENSEMBLE_VERIFIER_THREADS } : {}),
     },
     argv: [],
 })
@@ -39,7 +42,16 @@ await app.fastify.listen({ port: 0, host: '127.0.0.1' })
 const { port } = app.fastify.server.address() as { port: number }
 config.address = `http://127.0.0.1:${port}`
 
+// Event-loop stalls of the server, reported with the latency benchmark (which side a tail comes from).
+const loopDelay = monitorEventLoopDelay({ resolution: 1 })
+loopDelay.enable()
+
 process.on('message', (message: { type: string }) => {
+    if (message.type === 'loop-reset') {
+        loopDelay.reset()
+        process.send!({})
+    }
+    if (message.type === 'loop') process.send!({ p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 })
     if (message.type === 'cpu') process.send!(process.cpuUsage())
     if (message.type === 'memory') {
         for (let i = 0; i < 3; i++) global.gc?.()
