@@ -31,7 +31,8 @@ type Thread = {
     ready: boolean
     /** Items sent and not answered yet. */
     inFlight: number
-    batches: Map<number, Item[]>
+    /** Batches sent and not fully answered, with how many of their first items were answered. */
+    batches: Map<number, { items: Item[]; answered: number }>
 }
 
 const workerUrl = new URL('./verifier-worker.js', import.meta.url)
@@ -102,6 +103,8 @@ export class VerifierPool {
                     new Promise<void>((resolve, reject) => {
                         t.worker.once('online', () => resolve())
                         t.worker.once('error', reject)
+                        // A thread gone before it came online: its work is done inline, nothing to wait for.
+                        t.worker.once('exit', () => resolve())
                     }),
             ),
         )
@@ -174,7 +177,7 @@ export class VerifierPool {
         this.stats.items += items.length
         const id = this.nextBatch++
         const buffer = packBatch(items)
-        thread.batches.set(id, items)
+        thread.batches.set(id, { items, answered: 0 })
         thread.inFlight += items.length
         thread.worker.postMessage({ id, buffer } satisfies VerifyBatch, [buffer])
     }
@@ -205,9 +208,12 @@ export class VerifierPool {
         const thread: Thread = { worker, ready: false, inFlight: 0, batches: new Map() }
         worker.once('online', () => (thread.ready = true))
         worker.on('message', ({ id, from, results }: VerifyAnswer) => {
-            const items = thread.batches.get(id)
-            if (!items) return
+            const batch = thread.batches.get(id)
+            if (!batch) return
+            const { items } = batch
             const end = from + results.length
+            // A thread answers a batch in order, a few items at a time.
+            batch.answered = end
             if (end >= items.length) thread.batches.delete(id)
             thread.inFlight -= results.length
             for (let i = from; i < end; i++) items[i]!.resolve(results[i - from] === 1)
@@ -216,7 +222,7 @@ export class VerifierPool {
         const lost = () => {
             if (this.threads[index] === thread) this.threads[index] = undefined
             // Whatever it had not answered is verified here: same answer, only later.
-            for (const items of thread.batches.values()) this.verifyInline(items)
+            for (const { items, answered } of thread.batches.values()) this.verifyInline(items.slice(answered))
             thread.batches.clear()
             thread.inFlight = 0
             this.schedule()
