@@ -20,17 +20,20 @@ export const hasWrk = (): boolean => {
 
 // Lines of the bodies file: path, signature, body (bodies are JSON: no tab or newline inside).
 const script = (file: string) => `
-local items = {}
-for line in io.lines(${JSON.stringify(file)}) do
-  local path, signature, body = line:match("^([^\\t]*)\\t([^\\t]*)\\t(.*)$")
-  items[#items + 1] = { path, signature, body }
+-- Requests are formatted once, in init (once wrk has set the Host header): request() only hands out
+-- the next one.
+local requests = {}
+init = function(args)
+  for line in io.lines(${JSON.stringify(file)}) do
+    local path, signature, body = line:match("^([^\\t]*)\\t([^\\t]*)\\t(.*)$")
+    requests[#requests + 1] = wrk.format("POST", path, { ["Content-Type"] = "application/json", ["Sonolus-Signature"] = signature }, body)
+  end
 end
 local next = 0
 request = function()
   next = next + 1
-  local item = items[next]
-  if item == nil then item = items[1] end -- out of bodies: a replay, answered 401 and counted as a failure
-  return wrk.format("POST", item[1], { ["Content-Type"] = "application/json", ["Sonolus-Signature"] = item[2] }, item[3])
+  -- Out of bodies: a replay, answered 401 and counted as a failure.
+  return requests[next] or requests[1]
 end
 `
 
