@@ -6,7 +6,7 @@ import { Type, type Static } from '@sinclair/typebox'
 import { TypeCompiler } from '@sinclair/typebox/compiler'
 import { createHash } from 'node:crypto'
 import { normalizeAddress, type Config } from '../config.js'
-import type { Nonce, Store } from '../store/store.js'
+import type { Nonce } from '../store/store.js'
 import { UserProfileSchema, type CheckedUserProfile } from './profile.js'
 import type { SignatureVerifier } from './signature.js'
 import type { VerifierPool } from './verifier-pool.js'
@@ -68,17 +68,9 @@ export class SignedRequestVerifier {
     constructor(
         private readonly config: Pick<Config, 'address' | 'timeWindowMs' | 'timeFutureToleranceMs'>,
         private readonly signatures: SignatureVerifier,
-        private readonly store: Pick<Store, 'useNonce'>,
         /** Verifies signatures on other cores; absent: on this thread. */
         private readonly pool?: Pick<VerifierPool, 'verify'>,
     ) {}
-
-    /** Every check, the replay guard included: the body is spent if it passes. */
-    async verify<K extends SignedKind>(kind: K, req: SignedRequest): Promise<SignedResult<K>> {
-        const result = await this.check(kind, req)
-        if (result.ok && !(await this.store.useNonce(result.nonce))) return { ok: false, reason: 'replayed' }
-        return result
-    }
 
     /**
      * Every check but the replay guard, the signature verified by the pool when there is one. The caller
