@@ -64,7 +64,10 @@ export class RoomClient {
                 resolve(this.closedWith)
             })
         })
-        ws.on('message', (data) => this.onMessage(data.toString()))
+        // The protocol is JSON in UTF-8 text frames; the app does not read binary ones.
+        ws.on('message', (data, isBinary) =>
+            isBinary ? this.fail(new Error('binary frame: events must be text frames')) : this.onMessage(data.toString()),
+        )
     }
 
     /** Opens the WebSocket from a `POST /sonolus/rooms/{name}` answer. */

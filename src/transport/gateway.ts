@@ -181,7 +181,8 @@ export function createGateway(
             return
         }
         cork(ws)
-        ws.send(data)
+        // Events are JSON text (specs/round-multiplayer): a Buffer goes out binary unless told otherwise.
+        ws.send(data, { binary: false })
     }
 
     const closeConnection = (connection: Connection, code: number, reason: string) => {
