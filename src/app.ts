@@ -14,6 +14,7 @@ import { registerCommonHooks } from './http/common-hooks.js'
 import { registerRawJsonParser } from './http/raw-json.js'
 import { RoomDirectory } from './rooms/directory.js'
 import type { LiveRoomSource } from './rooms/live-info.js'
+import type { PasswordHasher } from './rooms/passwords.js'
 import { loadBanner } from './sonolus/banner.js'
 import type { SonolusServices } from './sonolus/context.js'
 import { sonolusErrorHandler, sonolusNotFoundHandler } from './sonolus/errors.js'
@@ -48,6 +49,8 @@ export type AppDeps = {
     /** Live room facts when no attachment provides them. */
     liveRooms?: LiveRoomSource
     attach?: (ctx: AttachContext) => Attachment | Promise<Attachment>
+    /** Room password hashing instead of scrypt at config.passwordScryptN (tests wrap it to count KDF calls). */
+    passwords?: PasswordHasher
 }
 
 export type App = {
@@ -95,7 +98,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
     const pool = config.verifierThreads > 0 ? new VerifierPool(config.signaturePublicKey, signatures, { size: config.verifierThreads }) : undefined
     const signed = new SignedRequestVerifier(config, signatures, pool)
     const joinSessions = new StoreJoinSessions(store, config.joinSessionTtlMs, now)
-    const directory = new RoomDirectory({ store, config, live: deps.liveRooms })
+    const directory = new RoomDirectory({ store, config, live: deps.liveRooms, passwords: deps.passwords })
 
     registerCommonHooks(fastify)
     registerRawJsonParser(fastify, config.bodyLimit)

@@ -4,6 +4,7 @@ import { signaturePublicKeyJWK } from '@sonolus/core'
 import { createPublicKey, type JsonWebKey } from 'node:crypto'
 import { availableParallelism } from 'node:os'
 import { resolve } from 'node:path'
+import { defaultScryptN } from './rooms/passwords.js'
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
 
@@ -40,6 +41,11 @@ export type Config = {
     passwordAttemptsPerUser: number
     passwordAttemptsPerRoom: number
     passwordAttemptWindowMs: number
+    /** scrypt cost N of new room password hashes (a power of two; r = 8, p = 1). */
+    passwordScryptN: number
+    /** Password checks (scrypt) running at once on the server, and how many more may wait. */
+    passwordChecks: number
+    passwordCheckQueue: number
     roomCreatesPerMinute: number
 
     wsMaxPayload: number
@@ -136,6 +142,16 @@ export const settings: readonly Setting[] = [
     setting('ENSEMBLE_PASSWORD_ATTEMPTS_PER_USER', 'int', 'Wrong room passwords a player may type per window.', '5', 1, 1000),
     setting('ENSEMBLE_PASSWORD_ATTEMPTS_PER_ROOM', 'int', 'Wrong passwords a room accepts per window, all players together.', '20', 1, 10000),
     setting('ENSEMBLE_PASSWORD_ATTEMPT_WINDOW', 'duration', 'Window of the wrong-password limits.', '10m', s, 24 * h),
+    setting(
+        'ENSEMBLE_PASSWORD_SCRYPT_N',
+        'int',
+        'scrypt cost N (a power of two) of new room password hashes, with r = 8, p = 1; memory per hash is N KiB. Stored hashes keep their own cost.',
+        String(defaultScryptN),
+        1024,
+        2 ** 20,
+    ),
+    setting('ENSEMBLE_PASSWORD_CHECKS', 'int', 'Room password checks (scrypt) running at once on the server.', '2', 1, 64),
+    setting('ENSEMBLE_PASSWORD_CHECK_QUEUE', 'int', 'Room password checks that may wait for a running slot; more are refused (429).', '16', 0, 10000),
     setting('ENSEMBLE_ROOM_CREATES_PER_MINUTE', 'int', 'Rooms a player may create per minute.', '10', 1, 10000),
     setting('ENSEMBLE_WS_MAX_PAYLOAD', 'bytes', 'Largest WebSocket message.', '64KiB', KiB, 16 * MiB),
     setting('ENSEMBLE_HEARTBEAT_INTERVAL', 'duration', 'WebSocket ping interval.', '30s', s, 10 * min),
@@ -369,6 +385,9 @@ export function loadConfig(input: LoadConfigInput = {}): LoadedConfig {
         passwordAttemptsPerUser: num('ENSEMBLE_PASSWORD_ATTEMPTS_PER_USER'),
         passwordAttemptsPerRoom: num('ENSEMBLE_PASSWORD_ATTEMPTS_PER_ROOM'),
         passwordAttemptWindowMs: num('ENSEMBLE_PASSWORD_ATTEMPT_WINDOW'),
+        passwordScryptN: num('ENSEMBLE_PASSWORD_SCRYPT_N'),
+        passwordChecks: num('ENSEMBLE_PASSWORD_CHECKS'),
+        passwordCheckQueue: num('ENSEMBLE_PASSWORD_CHECK_QUEUE'),
         roomCreatesPerMinute: num('ENSEMBLE_ROOM_CREATES_PER_MINUTE'),
         wsMaxPayload: num('ENSEMBLE_WS_MAX_PAYLOAD'),
         heartbeatIntervalMs: num('ENSEMBLE_HEARTBEAT_INTERVAL'),
@@ -379,6 +398,9 @@ export function loadConfig(input: LoadConfigInput = {}): LoadedConfig {
         maxPlayersLimit: num('ENSEMBLE_MAX_PLAYERS_LIMIT'),
         defaultMaxPlayers: num('ENSEMBLE_DEFAULT_MAX_PLAYERS'),
         verifierThreads: raw(get('ENSEMBLE_VERIFIER_THREADS')) === undefined ? defaultVerifierThreads() : num('ENSEMBLE_VERIFIER_THREADS'),
+    }
+    if ((config.passwordScryptN & (config.passwordScryptN - 1)) !== 0) {
+        problems.push(`ENSEMBLE_PASSWORD_SCRYPT_N must be a power of two, got ${config.passwordScryptN}`)
     }
     if (config.defaultMaxPlayers > config.maxPlayersLimit) {
         problems.push(`ENSEMBLE_DEFAULT_MAX_PLAYERS (${config.defaultMaxPlayers}) must not exceed ENSEMBLE_MAX_PLAYERS_LIMIT (${config.maxPlayersLimit})`)

@@ -30,6 +30,8 @@ const en = {
     roomLocked: 'This room is private. Enter its password in the room search to unlock it.',
     wrongPassword: 'Wrong password.',
     tooManyAttempts: 'Too many wrong passwords. Please wait a few minutes and try again.',
+    passwordCheckPending: 'Your previous password is still being checked. Please wait for its answer.',
+    passwordChecksBusy: 'The server is busy checking passwords. Please try again in a moment.',
     privateSearchIncomplete: 'Enter both the room and its password.',
     tooManyRooms: 'You are creating rooms too fast. Please wait a minute.',
 
@@ -106,6 +108,8 @@ const ja: Table = {
     roomLocked: 'このルームは非公開です。ルーム検索でパスワードを入力して解除してください。',
     wrongPassword: 'パスワードが違います。',
     tooManyAttempts: 'パスワードの誤りが多すぎます。数分待ってからもう一度お試しください。',
+    passwordCheckPending: '前のパスワードを確認中です。結果が出るまでお待ちください。',
+    passwordChecksBusy: 'サーバーはパスワードの確認で混み合っています。少し待ってからもう一度お試しください。',
     privateSearchIncomplete: 'ルームとパスワードの両方を入力してください。',
     tooManyRooms: 'ルームの作成が速すぎます。1分ほど待ってください。',
 

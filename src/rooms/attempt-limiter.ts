@@ -1,5 +1,6 @@
 // Counts attempts per key in a sliding window (wrong room passwords per player and per room, rooms
-// created per player).
+// created per player). An attempt whose outcome is not known yet is reserved (counted at once, so
+// concurrent attempts cannot all pass the check) and refunded when it turns out not to count.
 // In memory: one node's view. A limit that must hold across nodes moves to Redis with the cluster layer.
 export class AttemptLimiter {
     private readonly failures = new Map<string, number[]>()
@@ -19,6 +20,32 @@ export class AttemptLimiter {
         list.push(now)
         if (list.length > this.max) list.splice(0, list.length - this.max)
         this.failures.set(key, list)
+    }
+
+    /**
+     * Counts an attempt now if the window has room for it: true, and `refund(key, now)` takes it back;
+     * false when the key is limited. Check and count are one synchronous step.
+     */
+    reserve(key: string, now: number): boolean {
+        if (this.isLimited(key, now)) return false
+        this.fail(key, now)
+        return true
+    }
+
+    /** Takes back one attempt counted at `at` (a reservation that did not count); gone already: nothing. */
+    refund(key: string, at: number): void {
+        const list = this.failures.get(key)
+        const i = list?.lastIndexOf(at) ?? -1
+        if (i < 0) return
+        list!.splice(i, 1)
+        if (!list!.length) this.failures.delete(key)
+    }
+
+    /** Milliseconds until `key` may try again (0: not limited). */
+    retryAfterMs(key: string, now: number): number {
+        const list = this.recent(key, now)
+        if (list.length < this.max) return 0
+        return list[list.length - this.max]! + this.windowMs - now
     }
 
     reset(key: string): void {

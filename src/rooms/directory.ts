@@ -1,6 +1,7 @@
 // The room directory: which rooms exist, who may see and enter them. Reservations (create → name + key),
-// turning a reservation into a room, private rooms (password, unlocks, wrong-password limits), bans and
-// capacity. Live facts (players, status, level) come from a LiveRoomSource; records from the Store.
+// turning a reservation into a room, private rooms (password, unlocks, wrong-password limits, bounded
+// scrypt work), bans and capacity. Live facts (players, status, level) come from a LiveRoomSource;
+// records from the Store.
 // Refusals are returned as localization keys so each surface (Sonolus, REST) answers in its own form.
 import { randomInt } from 'node:crypto'
 import type { Config } from '../config.js'
@@ -9,9 +10,11 @@ import type { RoomPatch, RoomRecord, Store } from '../store/store.js'
 import { AttemptLimiter } from './attempt-limiter.js'
 import { initialOptionValues, type CreateParameters } from './create-parameters.js'
 import { nullLiveRoomSource, type LiveRoomInfo, type LiveRoomSource } from './live-info.js'
-import { hashPassword, verifyPassword } from './passwords.js'
+import { KdfGate, type GateRefusal } from './kdf-gate.js'
+import { scryptHasher, type PasswordHasher } from './passwords.js'
 
-export type RoomRefusal = 'roomNotFound' | 'roomBanned' | 'roomLocked' | 'roomFull'
+/** passwordChecksBusy: a private room's password could not be hashed now (the KDF gate is full). */
+export type RoomRefusal = 'roomNotFound' | 'roomBanned' | 'roomLocked' | 'roomFull' | 'passwordChecksBusy'
 
 export type AdmitRequest = {
     name: string
@@ -23,9 +26,19 @@ export type AdmitRequest = {
 
 export type AdmitResult = { ok: true; room: RoomRecord; created: boolean } | { ok: false; reason: RoomRefusal }
 
-export type UnlockResult =
-    | { ok: true; rooms: RoomRecord[] }
-    | { ok: false; reason: 'wrongPassword' | 'tooManyAttempts' }
+/**
+ * Why a password was not checked or not right. Statuses: wrongPassword 403; tooManyAttempts 429 with
+ * Retry-After (retryAfterMs); passwordCheckPending and passwordChecksBusy 429 (nothing was counted).
+ */
+export type PasswordRefusal =
+    | { ok: false; reason: 'wrongPassword' }
+    | { ok: false; reason: 'tooManyAttempts'; retryAfterMs: number }
+    | { ok: false; reason: GateRefusal }
+
+/** checkRoomPassword: roomNotFound (404) when no open room has that name. */
+export type PasswordCheck = { ok: true; room: RoomRecord } | { ok: false; reason: 'roomNotFound' } | PasswordRefusal
+
+export type UnlockResult = { ok: true; rooms: RoomRecord[] } | PasswordRefusal
 
 export type RoomFilter = {
     keywords?: string[]
@@ -56,10 +69,21 @@ export type RoomDirectoryDeps = {
         | 'passwordAttemptsPerUser'
         | 'passwordAttemptsPerRoom'
         | 'passwordAttemptWindowMs'
+        | 'passwordScryptN'
+        | 'passwordChecks'
+        | 'passwordCheckQueue'
         | 'roomCreatesPerMinute'
     >
     live?: LiveRoomSource
+    /** Hashes and checks room passwords; default scrypt at config.passwordScryptN (tests count calls). */
+    passwords?: PasswordHasher
 }
+
+/** One pending password check per player: the app sends one search at a time. */
+const checksPerPlayer = 1
+
+const userKey = (userId: string) => `user:${userId}`
+const roomKey = (name: string) => `room:${name}`
 
 export class RoomDirectory {
     private live: LiveRoomSource
@@ -68,11 +92,16 @@ export class RoomDirectory {
     readonly userAttempts: AttemptLimiter
     readonly roomAttempts: AttemptLimiter
     readonly creates: AttemptLimiter
+    /** Every scrypt call (hash and verify) runs under this gate. */
+    readonly kdf: KdfGate
+    private readonly passwords: PasswordHasher
 
     constructor(deps: RoomDirectoryDeps) {
         this.store = deps.store
         this.config = deps.config
         this.live = deps.live ?? nullLiveRoomSource
+        this.passwords = deps.passwords ?? scryptHasher(deps.config.passwordScryptN)
+        this.kdf = new KdfGate({ running: deps.config.passwordChecks, queued: deps.config.passwordCheckQueue, perKey: checksPerPlayer })
         this.userAttempts = new AttemptLimiter(deps.config.passwordAttemptsPerUser, deps.config.passwordAttemptWindowMs)
         this.roomAttempts = new AttemptLimiter(deps.config.passwordAttemptsPerRoom, deps.config.passwordAttemptWindowMs)
         this.creates = new AttemptLimiter(deps.config.roomCreatesPerMinute, 60_000)
@@ -142,13 +171,20 @@ export class RoomDirectory {
                 const keyHash = hashToken(req.creation.key)
                 if (reservation.keyHash !== keyHash || reservation.creatorId !== userId) return { ok: false, reason: 'roomNotFound' }
                 const p = req.creation.parameters
+                let passwordHash: string | null = null
+                if (p.password !== null) {
+                    const password = p.password
+                    const hashing = this.kdf.tryRun(`create:${userId}`, () => this.passwords.hash(password))
+                    if (!hashing.ok) return { ok: false, reason: 'passwordChecksBusy' }
+                    passwordHash = await hashing.result
+                }
                 const room = await this.store.createRoomFromReservation(
                     { name, keyHash, creatorId: userId, now },
                     {
                         name,
                         creatorId: userId,
                         title: p.title,
-                        passwordHash: p.password === null ? null : await hashPassword(p.password),
+                        passwordHash,
                         maxPlayers: p.maxPlayers,
                         scoring: p.scoring,
                         teams: p.teams,
@@ -197,36 +233,103 @@ export class RoomDirectory {
     }
 
     /**
-     * A player typed a room (name or exact title) and a password. Matching private rooms are unlocked for
-     * them; wrong passwords count against the player and against each room tried.
+     * The password check for one room by name (the REST join): ok with the room when it is public or the
+     * password is right (the room is then unlocked for this player). A miss counts as a wrong password, so
+     * room names cannot be probed without limit. Same limits and gate as the private search.
+     */
+    async checkRoomPassword(userId: string, roomName: string, password: string, now: number): Promise<PasswordCheck> {
+        const user = userKey(userId)
+        if (!this.userAttempts.reserve(user, now)) return this.userLimited(userId, now)
+        const room = await this.refundOnError(user, now, () => this.getOpen(roomName))
+        if (!room) return { ok: false, reason: 'roomNotFound' }
+        if (room.passwordHash === null) {
+            this.userAttempts.refund(user, now)
+            return { ok: true, room }
+        }
+        const checked = await this.checkPasswords(userId, [room], password, now)
+        return checked.ok ? { ok: true, room } : checked
+    }
+
+    /**
+     * The private search: a player typed a room (name or exact title) and a password. Matching private
+     * rooms are unlocked for them; a wrong password counts against the player and against each room tried.
      */
     async unlock(userId: string, roomText: string, password: string, now: number): Promise<UnlockResult> {
-        const userKey = `user:${userId}`
-        if (this.userAttempts.isLimited(userKey, now)) return { ok: false, reason: 'tooManyAttempts' }
-
-        const byName = await this.store.listOpenRooms({ viewerId: userId, now, names: [roomText.trim().toLowerCase()], includeAllPrivate: true })
-        const byTitle = await this.store.listOpenRooms({ viewerId: userId, now, exactTitle: roomText.trim(), includeAllPrivate: true, limit: 20 })
-        const candidates = [...new Map([...byName, ...byTitle].map((r) => [r.name, r])).values()]
+        const user = userKey(userId)
+        if (!this.userAttempts.reserve(user, now)) return this.userLimited(userId, now)
+        const candidates = await this.refundOnError(user, now, async () => {
+            const byName = await this.store.listOpenRooms({ viewerId: userId, now, names: [roomText.trim().toLowerCase()], includeAllPrivate: true })
+            const byTitle = await this.store.listOpenRooms({ viewerId: userId, now, exactTitle: roomText.trim(), includeAllPrivate: true, limit: 20 })
+            return [...new Map([...byName, ...byTitle].map((r) => [r.name, r])).values()]
+        })
         const open = candidates.filter((r) => r.passwordHash === null)
         const locked = candidates.filter((r) => r.passwordHash !== null).slice(0, maxPrivateCandidates)
-
         if (!locked.length) {
             // Nothing to unlock. A miss still counts, so room names cannot be probed without limit.
-            if (!open.length) this.userAttempts.fail(userKey, now)
+            if (open.length) this.userAttempts.refund(user, now)
             return { ok: true, rooms: open }
         }
-        const tried = locked.filter((r) => !this.roomAttempts.isLimited(`room:${r.name}`, now))
-        if (!tried.length) return { ok: false, reason: 'tooManyAttempts' }
+        const checked = await this.checkPasswords(userId, locked, password, now)
+        return checked.ok ? { ok: true, rooms: [...checked.matched, ...open] } : checked
+    }
 
-        const matched: RoomRecord[] = []
-        for (const room of tried) if (await verifyPassword(password, room.passwordHash!)) matched.push(room)
-        if (!matched.length) {
-            this.userAttempts.fail(userKey, now)
-            for (const room of tried) this.roomAttempts.fail(`room:${room.name}`, now)
-            return { ok: false, reason: 'wrongPassword' }
+    /**
+     * The one place a room password is checked. The caller has reserved the player's attempt at `now`;
+     * each room's attempt is reserved here, before any KDF runs, so concurrent guesses cannot all pass the
+     * limit. Attempts that turn out not to count are refunded: the player's and the matched rooms' on a
+     * right password, all of them when the gate refuses (nothing was checked).
+     */
+    private async checkPasswords(
+        userId: string,
+        locked: RoomRecord[],
+        password: string,
+        now: number,
+    ): Promise<{ ok: true; matched: RoomRecord[] } | PasswordRefusal> {
+        const user = userKey(userId)
+        const tried = locked.filter((room) => this.roomAttempts.reserve(roomKey(room.name), now))
+        const refund = (rooms: RoomRecord[], player: boolean) => {
+            if (player) this.userAttempts.refund(user, now)
+            for (const room of rooms) this.roomAttempts.refund(roomKey(room.name), now)
         }
+        if (!tried.length) {
+            refund([], true)
+            const retryAfterMs = Math.min(...locked.map((room) => this.roomAttempts.retryAfterMs(roomKey(room.name), now)))
+            return { ok: false, reason: 'tooManyAttempts', retryAfterMs }
+        }
+        const admission = this.kdf.tryRun(user, async () => {
+            const matched: RoomRecord[] = []
+            for (const room of tried) if (await this.passwords.verify(password, room.passwordHash!)) matched.push(room)
+            return matched
+        })
+        if (!admission.ok) {
+            refund(tried, true)
+            return admission
+        }
+        let matched: RoomRecord[]
+        try {
+            matched = await admission.result
+        } catch (e) {
+            refund(tried, true) // a failing KDF is the server's fault, not a guess
+            throw e
+        }
+        if (!matched.length) return { ok: false, reason: 'wrongPassword' }
+        refund(matched, true)
         for (const room of matched) await this.store.addRoomUnlock(room.name, userId, now + this.config.unlockTtlMs)
-        return { ok: true, rooms: [...matched, ...open] }
+        return { ok: true, matched }
+    }
+
+    private userLimited(userId: string, now: number): PasswordRefusal {
+        return { ok: false, reason: 'tooManyAttempts', retryAfterMs: this.userAttempts.retryAfterMs(userKey(userId), now) }
+    }
+
+    /** Runs a lookup made after the player's attempt was reserved; a failure gives the attempt back. */
+    private async refundOnError<T>(user: string, now: number, lookup: () => Promise<T>): Promise<T> {
+        try {
+            return await lookup()
+        } catch (e) {
+            this.userAttempts.refund(user, now)
+            throw e
+        }
     }
 
     update(name: string, patch: RoomPatch): Promise<RoomRecord | undefined> {

@@ -10,6 +10,8 @@ export class SonolusError extends Error {
         readonly statusCode: number,
         readonly key: MessageKey,
         readonly params?: Record<string, string | number>,
+        /** Extra response headers (Retry-After). */
+        readonly headers?: Record<string, string>,
     ) {
         super(key)
         this.name = 'SonolusError'
@@ -21,15 +23,19 @@ export const unauthorized = (key: MessageKey) => new SonolusError(401, key)
 export const forbidden = (key: MessageKey) => new SonolusError(403, key)
 export const notFound = (key: MessageKey = 'notFound') => new SonolusError(404, key)
 export const conflict = (key: MessageKey) => new SonolusError(409, key)
-export const tooManyRequests = (key: MessageKey) => new SonolusError(429, key)
+/** 429; with `retryAfterMs`, a Retry-After header in whole seconds (rounded up). */
+export const tooManyRequests = (key: MessageKey, retryAfterMs?: number) =>
+    new SonolusError(429, key, undefined, retryAfterMs === undefined ? undefined : { 'retry-after': String(Math.max(1, Math.ceil(retryAfterMs / 1000))) })
 
 export const serverMessage = (locale: string, key: MessageKey, params?: Record<string, string | number>): ServerMessage => ({
     message: t(locale, key, params),
 })
 
 /** Fastify's own errors, mapped to a status and a text. */
-function describe(error: FastifyError): { status: number; key: MessageKey; params?: Record<string, string> } | undefined {
-    if (error instanceof SonolusError) return { status: error.statusCode, key: error.key, params: error.params as Record<string, string> }
+function describe(
+    error: FastifyError,
+): { status: number; key: MessageKey; params?: Record<string, string>; headers?: Record<string, string> } | undefined {
+    if (error instanceof SonolusError) return { status: error.statusCode, key: error.key, params: error.params as Record<string, string>, headers: error.headers }
     if (error.validation) {
         const first = error.validation[0]
         const path = first?.instancePath?.replace(/^\//, '') || (first?.params as { missingProperty?: string } | undefined)?.missingProperty
@@ -53,6 +59,7 @@ export function sonolusErrorHandler(error: FastifyError, request: FastifyRequest
     const known = describe(error)
     if (known) {
         if (known.status >= 500) request.log.error({ err: error }, 'request failed')
+        if (known.headers) reply.headers(known.headers)
         reply.code(known.status).send(serverMessage(request.locale, known.key, known.params))
         return
     }

@@ -44,6 +44,7 @@ export type TestServerOptions = {
     attach?: AppDeps['attach']
     /** Reuse a data directory (restart tests); a fresh temp dir otherwise. */
     dataDir?: string
+    passwords?: AppDeps['passwords']
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
@@ -56,13 +57,15 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
             ENSEMBLE_LOG_LEVEL: 'silent',
             ENSEMBLE_HOST: '127.0.0.1',
             ENSEMBLE_PORT: '0',
+            // Tests create many private rooms: a cheap scrypt keeps them fast (the default 2^17 is 128 MiB a hash).
+            ENSEMBLE_PASSWORD_SCRYPT_N: '1024',
         },
         argv: [],
     })
     const config: Config = { ...loaded, ...options.config }
     let offset = 0
     const clock: TestClock = { now: () => Date.now() + offset, advance: (ms) => void (offset += ms) }
-    const app = await buildApp(config, { now: clock.now, liveRooms: options.liveRooms, attach: options.attach })
+    const app = await buildApp(config, { now: clock.now, liveRooms: options.liveRooms, attach: options.attach, passwords: options.passwords })
     await app.fastify.listen({ port: 0, host: '127.0.0.1' })
     const { port } = app.fastify.server.address() as { port: number }
     const origin = `http://127.0.0.1:${port}`

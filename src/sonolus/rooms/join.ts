@@ -2,7 +2,8 @@
 // room, time, replay), create the room when the creator brings Sonolus-Room-Key, admit the player
 // (exists, not banned, unlocked if private, a free seat) and hand out a single-use join session.
 // seeds/000_3e43684edb00d7bd.txt. Statuses: 401 refused signature or session, 400 bad create parameter,
-// 404 no such room (or a reservation without its key), 403 banned / private and locked, 409 full.
+// 404 no such room (or a reservation without its key), 403 banned / private and locked, 409 full,
+// 429 a private room's password could not be hashed now (the server's password checks are all busy).
 import { Type, type Static } from '@sinclair/typebox'
 import type { ServerJoinRoomResponse } from '@sonolus/core'
 import type { FastifyInstance } from 'fastify'
@@ -12,7 +13,7 @@ import { createQuery, parseCreateParameters } from '../../rooms/create-parameter
 import type { RoomRefusal } from '../../rooms/directory.js'
 import { multiplayerUrl } from '../../urls.js'
 import { header, type SonolusServices } from '../context.js'
-import { badRequest, conflict, forbidden, notFound, SonolusError, unauthorized } from '../errors.js'
+import { badRequest, conflict, forbidden, notFound, SonolusError, tooManyRequests, unauthorized } from '../errors.js'
 
 const JoinParams = Type.Object({ name: Type.String({ minLength: 1, maxLength: 64 }) })
 
@@ -27,6 +28,7 @@ const refusals: Record<RoomRefusal, () => SonolusError> = {
     roomBanned: () => forbidden('roomBanned'),
     roomLocked: () => forbidden('roomLocked'),
     roomFull: () => conflict('roomFull'),
+    passwordChecksBusy: () => tooManyRequests('passwordChecksBusy'),
 }
 
 const empty = Buffer.alloc(0)
