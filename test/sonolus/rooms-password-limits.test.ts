@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test'
 import { t } from '../../src/i18n.js'
 import { scryptHasher, type PasswordHasher } from '../../src/rooms/passwords.js'
 import { startTestServer, type TestResponse, type TestServer } from '../helpers/server.js'
-import { createAndJoin, signedAuthenticate, type SignedIn } from '../helpers/sonolus.js'
+import { createAndJoin, joinRoom, signedAuthenticate, type SignedIn } from '../helpers/sonolus.js'
 
 /** scrypt (cheap cost) counting its verify calls and the most that ran at once; `hold` delays each check. */
 function countingHasher(hold?: Promise<void>) {
@@ -194,5 +194,59 @@ describe('a server under attack bounds the checks waiting', () => {
             assert.equal((await privateSearch(server, refused.session, room.name, `again ${i}`)).status, 403)
         }
         assert.equal((await privateSearch(server, refused.session, room.name, 'again')).status, 429)
+    })
+})
+
+describe('checkRoomPassword: the check for a join by room name, on the same limits', () => {
+    const { hasher, stats } = countingHasher()
+    let server: TestServer
+    let secret: { name: string }
+    let open: { name: string }
+    before(async () => {
+        server = await startTestServer({ config: { passwordAttemptsPerUser: 5, passwordAttemptsPerRoom: 1000 }, passwords: hasher })
+        secret = await createAndJoin(server, { params: { password: 'right one' } })
+        open = await createAndJoin(server)
+    })
+    after(() => server.close())
+    const check = (userId: string, room: string, password: string) => server.app.directory.checkRoomPassword(userId, room, password, server.clock.now())
+
+    test('public room: ok, nothing checked or counted; unknown room: roomNotFound, counted', async () => {
+        for (let i = 0; i < 10; i++) assert.equal((await check('u-public', open.name, 'anything')).ok, true)
+        assert.equal(stats.verifies, 0)
+        for (let i = 0; i < server.config.passwordAttemptsPerUser; i++) assert.deepEqual(await check('u-miss', `nosuch${i}`, 'x'), { ok: false, reason: 'roomNotFound' })
+        const limited = await check('u-miss', secret.name, 'right one')
+        assert.equal(limited.ok || limited.reason, 'tooManyAttempts')
+        assert.equal(stats.verifies, 0)
+    })
+
+    test('hundreds at once from one player check at most the limit; the private search shares it', async () => {
+        const limit = server.config.passwordAttemptsPerUser
+        const before = stats.verifies
+        const results = await Promise.all(Array.from({ length: 200 }, (_, i) => check('u-burst', secret.name, `guess ${i}`)))
+        const wrong = results.filter((r) => !r.ok && r.reason === 'wrongPassword').length
+        assert.ok(wrong >= 1 && wrong <= limit, `${wrong} checked`)
+        assert.equal(stats.verifies - before, wrong)
+        for (const r of results) assert.ok(!r.ok && ['wrongPassword', 'tooManyAttempts', 'passwordCheckPending'].includes(r.reason), JSON.stringify(r))
+        // The same player's private searches draw on the same attempts.
+        const player = await signedAuthenticate(server)
+        for (let i = 0; i < limit - 1; i++) assert.deepEqual(await check(player.profile.id, secret.name, `no ${i}`), { ok: false, reason: 'wrongPassword' })
+        assert.equal((await privateSearch(server, player.session, secret.name, 'no again')).status, 403)
+        const limited = await check(player.profile.id, secret.name, 'right one')
+        assert.ok(!limited.ok && limited.reason === 'tooManyAttempts')
+        assert.ok(limited.retryAfterMs > 0 && limited.retryAfterMs <= server.config.passwordAttemptWindowMs, String(limited.retryAfterMs))
+        assert.equal((await privateSearch(server, player.session, secret.name, 'right one')).status, 429)
+    })
+
+    test('a right password unlocks the room for the join and gives the attempt back', async () => {
+        const player = await signedAuthenticate(server)
+        assert.equal((await joinRoom(server, secret.name, player.profile, { session: player.session })).status, 403, 'locked')
+        for (let i = 0; i < server.config.passwordAttemptsPerUser - 1; i++) await check(player.profile.id, secret.name, `no ${i}`)
+        const ok = await check(player.profile.id, secret.name, 'right one')
+        assert.ok(ok.ok && ok.room.name === secret.name)
+        assert.equal((await joinRoom(server, secret.name, player.profile, { session: player.session })).status, 200, 'unlocked')
+        assert.deepEqual(await check(player.profile.id, secret.name, 'last'), { ok: false, reason: 'wrongPassword' }, 'one attempt left')
+        assert.equal((await check(player.profile.id, secret.name, 'right one')).ok, false)
+        server.clock.advance(server.config.passwordAttemptWindowMs + 1)
+        assert.equal((await check(player.profile.id, secret.name, 'right one')).ok, true, 'the window passes')
     })
 })
