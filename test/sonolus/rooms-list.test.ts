@@ -12,7 +12,13 @@ class FakeLive implements LiveRoomSource {
     info(name: string) {
         return this.rooms.get(name)
     }
+    entries() {
+        return this.rooms.entries()
+    }
     isMember() {
+        return false
+    }
+    isBanned() {
         return false
     }
 }
@@ -22,7 +28,7 @@ describe('rooms list and info', () => {
     const live = new FakeLive()
     const created: string[] = [] // oldest first
     before(async () => {
-        server = await startTestServer({ liveRooms: live, config: { roomCreatesPerMinute: 1000 } })
+        server = await startTestServer({ liveRooms: live, config: { roomCreatesPerMinute: 1000, maxRoomsPerPlayer: 1000 } })
         const creator = await signedAuthenticate(server, makeProfile('Host'))
         for (let i = 0; i < 45; i++) {
             const { name, key } = await createRoom(server, creator.session)
@@ -80,9 +86,9 @@ describe('rooms list and info', () => {
 
     test('advanced search: status, free seats, level', async () => {
         const [c, b, a] = created.slice(-3) // on the first page
-        live.rooms.set(a!, { playerCount: 4, status: 'playing', level: { address: 'https://levels.example', name: 'tutorial-expert' }, title: 'A' })
-        live.rooms.set(b!, { playerCount: 1, status: 'preparing', level: { address: 'https://levels.example', name: 'other' }, title: 'B' })
-        live.rooms.set(c!, { playerCount: 4, status: 'selecting', level: null, title: 'C' })
+        live.rooms.set(a!, { playerCount: 4, maxPlayers: 4, status: 'playing', level: { address: 'https://levels.example', name: 'tutorial-expert' }, title: 'A' })
+        live.rooms.set(b!, { playerCount: 1, maxPlayers: 4, status: 'preparing', level: { address: 'https://levels.example', name: 'other' }, title: 'B' })
+        live.rooms.set(c!, { playerCount: 4, maxPlayers: 4, status: 'selecting', level: null, title: 'C' })
         try {
             const names = async (query: Record<string, string>) => (await list({ type: 'advanced', ...query })).body.items.map((i) => i.name)
             assert.deepEqual(await names({ status: 'playing' }), [a])
