@@ -21,9 +21,21 @@ export type FromCheckpointWorker =
     | { type: 'error'; message: string; code: string | undefined }
 
 const { path, intervalMs, idleMs, restartFrames } = workerData as CheckpointWorkerData
-const db = new Database(path, { fileMustExist: true })
-// Never wait for a lock.
-db.pragma('busy_timeout = 0')
+/** SQLite's errors lose their message on the way to the event loop (only plain Errors keep it): rewrap. */
+const plain = (error: unknown): Error => {
+    const code = (error as { code?: unknown }).code
+    const message = error instanceof Error ? error.message : String(error)
+    return new Error(typeof code === 'string' ? `${message} (${code})` : message)
+}
+
+let db: Database.Database
+try {
+    db = new Database(path, { fileMustExist: true })
+    // Never wait for a lock.
+    db.pragma('busy_timeout = 0')
+} catch (error) {
+    throw plain(error) // the thread ends; the Checkpointer reports it
+}
 
 const dataVersion = () => db.pragma('data_version', { simple: true }) as number
 let version = dataVersion()

@@ -52,9 +52,9 @@ export class Checkpointer {
         // Never what keeps a process alive.
         this.worker.unref()
         this.worker.on('message', (message: FromCheckpointWorker) => this.onMessage(message))
-        this.worker.on('error', (error) => {
+        this.worker.on('error', (error: unknown) => {
             this.crashed = true
-            this.fail(error)
+            this.fail(error instanceof Error ? error : new Error(`the checkpoint thread failed: ${JSON.stringify(error)}`))
         })
         this.exited = new Promise((resolve) =>
             this.worker.once('exit', (code) => {
