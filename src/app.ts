@@ -73,7 +73,6 @@ export const redactUrl = (url: string): string => url.replace(/([?&]password=)[^
 export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App> {
     const now = deps.now ?? Date.now
     const banner = await loadBanner(config)
-    const store = deps.store ?? openStore(config)
 
     const fastify = Fastify({
         logger: {
@@ -93,6 +92,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
         },
     })
 
+    // Opened once the logger exists: the store reports failures of its background thread there.
+    const store = deps.store ?? openStore(config, fastify.log)
     const sessions = new SessionService(store, config.sessionTtlMs)
     const signatures = new SignatureVerifier(config.signaturePublicKey)
     const pool = config.verifierThreads > 0 ? new VerifierPool(config.signaturePublicKey, signatures, { size: config.verifierThreads }) : undefined

@@ -47,6 +47,10 @@ export type Config = {
     passwordChecks: number
     passwordCheckQueue: number
     roomCreatesPerMinute: number
+    /** Open rooms one player may have (their live reservations count too when they create another). */
+    maxRoomsPerPlayer: number
+    /** Open rooms on the server. */
+    maxRooms: number
 
     wsMaxPayload: number
     heartbeatIntervalMs: number
@@ -153,6 +157,8 @@ export const settings: readonly Setting[] = [
     setting('ENSEMBLE_PASSWORD_CHECKS', 'int', 'Room password checks (scrypt) running at once on the server.', '2', 1, 64),
     setting('ENSEMBLE_PASSWORD_CHECK_QUEUE', 'int', 'Room password checks that may wait for a running slot; more are refused (429).', '16', 0, 10000),
     setting('ENSEMBLE_ROOM_CREATES_PER_MINUTE', 'int', 'Rooms a player may create per minute.', '10', 1, 10000),
+    setting('ENSEMBLE_MAX_ROOMS_PER_PLAYER', 'int', 'Open rooms one player may have; rooms reserved and not yet entered count too.', '3', 1, 1000),
+    setting('ENSEMBLE_MAX_ROOMS', 'int', 'Open rooms on the server.', '10000', 1, 10_000_000),
     setting('ENSEMBLE_WS_MAX_PAYLOAD', 'bytes', 'Largest WebSocket message.', '64KiB', KiB, 16 * MiB),
     setting('ENSEMBLE_HEARTBEAT_INTERVAL', 'duration', 'WebSocket ping interval.', '30s', s, 10 * min),
     setting('ENSEMBLE_RECONNECT_GRACE', 'duration', 'How long a dropped player keeps their seat.', '60s', 0, h),
@@ -389,6 +395,8 @@ export function loadConfig(input: LoadConfigInput = {}): LoadedConfig {
         passwordChecks: num('ENSEMBLE_PASSWORD_CHECKS'),
         passwordCheckQueue: num('ENSEMBLE_PASSWORD_CHECK_QUEUE'),
         roomCreatesPerMinute: num('ENSEMBLE_ROOM_CREATES_PER_MINUTE'),
+        maxRoomsPerPlayer: num('ENSEMBLE_MAX_ROOMS_PER_PLAYER'),
+        maxRooms: num('ENSEMBLE_MAX_ROOMS'),
         wsMaxPayload: num('ENSEMBLE_WS_MAX_PAYLOAD'),
         heartbeatIntervalMs: num('ENSEMBLE_HEARTBEAT_INTERVAL'),
         reconnectGraceMs: num('ENSEMBLE_RECONNECT_GRACE'),

@@ -34,6 +34,8 @@ const en = {
     passwordChecksBusy: 'The server is busy checking passwords. Please try again in a moment.',
     privateSearchIncomplete: 'Enter both the room and its password.',
     tooManyRooms: 'You are creating rooms too fast. Please wait a minute.',
+    roomLimitReached: 'You already have {max} open rooms. Leave one empty until it closes, then create another.',
+    serverFull: 'The server has too many open rooms right now. Please try again later.',
 
     // rooms: sections, items, forms
     roomsTitle: 'Rooms',
@@ -112,6 +114,8 @@ const ja: Table = {
     passwordChecksBusy: 'サーバーはパスワードの確認で混み合っています。少し待ってからもう一度お試しください。',
     privateSearchIncomplete: 'ルームとパスワードの両方を入力してください。',
     tooManyRooms: 'ルームの作成が速すぎます。1分ほど待ってください。',
+    roomLimitReached: '開いているルームがすでに{max}個あります。どれかを空にして閉じてから、新しく作成してください。',
+    serverFull: '現在サーバーで開いているルームが多すぎます。しばらくしてからもう一度お試しください。',
 
     roomsTitle: 'ルーム',
     sectionOpenRooms: '参加できるルーム',

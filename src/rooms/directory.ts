@@ -1,20 +1,28 @@
 // The room directory: which rooms exist, who may see and enter them. Reservations (create → name + key),
 // turning a reservation into a room, private rooms (password, unlocks, wrong-password limits, bounded
-// scrypt work), bans and capacity. Live facts (players, status, level) come from a LiveRoomSource;
-// records from the Store.
+// scrypt work), bans and capacity, caps on open rooms (per player, per server), the paged room list.
+// Live facts (players, status, level) come from a LiveRoomSource; records from the Store.
 // Refusals are returned as localization keys so each surface (Sonolus, REST) answers in its own form.
 import { randomInt } from 'node:crypto'
 import type { Config } from '../config.js'
 import { hashToken, newToken } from '../auth/tokens.js'
-import type { RoomPatch, RoomRecord, Store } from '../store/store.js'
+import type { RoomCapRefusal, RoomCaps, RoomPatch, RoomQuery, RoomRecord, Store } from '../store/store.js'
 import { AttemptLimiter } from './attempt-limiter.js'
+import { BanList } from './ban-list.js'
 import { initialOptionValues, type CreateParameters } from './create-parameters.js'
 import { nullLiveRoomSource, type LiveRoomInfo, type LiveRoomSource } from './live-info.js'
 import { KdfGate, type GateRefusal } from './kdf-gate.js'
 import { scryptHasher, type PasswordHasher } from './passwords.js'
 
+/** roomLimit: the player has ENSEMBLE_MAX_ROOMS_PER_PLAYER open rooms; serverFull: ENSEMBLE_MAX_ROOMS are open. */
+export type RoomCapReason = 'roomLimit' | 'serverFull'
+
 /** passwordChecksBusy: a private room's password could not be hashed now (the KDF gate is full). */
-export type RoomRefusal = 'roomNotFound' | 'roomBanned' | 'roomLocked' | 'roomFull' | 'passwordChecksBusy'
+export type RoomRefusal = 'roomNotFound' | 'roomBanned' | 'roomLocked' | 'roomFull' | 'passwordChecksBusy' | RoomCapReason
+
+export type ReserveResult = { ok: true; name: string; key: string } | { ok: false; reason: 'tooManyRooms' | RoomCapReason }
+
+const capReason: Record<RoomCapRefusal, RoomCapReason> = { creatorCap: 'roomLimit', serverCap: 'serverFull' }
 
 export type AdmitRequest = {
     name: string
@@ -52,6 +60,17 @@ export type RoomFilter = {
 
 export type ListedRoom = { room: RoomRecord; live: LiveRoomInfo }
 
+export type RoomPage = { offset: number; limit: number }
+
+/** What a room nobody has entered looks like live: selecting, empty (so it has a free seat). */
+const idleInfo = (room: Pick<RoomRecord, 'title' | 'maxPlayers'>): LiveRoomInfo => ({
+    playerCount: 0,
+    maxPlayers: room.maxPlayers,
+    status: 'selecting',
+    level: null,
+    title: room.title,
+})
+
 /** Room names: 8 characters without look-alikes (no 0/o, 1/l/i), easy to read out to a friend. */
 const nameAlphabet = 'abcdefghjkmnpqrstuvwxyz23456789'
 export const roomNameLength = 8
@@ -73,6 +92,8 @@ export type RoomDirectoryDeps = {
         | 'passwordChecks'
         | 'passwordCheckQueue'
         | 'roomCreatesPerMinute'
+        | 'maxRoomsPerPlayer'
+        | 'maxRooms'
     >
     live?: LiveRoomSource
     /** Hashes and checks room passwords; default scrypt at config.passwordScryptN (tests count calls). */
@@ -95,6 +116,8 @@ export class RoomDirectory {
     /** Every scrypt call (hash and verify) runs under this gate. */
     readonly kdf: KdfGate
     private readonly passwords: PasswordHasher
+    /** Bans made through this directory, held even if their store write failed. */
+    private readonly bans = new BanList()
 
     constructor(deps: RoomDirectoryDeps) {
         this.store = deps.store
@@ -114,7 +137,11 @@ export class RoomDirectory {
 
     /** Live facts of a room, or those of a room nobody has entered yet. */
     liveInfo(room: RoomRecord): LiveRoomInfo {
-        return this.live.info(room.name) ?? { playerCount: 0, status: 'selecting', level: null, title: room.title }
+        return this.live.info(room.name) ?? idleInfo(room)
+    }
+
+    private get caps(): RoomCaps {
+        return { perCreator: this.config.maxRoomsPerPlayer, total: this.config.maxRooms }
     }
 
     isMember(roomName: string, userId: string): boolean {
@@ -123,25 +150,24 @@ export class RoomDirectory {
 
     /**
      * POST /sonolus/rooms/create: a fresh name and a single-use key, held for the creator for a while.
-     * undefined when the player has created too many rooms in the last minute.
+     * Refused when the player has created too many rooms in the last minute, or holds as many open rooms
+     * and live reservations as a player may (a reservation counts: otherwise one could reserve ten names
+     * and turn them all into rooms), or the server has as many open rooms as it may.
      */
-    async reserve(creatorId: string, values: string, now: number): Promise<{ name: string; key: string } | undefined> {
-        if (this.creates.isLimited(creatorId, now)) return undefined
+    async reserve(creatorId: string, values: string, now: number): Promise<ReserveResult> {
+        if (this.creates.isLimited(creatorId, now)) return { ok: false, reason: 'tooManyRooms' }
         this.creates.fail(creatorId, now)
         for (let attempt = 0; ; attempt++) {
             const name = newRoomName()
             if (await this.store.isRoomNameTaken(name, now)) continue
             const key = newToken()
             try {
-                await this.store.insertReservation({
-                    name,
-                    keyHash: hashToken(key),
-                    creatorId,
-                    values,
-                    createdAt: now,
-                    expiresAt: now + this.config.reservationTtlMs,
-                })
-                return { name, key }
+                const refused = await this.store.insertReservation(
+                    { name, keyHash: hashToken(key), creatorId, values, createdAt: now, expiresAt: now + this.config.reservationTtlMs },
+                    this.caps,
+                )
+                if (refused) return { ok: false, reason: capReason[refused] }
+                return { ok: true, name, key }
             } catch (e) {
                 if (attempt >= 5) throw e // a race on a fresh random name five times over is not a race
             }
@@ -192,7 +218,10 @@ export class RoomDirectory {
                         optionValues: initialOptionValues(p),
                         createdAt: now,
                     },
+                    // Checked again here, atomically: caps may have been reached since the reservation.
+                    this.caps,
                 )
+                if (typeof room === 'string') return { ok: false, reason: capReason[room] }
                 if (room) return { ok: true, room, created: true }
                 // Lost a race with a concurrent claim of the same key: judge it as an ordinary join below.
             }
@@ -202,7 +231,7 @@ export class RoomDirectory {
         const room = await this.getOpen(name)
         if (!room) return { ok: false, reason: 'roomNotFound' }
         const member = this.live.isMember(name, userId)
-        if (!member && (await this.store.isRoomBanned(name, userId, now))) return { ok: false, reason: 'roomBanned' }
+        if (!member && (await this.isBanned(name, userId, now))) return { ok: false, reason: 'roomBanned' }
         if (!member && !(await this.canSee(room, userId, now))) return { ok: false, reason: 'roomLocked' }
         // A member reconnecting keeps their seat even when the room is full.
         if (!member && this.liveInfo(room).playerCount >= room.maxPlayers) return { ok: false, reason: 'roomFull' }
@@ -216,20 +245,44 @@ export class RoomDirectory {
         return room.creatorId === userId || this.live.isMember(room.name, userId) || this.store.isRoomUnlocked(room.name, userId, now)
     }
 
-    /** Open rooms the viewer may see, newest first, with their live facts, filtered. */
-    async search(viewerId: string | null, filter: RoomFilter, now: number): Promise<ListedRoom[]> {
-        const rooms = await this.store.listOpenRooms({ viewerId, now, keywords: filter.keywords })
+    /** One page of the open rooms the viewer may see, newest first, filtered, with their live facts. */
+    async search(viewerId: string | null, filter: RoomFilter, now: number, page: RoomPage): Promise<ListedRoom[]> {
+        const query = this.roomQuery(viewerId, filter, now)
+        const rooms = await this.store.listOpenRooms({ ...query, offset: page.offset, limit: page.limit })
+        return rooms.map((room) => ({ room, live: this.liveInfo(room) }))
+    }
+
+    /** A page as search() gives it, and how many rooms match in all (for a page count). */
+    async searchWithTotal(viewerId: string | null, filter: RoomFilter, now: number, page: RoomPage): Promise<{ rooms: ListedRoom[]; total: number }> {
+        const query = this.roomQuery(viewerId, filter, now)
+        const [rooms, total] = await Promise.all([
+            this.store.listOpenRooms({ ...query, offset: page.offset, limit: page.limit }),
+            this.store.countOpenRooms(query),
+        ])
+        return { rooms: rooms.map((room) => ({ room, live: this.liveInfo(room) })), total }
+    }
+
+    /**
+     * The store pages and filters; live filters (status, free seats, level) become name sets from the live
+     * rooms. A room nobody has entered is selecting, empty and without a level: when such a room passes
+     * the filter, the live rooms that fail it are excluded (`exceptNames`); otherwise only the live rooms
+     * that pass can match (`names`).
+     */
+    private roomQuery(viewerId: string | null, filter: RoomFilter, now: number): RoomQuery {
+        const query: RoomQuery = { viewerId, now, keywords: filter.keywords, createdBy: filter.createdBy }
+        const { status, freeSeats } = filter
         const level = filter.level?.toLowerCase()
-        const out: ListedRoom[] = []
-        for (const room of rooms) {
-            if (filter.createdBy !== undefined && room.creatorId !== filter.createdBy) continue
-            const live = this.liveInfo(room)
-            if (filter.status && live.status !== filter.status) continue
-            if (filter.freeSeats && live.playerCount >= room.maxPlayers) continue
-            if (level && !live.level?.name.toLowerCase().includes(level)) continue
-            out.push({ room, live })
-        }
-        return out
+        if (!status && !freeSeats && !level) return query
+        const matches = (info: LiveRoomInfo) =>
+            (!status || info.status === status) &&
+            (!freeSeats || info.playerCount < info.maxPlayers) &&
+            (!level || (info.level?.name.toLowerCase().includes(level) ?? false))
+        const idlePasses = matches(idleInfo({ title: '', maxPlayers: 1 }))
+        const names: string[] = []
+        for (const [name, info] of this.live.entries()) if (matches(info) !== idlePasses) names.push(name)
+        if (idlePasses) query.exceptNames = names
+        else query.names = names
+        return query
     }
 
     /**
@@ -340,11 +393,15 @@ export class RoomDirectory {
         await this.store.updateRoom(name, { closedAt: now })
     }
 
+    /** Bans a player from a room until `until`: held in memory at once, then written (a failed write rejects, the ban holds). */
     ban(roomName: string, userId: string, until: number): Promise<void> {
+        this.bans.add(roomName, userId, until)
         return this.store.addRoomBan(roomName, userId, until)
     }
 
-    isBanned(roomName: string, userId: string, now: number): Promise<boolean> {
+    /** Banned by this directory, by a kick in a live room of this node, or in the store. */
+    async isBanned(roomName: string, userId: string, now: number): Promise<boolean> {
+        if (this.bans.has(roomName, userId, now) || this.live.isBanned(roomName, userId, now)) return true
         return this.store.isRoomBanned(roomName, userId, now)
     }
 
@@ -353,5 +410,6 @@ export class RoomDirectory {
         this.userAttempts.sweep(now)
         this.roomAttempts.sweep(now)
         this.creates.sweep(now)
+        this.bans.sweep(now)
     }
 }

@@ -1,11 +1,12 @@
 // The live rooms of this node: opens a room's engine when its first player arrives, admits players
 // (exists, not banned, a seat free), answers the directory's questions about live rooms, and closes
-// everything on shutdown.
+// everything on shutdown. Kicks' bans are kept in memory too (ban-list.ts).
 import type { JoinTicket } from '../auth/join-sessions.js'
 import { defaultRoomOptions, defaultReportUserOptions, type EngineLimits, type RoomInit } from '../multiplayer/index.js'
 import type { AdmitResult, RoomAdmitter } from '../transport/gateway.js'
+import { BanList } from './ban-list.js'
 import type { LiveRoomInfo, LiveRoomSource } from './live-info.js'
-import { LiveRoom, type LiveRoomDeps } from './live-room.js'
+import { LiveRoom, type LiveRoomDeps, type RoomPersistence } from './live-room.js'
 
 /** What the hub needs to know of a stored room to open it. */
 export type RoomSettings = {
@@ -31,8 +32,25 @@ export class RoomHub implements RoomAdmitter, LiveRoomSource {
     private readonly rooms = new Map<string, LiveRoom>()
     /** Opening a room is async (store read); concurrent first joins share one opening. */
     private readonly opening = new Map<string, Promise<LiveRoom | undefined>>()
+    /** Bans of kicks made here, held whatever became of their store write (and after the room closed). */
+    private readonly bans = new BanList()
+    /** The rooms' persistence, with kicks' bans remembered before they are written. */
+    private readonly persistence: RoomPersistence
 
-    constructor(private readonly deps: HubDeps) {}
+    constructor(private readonly deps: HubDeps) {
+        const p = deps.persistence
+        this.persistence = {
+            chat: (...args) => p.chat(...args),
+            result: (...args) => p.result(...args),
+            report: (...args) => p.report(...args),
+            roomChanged: (...args) => p.roomChanged(...args),
+            ban: (roomName, userId, until) => {
+                this.bans.sweep(deps.now()) // kicks are rare: a sweep each keeps the list to live bans
+                this.bans.add(roomName, userId, until)
+                p.ban(roomName, userId, until)
+            },
+        }
+    }
 
     get(name: string): LiveRoom | undefined {
         return this.rooms.get(name)
@@ -46,7 +64,7 @@ export class RoomHub implements RoomAdmitter, LiveRoomSource {
         const room = await this.open(ticket.roomName)
         if (!room) return { ok: false, status: 404, message: 'room not found' }
         const now = this.deps.now()
-        if (!room.isMember(ticket.userId) && (await this.deps.isBanned(room.name, ticket.userId, now))) {
+        if (!room.isMember(ticket.userId) && (this.bans.has(room.name, ticket.userId, now) || (await this.deps.isBanned(room.name, ticket.userId, now)))) {
             return { ok: false, status: 403, message: 'banned from this room' }
         }
         if (!room.hasRoomFor(ticket.userId)) return { ok: false, status: 409, message: 'room is full' }
@@ -66,13 +84,33 @@ export class RoomHub implements RoomAdmitter, LiveRoomSource {
 
     info(roomName: string): LiveRoomInfo | undefined {
         const room = this.rooms.get(roomName)
-        if (!room) return undefined
-        const { view } = room.engine
-        return { playerCount: room.playerCount, status: view.status, level: view.level, title: view.title }
+        return room && this.describe(room)
+    }
+
+    *entries(): Iterable<[string, LiveRoomInfo]> {
+        for (const [name, room] of this.rooms) yield [name, this.describe(room)]
+    }
+
+    private describe(room: LiveRoom): LiveRoomInfo {
+        const { view, members } = room.engine
+        // The master now: the role moves when its holder leaves or hands it over.
+        const masterName = view.master === null ? undefined : members.get(view.master)?.name
+        return {
+            playerCount: room.playerCount,
+            maxPlayers: room.maxPlayers,
+            status: view.status,
+            level: view.level,
+            title: view.title,
+            ...(masterName === undefined ? {} : { masterName }),
+        }
     }
 
     isMember(roomName: string, userId: string): boolean {
         return this.rooms.get(roomName)?.isMember(userId) ?? false
+    }
+
+    isBanned(roomName: string, userId: string, now: number): boolean {
+        return this.bans.has(roomName, userId, now)
     }
 
     /** Closes every room, telling its players why (graceful shutdown). */
@@ -112,6 +150,7 @@ export class RoomHub implements RoomAdmitter, LiveRoomSource {
         }
         const room = new LiveRoom(init, {
             ...this.deps,
+            persistence: this.persistence,
             onClosed: (closed) => {
                 if (this.rooms.get(closed.name) !== closed) return
                 this.rooms.delete(closed.name)

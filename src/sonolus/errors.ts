@@ -20,12 +20,13 @@ export class SonolusError extends Error {
 
 export const badRequest = (key: MessageKey = 'badRequest', params?: Record<string, string | number>) => new SonolusError(400, key, params)
 export const unauthorized = (key: MessageKey) => new SonolusError(401, key)
-export const forbidden = (key: MessageKey) => new SonolusError(403, key)
+export const forbidden = (key: MessageKey, params?: Record<string, string | number>) => new SonolusError(403, key, params)
 export const notFound = (key: MessageKey = 'notFound') => new SonolusError(404, key)
 export const conflict = (key: MessageKey) => new SonolusError(409, key)
 /** 429; with `retryAfterMs`, a Retry-After header in whole seconds (rounded up). */
 export const tooManyRequests = (key: MessageKey, retryAfterMs?: number) =>
     new SonolusError(429, key, undefined, retryAfterMs === undefined ? undefined : { 'retry-after': String(Math.max(1, Math.ceil(retryAfterMs / 1000))) })
+export const serviceUnavailable = (key: MessageKey) => new SonolusError(503, key)
 
 export const serverMessage = (locale: string, key: MessageKey, params?: Record<string, string | number>): ServerMessage => ({
     message: t(locale, key, params),
@@ -58,7 +59,8 @@ function describe(
 export function sonolusErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
     const known = describe(error)
     if (known) {
-        if (known.status >= 500) request.log.error({ err: error }, 'request failed')
+        // A SonolusError is an answer chosen on purpose (503: the server is full), not a failure.
+        if (known.status >= 500 && !(error instanceof SonolusError)) request.log.error({ err: error }, 'request failed')
         if (known.headers) reply.headers(known.headers)
         reply.code(known.status).send(serverMessage(request.locale, known.key, known.params))
         return

@@ -67,19 +67,39 @@ export type RoomPatch = Partial<
     Pick<RoomRecord, 'title' | 'passwordHash' | 'maxPlayers' | 'scoring' | 'teams' | 'allowOtherServers' | 'optionValues' | 'closedAt'>
 >
 
+/**
+ * Bounds on open rooms, checked in the same transaction as the write that would pass them (so concurrent
+ * creates cannot both slip under a bound). A store keeps these counts cheap (an index or a counter),
+ * never a scan of every room.
+ */
+export type RoomCaps = {
+    /** Open rooms one creator may have. When reserving, the creator's live reservations count too. */
+    perCreator: number
+    /** Open rooms on the server (reservations do not count: each claim is checked again). */
+    total: number
+}
+
+export type RoomCapRefusal = 'creatorCap' | 'serverCap'
+
 export type RoomQuery = {
     /** Signed-in viewer: also sees private rooms they created or unlocked. null: public rooms only. */
     viewerId: string | null
     now: number
     /** Every keyword must appear in the title, the name or the creator's name (case-insensitive). */
     keywords?: string[]
-    /** Only rooms with one of these names (private search by room code). */
+    /** Only rooms with one of these names (private search by room code; live filters: rooms playing...). */
     names?: string[]
+    /** Never rooms with these names (live filters: rooms full, rooms not selecting...). */
+    exceptNames?: string[]
+    /** Only rooms this user created. */
+    createdBy?: string
     /** Include private rooms whatever the viewer (private search by exact title). */
     includeAllPrivate?: boolean
     /** Only rooms whose title equals this (case-insensitive). */
     exactTitle?: string
     limit?: number
+    /** Rooms to skip first (paging; with limit). */
+    offset?: number
 }
 
 export type JoinSessionRecord = {
@@ -152,21 +172,31 @@ export interface Store {
     // rooms
     /** True if a room or a live reservation (expiresAt > now) holds the name. */
     isRoomNameTaken(name: string, now: number): Promise<boolean>
-    insertReservation(reservation: ReservationRecord): Promise<void>
+    /**
+     * Holds a name for its creator. Throws if a room or a live reservation holds the name; with caps,
+     * returns a refusal (writing nothing) when the creator's open rooms plus live reservations, or the
+     * server's open rooms, have reached them.
+     */
+    insertReservation(reservation: ReservationRecord, caps?: RoomCaps): Promise<RoomCapRefusal | undefined>
     /** The reservation if it exists and has not lapsed. */
     getReservation(name: string, now: number): Promise<ReservationRecord | undefined>
     /**
      * Atomically turns a live reservation into a room: succeeds only if the reservation exists, has not
      * lapsed, and its key hash and creator match. The reservation is gone afterwards (single-use key).
+     * With caps, a refusal (the reservation kept, nothing written) when the creator's open rooms or the
+     * server's have reached them.
      */
     createRoomFromReservation(
         claim: { name: string; keyHash: string; creatorId: string; now: number },
         room: NewRoom,
-    ): Promise<RoomRecord | undefined>
+        caps?: RoomCaps,
+    ): Promise<RoomRecord | RoomCapRefusal | undefined>
     getRoom(name: string): Promise<RoomRecord | undefined>
     updateRoom(name: string, patch: RoomPatch): Promise<RoomRecord | undefined>
-    /** Open rooms (closedAt null), newest first, visible to the viewer per the query. */
+    /** Open rooms (closedAt null), newest first, visible to the viewer per the query, paged by limit/offset. */
     listOpenRooms(query: RoomQuery): Promise<RoomRecord[]>
+    /** How many rooms listOpenRooms would return without limit and offset (for page counts). */
+    countOpenRooms(query: RoomQuery): Promise<number>
 
     addRoomBan(roomName: string, userId: string, until: number): Promise<void>
     isRoomBanned(roomName: string, userId: string, now: number): Promise<boolean>

@@ -6,19 +6,20 @@ import type { RoomUser, UpdateEvent } from '@sonolus/core'
 import { RoomClient } from '../../client/index.js'
 import type { Config } from '../../src/config.js'
 import { attachMultiplayer, type MultiplayerAttachment } from '../../src/transport/attach.js'
-import { startTestServer, type TestServer } from './server.js'
+import { startTestServer, type TestServer, type TestServerOptions } from './server.js'
 import { createAndJoin, join, makeProfile, signedAuthenticate, type TestProfile } from './sonolus.js'
 
 export type MultiplayerServer = TestServer & { multiplayer: MultiplayerAttachment }
 
 export async function startMultiplayerServer(
     config: Partial<Config> = {},
-    options: { dataDir?: string } = {},
+    options: Pick<TestServerOptions, 'dataDir' | 'store'> = {},
 ): Promise<MultiplayerServer> {
     let multiplayer: MultiplayerAttachment | undefined
     const server = await startTestServer({
         config,
         dataDir: options.dataDir,
+        store: options.store,
         attach: (ctx) => (multiplayer = attachMultiplayer(ctx)),
     })
     return Object.assign(server, { multiplayer: multiplayer! })

@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { buildApp, type App, type AppDeps } from '../../src/app.js'
 import { loadConfig, type Config } from '../../src/config.js'
 import type { LiveRoomSource } from '../../src/rooms/live-info.js'
+import type { Store } from '../../src/store/store.js'
 import { testKeys, type TestKeys } from './sonolus.js'
 
 export type TestClock = {
@@ -45,6 +46,8 @@ export type TestServerOptions = {
     /** Reuse a data directory (restart tests); a fresh temp dir otherwise. */
     dataDir?: string
     passwords?: AppDeps['passwords']
+    /** Makes the store from the config (e.g. a SqliteStore wrapped to inject a fault); the app closes it. */
+    store?: (config: Config) => Store
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
@@ -65,7 +68,14 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     const config: Config = { ...loaded, ...options.config }
     let offset = 0
     const clock: TestClock = { now: () => Date.now() + offset, advance: (ms) => void (offset += ms) }
-    const app = await buildApp(config, { now: clock.now, liveRooms: options.liveRooms, attach: options.attach, passwords: options.passwords })
+    const store = options.store?.(config)
+    const app = await buildApp(config, {
+        now: clock.now,
+        liveRooms: options.liveRooms,
+        attach: options.attach,
+        passwords: options.passwords,
+        ...(store ? { store } : {}),
+    })
     await app.fastify.listen({ port: 0, host: '127.0.0.1' })
     const { port } = app.fastify.server.address() as { port: number }
     const origin = `http://127.0.0.1:${port}`

@@ -24,8 +24,14 @@ class FakeLive implements LiveRoomSource {
     info(name: string) {
         return this.rooms.get(name)
     }
+    entries() {
+        return this.rooms.entries()
+    }
     isMember(name: string, userId: string) {
         return this.rooms.get(name)?.members.includes(userId) ?? false
+    }
+    isBanned() {
+        return false
     }
 }
 
@@ -38,7 +44,8 @@ describe('rooms: create and join', () => {
     let server: TestServer
     const live = new FakeLive()
     before(async () => {
-        server = await startTestServer({ liveRooms: live })
+        // Caps on open rooms have their own tests (rooms-caps.test.ts); here they stay out of the way.
+        server = await startTestServer({ liveRooms: live, config: { maxRoomsPerPlayer: 1000 } })
     })
     after(() => server.close())
 
@@ -218,7 +225,7 @@ describe('rooms: create and join', () => {
     test('a full room refuses a newcomer (409) but keeps the seat of a member', async () => {
         const room = await createAndJoin(server, { params: { maxPlayers: 2 } })
         const member = makeProfile('Member')
-        live.rooms.set(room.name, { playerCount: 2, status: 'selecting', level: null, title: 'x', members: [room.profile.id, member.id] })
+        live.rooms.set(room.name, { playerCount: 2, maxPlayers: 2, status: 'selecting', level: null, title: 'x', members: [room.profile.id, member.id] })
         refused(await joinRoom(server, room.name, makeProfile('Late')), 409, 'roomFull')
         assert.equal((await joinRoom(server, room.name, member)).status, 200)
         live.rooms.delete(room.name)

@@ -6,6 +6,8 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
+import type { Worker } from 'node:worker_threads'
+import { Checkpointer } from '../../src/store/sqlite/checkpointer.js'
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js'
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
@@ -115,6 +117,42 @@ describe('SqliteStore: checkpoint thread', () => {
             assert.ok(await reopened.getSession('token-' + serial))
         } finally {
             await reopened.close()
+        }
+    })
+
+    test('a thread that stops is reported to the store\'s logger; the store goes on', async () => {
+        const path = join(dir, 'stopped.sqlite')
+        const logged: { obj: { err?: Error }; msg: string }[] = []
+        const store = new SqliteStore({ path, checkpoints: { intervalMs: 20 }, log: { error: (obj, msg) => void logged.push({ obj, msg }) } })
+        try {
+            assert.equal(await signIn(store), true)
+            // The thread dies (as it would of a crash in its native code or an out-of-memory kill).
+            await (store.checkpointer as unknown as { worker: Worker }).worker.terminate()
+            assert.ok(await within(2000, () => logged.length > 0), 'nothing logged')
+            assert.equal(logged[0]!.msg, 'SQLite checkpoint thread failed')
+            assert.match(String(logged[0]!.obj.err?.message), /checkpoint thread stopped/)
+            assert.equal(await signIn(store), true)
+        } finally {
+            await store.close()
+        }
+        assert.equal(logged.length, 1, 'a deliberate close is not an error')
+    })
+
+    test('a thread that cannot open its database reports the SQLite error', async () => {
+        const errors: Error[] = []
+        const checkpointer = new Checkpointer({
+            path: join(dir, 'never-created.sqlite'), // the thread never creates a database
+            hold: () => {},
+            resume: () => {},
+            onError: (error) => void errors.push(error),
+        })
+        try {
+            assert.ok(await within(3000, () => errors.length > 0), 'nothing reported')
+            assert.match(errors[0]!.message, /unable to open database file|SQLITE_CANTOPEN/i)
+            await sleep(50)
+            assert.equal(errors.length, 1, 'its exit is not reported twice')
+        } finally {
+            await checkpointer.close()
         }
     })
 })

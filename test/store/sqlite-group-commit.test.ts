@@ -124,6 +124,38 @@ describe('SqliteStore: read-your-writes through the group commit', () => {
         await again
     })
 
+    test('a room list leaves the batch alone unless a queued profile is that of a creator of an open room', async () => {
+        const creator = user(unique('creator'), 'Host')
+        await store.upsertUser(creator)
+        const name = unique('room')
+        await store.insertReservation({ name, keyHash: 'k', creatorId: creator.id, values: '', createdAt: 1000, expiresAt: 2000 })
+        const room: NewRoom = { name, creatorId: creator.id, title: 'Listed', passwordHash: null, maxPlayers: 8, scoring: 'arcade', teams: 0, allowOtherServers: true, optionValues: '', createdAt: 1000 }
+        assert.ok(await store.createRoomFromReservation({ name, keyHash: 'k', creatorId: creator.id, now: 1000 }, room))
+
+        // Sign-ins of players who created nothing: their batch waits for its own turn.
+        const batches = store.commits.stats.batches
+        const signIns = [user(), user()].map((u) => store.recordSignIn({ nonce: nonce(), user: u, session: session(u.id) }))
+        const listed = await store.listOpenRooms({ now: 1000, viewerId: null, keywords: ['Listed'], limit: 20, offset: 0 })
+        assert.deepEqual(listed.map((r) => r.name), [name])
+        assert.equal(await store.countOpenRooms({ now: 1000, viewerId: null, keywords: ['Listed'] }), 1)
+        assert.equal(store.commits.pending, 2, 'the list did not commit the queued sign-ins')
+        assert.equal(store.commits.stats.batches, batches)
+        await Promise.all(signIns)
+
+        // The creator signing in again with the same profile changes nothing a list shows: no commit either.
+        const same = store.recordSignIn({ nonce: nonce(), user: creator, session: session(creator.id) })
+        await store.listOpenRooms({ now: 1000, viewerId: null, limit: 20 })
+        assert.equal(store.commits.pending, 1)
+        await same
+
+        // A new name of that creator is what a list shows and searches: committed first.
+        const renamed = store.recordSignIn({ nonce: nonce(), user: { ...creator, name: 'Renamed', profile: { id: creator.id, name: 'Renamed' } }, session: session(creator.id) })
+        const found = await store.listOpenRooms({ now: 1000, viewerId: null, keywords: ['Renamed'] })
+        assert.equal(found[0]?.creatorName, 'Renamed')
+        assert.equal(store.commits.pending, 0)
+        assert.equal(await renamed, true)
+    })
+
     test('a nonce spent twice in one batch: exactly one recordSignIn succeeds, the other writes nothing', async () => {
         const n = nonce()
         const batches = store.commits.stats.batches

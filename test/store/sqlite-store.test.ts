@@ -41,7 +41,7 @@ describe('SqliteStore', () => {
     const makeRoom = async (r: NewRoom) => {
         await store.insertReservation({ name: r.name, keyHash: 'k', creatorId: r.creatorId, values: '', createdAt: r.createdAt, expiresAt: r.createdAt + 1000 })
         const created = await store.createRoomFromReservation({ name: r.name, keyHash: 'k', creatorId: r.creatorId, now: r.createdAt }, r)
-        assert.ok(created)
+        assert.ok(created && typeof created !== 'string')
         return created
     }
 
@@ -122,7 +122,8 @@ describe('SqliteStore', () => {
         assert.equal(await store.createRoomFromReservation({ ...claim, keyHash: 'k1' }, room('resv', { creatorId: 'e' })), undefined, 'wrong key')
         assert.equal(await store.createRoomFromReservation({ ...claim, creatorId: 'x' }, room('resv', { creatorId: 'e' })), undefined, 'wrong creator')
         const created = await store.createRoomFromReservation(claim, room('resv', { creatorId: 'e' }))
-        assert.equal(created?.name, 'resv')
+        assert.ok(created && typeof created !== 'string')
+        assert.equal(created.name, 'resv')
         assert.equal(await store.createRoomFromReservation(claim, room('resv', { creatorId: 'e' })), undefined, 'single use')
         assert.equal(await store.isRoomNameTaken('resv', 1e12), true, 'a room holds its name forever')
     })

@@ -12,14 +12,16 @@ const perSection = 5
 export function roomsInfoRoute(app: FastifyInstance, s: SonolusServices): void {
     app.get('/rooms/info', { schema: { querystring: LocalizedQuery }, config: { signIn: 'optional' } }, async (request): Promise<ServerItemInfo> => {
         const tr = translator(request.locale)
-        const rooms = await s.directory.search(request.userId, {}, s.now())
+        const now = s.now()
+        const first = { offset: 0, limit: perSection }
+        const [mine, open, playing] = await Promise.all([
+            request.userId === null ? [] : s.directory.search(request.userId, { createdBy: request.userId }, now, first),
+            s.directory.search(request.userId, { freeSeats: true }, now, first),
+            s.directory.search(request.userId, { status: 'playing' }, now, first),
+        ])
         const search = advancedSearchForm(tr)
         const sections: ServerItemSection[] = []
-        if (request.userId !== null) {
-            const mine = rooms.filter((r) => r.room.creatorId === request.userId).slice(0, perSection)
-            if (mine.length) sections.push({ title: tr('sectionYourRooms'), icon: 'user', itemType: 'room', items: mine.map((r) => roomItem(r, tr)) })
-        }
-        const open = rooms.filter((r) => r.live.playerCount < r.room.maxPlayers).slice(0, perSection)
+        if (mine.length) sections.push({ title: tr('sectionYourRooms'), icon: 'user', itemType: 'room', items: mine.map((r) => roomItem(r, tr)) })
         sections.push({
             title: tr('sectionOpenRooms'),
             icon: 'room',
@@ -28,7 +30,6 @@ export function roomsInfoRoute(app: FastifyInstance, s: SonolusServices): void {
             search,
             searchValues: 'type=advanced&freeSeats=1',
         })
-        const playing = rooms.filter((r) => r.live.status === 'playing').slice(0, perSection)
         if (playing.length) {
             sections.push({
                 title: tr('sectionPlaying'),

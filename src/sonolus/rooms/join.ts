@@ -3,7 +3,8 @@
 // (exists, not banned, unlocked if private, a free seat) and hand out a single-use join session.
 // seeds/000_3e43684edb00d7bd.txt. Statuses: 401 refused signature or session, 400 bad create parameter,
 // 404 no such room (or a reservation without its key), 403 banned / private and locked, 409 full,
-// 429 a private room's password could not be hashed now (the server's password checks are all busy).
+// 429 a private room's password could not be hashed now (the server's password checks are all busy);
+// creating the room: 403 the player has ENSEMBLE_MAX_ROOMS_PER_PLAYER open rooms, 503 the server ENSEMBLE_MAX_ROOMS.
 import { Type, type Static } from '@sinclair/typebox'
 import type { ServerJoinRoomResponse } from '@sonolus/core'
 import type { FastifyInstance } from 'fastify'
@@ -13,6 +14,7 @@ import { createQuery, parseCreateParameters } from '../../rooms/create-parameter
 import type { RoomRefusal } from '../../rooms/directory.js'
 import { multiplayerUrl } from '../../urls.js'
 import { header, type SonolusServices } from '../context.js'
+import { capRefusal } from './create.js'
 import { badRequest, conflict, forbidden, notFound, SonolusError, tooManyRequests, unauthorized } from '../errors.js'
 
 const JoinParams = Type.Object({ name: Type.String({ minLength: 1, maxLength: 64 }) })
@@ -23,12 +25,21 @@ const JoinQuery = Type.Object({
     ...Object.fromEntries(Object.values(createQuery).map((q) => [q, Type.Optional(Type.String({ maxLength: 200 }))])),
 })
 
-const refusals: Record<RoomRefusal, () => SonolusError> = {
-    roomNotFound: () => notFound('roomNotFound'),
-    roomBanned: () => forbidden('roomBanned'),
-    roomLocked: () => forbidden('roomLocked'),
-    roomFull: () => conflict('roomFull'),
-    passwordChecksBusy: () => tooManyRequests('passwordChecksBusy'),
+const refusal = (reason: RoomRefusal, s: SonolusServices): SonolusError => {
+    switch (reason) {
+        case 'roomNotFound':
+            return notFound('roomNotFound')
+        case 'roomBanned':
+            return forbidden('roomBanned')
+        case 'roomLocked':
+            return forbidden('roomLocked')
+        case 'roomFull':
+            return conflict('roomFull')
+        case 'passwordChecksBusy':
+            return tooManyRequests('passwordChecksBusy')
+        default:
+            return capRefusal(reason, s)
+    }
 }
 
 const empty = Buffer.alloc(0)
@@ -72,14 +83,14 @@ export function roomsJoinRoute(app: FastifyInstance, s: SonolusServices): void {
                 // The creator's join: the body is spent before the reservation is claimed, so a replay creates nothing.
                 if (!(await s.store.recordJoin({ nonce, user }))) throw unauthorized('replayed')
                 const admitted = await s.directory.admit({ name, userId: profile.id, now, creation: { key, parameters: parsed.value } })
-                if (!admitted.ok) throw refusals[admitted.reason]()
+                if (!admitted.ok) throw refusal(admitted.reason, s)
                 const session = await s.joinSessions.issue(ticket(admitted.created))
                 return { url: multiplayerUrl(s.config, name), type: 'round', session }
             }
 
             // An ordinary join only reads before its one write: nonce, profile and join session together.
             const admitted = await s.directory.admit({ name, userId: profile.id, now })
-            if (!admitted.ok) return refuse(refusals[admitted.reason](), true)
+            if (!admitted.ok) return refuse(refusal(admitted.reason, s), true)
             const { token, record } = s.joinSessions.create(ticket(false))
             if (!(await s.store.recordJoin({ nonce, user, joinSession: record }))) throw unauthorized('replayed')
             return { url: multiplayerUrl(s.config, name), type: 'round', session: token }

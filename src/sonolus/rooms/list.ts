@@ -1,6 +1,7 @@
 // GET /sonolus/rooms/list: 20 rooms a page, newest first. Searches: quick (`type=quick&keywords=`),
 // advanced (keywords, status, free seats, level), private (room name or exact title + password: unlocks
-// the matching private rooms for this player and lists them). specs/custom-server/endpoints/get-sonolus-type-list.md.
+// the matching private rooms for this player and lists them). The store filters and pages (directory.search).
+// specs/custom-server/endpoints/get-sonolus-type-list.md.
 import { Type, type Static } from '@sinclair/typebox'
 import type { RoomItem, ServerItemList } from '@sonolus/core'
 import type { FastifyInstance } from 'fastify'
@@ -58,13 +59,9 @@ export function roomsListRoute(app: FastifyInstance, s: SonolusServices): void {
                 if (q.freeSeats === '1' || q.freeSeats === 'true') filter.freeSeats = true
                 if (q.level?.trim()) filter.level = q.level.trim()
             }
-            const rooms = await s.directory.search(request.userId, filter, now)
             const page = q.page ?? 0
-            return {
-                pageCount: Math.max(1, Math.ceil(rooms.length / pageSize)),
-                items: rooms.slice(page * pageSize, (page + 1) * pageSize).map((r) => roomItem(r, tr)),
-                searches,
-            }
+            const { rooms, total } = await s.directory.searchWithTotal(request.userId, filter, now, { offset: page * pageSize, limit: pageSize })
+            return { pageCount: Math.max(1, Math.ceil(total / pageSize)), items: rooms.map((r) => roomItem(r, tr)), searches }
         },
     )
 }

@@ -14,12 +14,28 @@ export type CheckpointWorkerData = { path: string; intervalMs: number; idleMs: n
 /** Event loop → thread. */
 export type ToCheckpointWorker = { type: 'held' } | { type: 'close' }
 /** Thread → event loop. */
-export type FromCheckpointWorker = { type: 'hold' } | { type: 'resume'; restarted: boolean }
+export type FromCheckpointWorker =
+    | { type: 'hold' }
+    | { type: 'resume'; restarted: boolean }
+    /** A checkpoint failed for another reason than a busy lock (I/O error, full disk...). */
+    | { type: 'error'; message: string; code: string | undefined }
 
 const { path, intervalMs, idleMs, restartFrames } = workerData as CheckpointWorkerData
-const db = new Database(path, { fileMustExist: true })
-// Never wait for a lock.
-db.pragma('busy_timeout = 0')
+/** SQLite's errors lose their message on the way to the event loop (only plain Errors keep it): rewrap. */
+const plain = (error: unknown): Error => {
+    const code = (error as { code?: unknown }).code
+    const message = error instanceof Error ? error.message : String(error)
+    return new Error(typeof code === 'string' ? `${message} (${code})` : message)
+}
+
+let db: Database.Database
+try {
+    db = new Database(path, { fileMustExist: true })
+    // Never wait for a lock.
+    db.pragma('busy_timeout = 0')
+} catch (error) {
+    throw plain(error) // the thread ends; the Checkpointer reports it
+}
 
 const dataVersion = () => db.pragma('data_version', { simple: true }) as number
 let version = dataVersion()
@@ -28,21 +44,42 @@ let truncated = false
 /** What to do once the event loop holds its commits; undefined: not asking. */
 let onHeld: 'PASSIVE' | 'TRUNCATE' | undefined
 
+const post = (message: FromCheckpointWorker) => parentPort!.postMessage(message)
+
+/** Errors worth telling the event loop, each kind at most once a minute (a failing disk fails every time). */
+const reported = new Map<string, number>()
+const report = (error: unknown): void => {
+    const code = (error as { code?: unknown }).code
+    if (typeof code === 'string' && code.startsWith('SQLITE_BUSY')) return // a lock held a moment: next time
+    const message = error instanceof Error ? error.message : String(error)
+    const key = `${String(code)} ${message}`
+    const now = Date.now()
+    if ((reported.get(key) ?? -Infinity) > now - 60_000) return
+    if (reported.size > 100) reported.clear()
+    reported.set(key, now)
+    post({ type: 'error', message, code: typeof code === 'string' ? code : undefined })
+}
+
 type Result = { busy: number; log: number; checkpointed: number }
 const checkpoint = (mode: 'PASSIVE' | 'TRUNCATE'): Result | undefined => {
     try {
         return (db.pragma(`wal_checkpoint(${mode})`) as Result[])[0]
-    } catch {
-        return undefined // SQLITE_BUSY and the like: next time
+    } catch (error) {
+        report(error)
+        return undefined // next time
     }
 }
-
-const post = (message: FromCheckpointWorker) => parentPort!.postMessage(message)
 
 const timer = setInterval(() => {
     if (onHeld) return
     const now = Date.now()
-    const current = dataVersion()
+    let current: number
+    try {
+        current = dataVersion()
+    } catch (error) {
+        report(error)
+        return
+    }
     if (current !== version) {
         version = current
         changedAt = now

@@ -22,7 +22,10 @@ export type CheckpointerOptions = {
     restartFrames?: number
     /** Longest hold (default 50 ms). */
     maxHoldMs?: number
-    /** Called if the thread fails (the store goes on, checkpointing at the hard bound). */
+    /**
+     * Called when a checkpoint fails (not for a busy lock), when the thread cannot start, and when it
+     * stops without being asked to; the store goes on, checkpointing at the hard bound.
+     */
     onError?: (error: Error) => void
 }
 
@@ -32,6 +35,9 @@ export class Checkpointer {
     private readonly worker: Worker
     private readonly exited: Promise<void>
     private holdTimer: NodeJS.Timeout | undefined
+    private closing = false
+    /** The thread died of an error already reported: its exit says nothing new. */
+    private crashed = false
     /** Counters for tests and benchmarks. */
     readonly stats = { holds: 0, restarts: 0 }
 
@@ -46,17 +52,31 @@ export class Checkpointer {
         // Never what keeps a process alive.
         this.worker.unref()
         this.worker.on('message', (message: FromCheckpointWorker) => this.onMessage(message))
-        this.worker.on('error', (error) => options.onError?.(error))
+        this.worker.on('error', (error: unknown) => {
+            this.crashed = true
+            this.fail(error instanceof Error ? error : new Error(`the checkpoint thread failed: ${JSON.stringify(error)}`))
+        })
         this.exited = new Promise((resolve) =>
-            this.worker.once('exit', () => {
+            this.worker.once('exit', (code) => {
                 this.endHold()
+                if (!this.closing && !this.crashed) this.fail(new Error(`the checkpoint thread stopped (exit code ${code}); checkpoints now run on the event loop`))
                 resolve()
             }),
         )
     }
 
+    private fail(error: Error): void {
+        try {
+            this.options.onError?.(error)
+        } catch {
+            // A broken logger must not take the store down.
+        }
+    }
+
     private onMessage(message: FromCheckpointWorker): void {
-        if (message.type === 'hold') {
+        if (message.type === 'error') {
+            this.fail(Object.assign(new Error(`WAL checkpoint failed: ${message.message}`), { code: message.code }))
+        } else if (message.type === 'hold') {
             if (this.holdTimer) return
             this.stats.holds++
             this.options.hold()
@@ -81,6 +101,7 @@ export class Checkpointer {
 
     /** Stops the thread and closes its connection (before the store closes its own). */
     async close(): Promise<void> {
+        this.closing = true
         this.endHold()
         this.post({ type: 'close' })
         const timeout = setTimeout(() => void this.worker.terminate(), 2000)

@@ -162,6 +162,36 @@ ALTER TABLE join_sessions_v2 RENAME TO join_sessions;
 CREATE INDEX join_sessions_expires_at ON join_sessions (expires_at);
 `,
     },
+    {
+        // Version 3 belongs to another change under way; versions are applied in order, each once, so
+        // the gap is harmless and either lands first.
+        version: 4,
+        name: 'room caps: open rooms by creator, live reservations by creator, a counter of open rooms',
+        // Room creation checks ENSEMBLE_MAX_ROOMS_PER_PLAYER and ENSEMBLE_MAX_ROOMS without reading every room:
+        // - rooms_open_by_creator holds open rooms only (rooms_creator_id also holds every closed room a
+        //   player ever made), so counting a creator's open rooms reads a handful of entries;
+        // - reservations are counted per creator among the live ones;
+        // - room_totals.open_rooms counts open rooms, kept by triggers in the writes that open and close
+        //   them (same transaction), so the server-wide check reads one row.
+        sql: `
+CREATE INDEX rooms_open_by_creator ON rooms (creator_id) WHERE closed_at IS NULL;
+CREATE INDEX room_reservations_by_creator ON room_reservations (creator_id, expires_at);
+
+CREATE TABLE room_totals (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    open_rooms INTEGER NOT NULL
+);
+INSERT INTO room_totals (id, open_rooms) SELECT 1, count(*) FROM rooms WHERE closed_at IS NULL;
+CREATE TRIGGER rooms_total_insert AFTER INSERT ON rooms WHEN NEW.closed_at IS NULL
+BEGIN UPDATE room_totals SET open_rooms = open_rooms + 1 WHERE id = 1; END;
+CREATE TRIGGER rooms_total_delete AFTER DELETE ON rooms WHEN OLD.closed_at IS NULL
+BEGIN UPDATE room_totals SET open_rooms = open_rooms - 1 WHERE id = 1; END;
+CREATE TRIGGER rooms_total_close AFTER UPDATE OF closed_at ON rooms WHEN OLD.closed_at IS NULL AND NEW.closed_at IS NOT NULL
+BEGIN UPDATE room_totals SET open_rooms = open_rooms - 1 WHERE id = 1; END;
+CREATE TRIGGER rooms_total_reopen AFTER UPDATE OF closed_at ON rooms WHEN OLD.closed_at IS NOT NULL AND NEW.closed_at IS NULL
+BEGIN UPDATE room_totals SET open_rooms = open_rooms + 1 WHERE id = 1; END;
+`,
+    },
 ]
 
 /** Applies the migrations the database has not seen yet; returns the versions applied. */

@@ -13,6 +13,8 @@ import type {
     NewRoundResult,
     Nonce,
     ReservationRecord,
+    RoomCapRefusal,
+    RoomCaps,
     RoomPatch,
     RoomQuery,
     RoomRecord,
@@ -27,6 +29,8 @@ import type {
 import { Checkpointer, type CheckpointerOptions } from './checkpointer.js'
 import { GroupCommit } from './group-commit.js'
 import { migrate } from './migrations.js'
+
+type UserWrite = { user: UserRecord; profile: string; written: string }
 
 type RoomRow = {
     id: number
@@ -108,6 +112,12 @@ function prepareStatements(db: Database.Database) {
             getReservation: db.prepare(
                 'SELECT name, key_hash, creator_id, vals, created_at, expires_at FROM room_reservations WHERE name = ? AND expires_at > ?',
             ),
+            liveClaim: db.prepare('SELECT 1 FROM room_reservations WHERE name = ? AND key_hash = ? AND creator_id = ? AND expires_at > ?'),
+            // The counts of the room caps (migration 4): a few index entries and one row, never every room.
+            openRoomsOfCreator: db.prepare('SELECT count(*) AS n FROM rooms WHERE creator_id = ? AND closed_at IS NULL'),
+            liveReservationsOfCreator: db.prepare('SELECT count(*) AS n FROM room_reservations WHERE creator_id = ? AND expires_at > ?'),
+            openRoomsTotal: db.prepare('SELECT open_rooms AS n FROM room_totals WHERE id = 1'),
+            hasOpenRoom: db.prepare('SELECT 1 FROM rooms WHERE creator_id = ? AND closed_at IS NULL LIMIT 1'),
             claimReservation: db.prepare(
                 'DELETE FROM room_reservations WHERE name = ? AND key_hash = ? AND creator_id = ? AND expires_at > ?',
             ),
@@ -160,7 +170,12 @@ export type SqliteStoreOptions = {
     walHardLimitPages?: number
     /** Tuning of the checkpoint thread (tests). */
     checkpoints?: Pick<CheckpointerOptions, 'intervalMs' | 'idleMs' | 'restartFrames' | 'maxHoldMs'>
+    /** Where failures of background work (the checkpoint thread) are reported; the app's logger. */
+    log?: StoreLog
 }
+
+/** The part of a logger (pino's) the store reports to. */
+export type StoreLog = { error(obj: object, msg: string): void }
 
 export class SqliteStore implements Store {
     readonly db: Database.Database
@@ -206,6 +221,8 @@ export class SqliteStore implements Store {
                 hold: () => this.commits.hold(),
                 resume: () => this.commits.resume(),
                 ...options.checkpoints,
+                // The store goes on without the thread (the event loop checkpoints past the hard bound).
+                onError: (err) => options.log?.error({ err }, 'SQLite checkpoint thread failed'),
             })
         }
     }
@@ -226,9 +243,17 @@ export class SqliteStore implements Store {
      */
     private readonly writtenUsers = new Map<string, string>()
 
-    private writeUser(user: UserRecord): void {
+    private userWrite(user: UserRecord): UserWrite {
         const profile = JSON.stringify(user.profile)
-        const written = `${user.handle}\n${user.name}\n${profile}`
+        return { user, profile, written: `${user.handle}\n${user.name}\n${profile}` }
+    }
+
+    /** Marks the user's row as about to change, unless the queued write would leave it as it is. */
+    private expectUser(w: UserWrite): void {
+        if (this.writtenUsers.get(w.user.id) !== w.written) this.pending.users.add(w.user.id)
+    }
+
+    private writeUser({ user, profile, written }: UserWrite): void {
         if (this.writtenUsers.get(user.id) === written) return
         this.st.upsertUser.run({ id: user.id, handle: user.handle, name: user.name, profile, updatedAt: user.updatedAt })
         if (this.writtenUsers.size >= 10_000) this.writtenUsers.clear()
@@ -236,8 +261,9 @@ export class SqliteStore implements Store {
     }
 
     async upsertUser(user: UserRecord): Promise<void> {
-        this.pending.users.add(user.id)
-        return this.commits.run(() => this.writeUser(user))
+        const w = this.userWrite(user)
+        this.expectUser(w)
+        return this.commits.run(() => this.writeUser(w))
     }
 
     async getUser(id: string): Promise<UserRecord | undefined> {
@@ -275,22 +301,24 @@ export class SqliteStore implements Store {
     }
 
     async recordSignIn(signIn: SignIn): Promise<boolean> {
-        this.pending.users.add(signIn.user.id)
+        const w = this.userWrite(signIn.user)
+        this.expectUser(w)
         this.pending.sessions.add(signIn.session.tokenHash)
         return this.commits.run(() => {
             if (!this.spend(signIn.nonce)) return false
-            this.writeUser(signIn.user)
+            this.writeUser(w)
             this.st.insertSession.run(signIn.session)
             return true
         })
     }
 
     async recordJoin(join: Join): Promise<boolean> {
-        this.pending.users.add(join.user.id)
+        const w = this.userWrite(join.user)
+        this.expectUser(w)
         if (join.joinSession) this.pending.joinSessions.add(join.joinSession.tokenHash)
         return this.commits.run(() => {
             if (!this.spend(join.nonce)) return false
-            this.writeUser(join.user)
+            this.writeUser(w)
             if (join.joinSession) this.st.insertJoinSession.run(join.joinSession)
             return true
         })
@@ -315,10 +343,22 @@ export class SqliteStore implements Store {
         return this.st.roomNameInRooms.get(name) !== undefined || this.st.roomNameReserved.get(name, now) !== undefined
     }
 
-    async insertReservation(r: ReservationRecord): Promise<void> {
-        // A name held by a room, or by a reservation that has not lapsed, is refused (unique constraint / no-op upsert).
-        const taken = this.st.roomNameInRooms.get(r.name) !== undefined
-        if (taken || this.st.insertReservation.run(r).changes !== 1) throw new Error(`room name ${r.name} is taken`)
+    async insertReservation(r: ReservationRecord, caps?: RoomCaps): Promise<RoomCapRefusal | undefined> {
+        return this.db.transaction(() => {
+            if (caps) {
+                const held = this.count(this.st.openRoomsOfCreator, r.creatorId) + this.count(this.st.liveReservationsOfCreator, r.creatorId, r.createdAt)
+                if (held >= caps.perCreator) return 'creatorCap'
+                if (this.count(this.st.openRoomsTotal) >= caps.total) return 'serverCap'
+            }
+            // A name held by a room, or by a reservation that has not lapsed, is refused (unique constraint / no-op upsert).
+            const taken = this.st.roomNameInRooms.get(r.name) !== undefined
+            if (taken || this.st.insertReservation.run(r).changes !== 1) throw new Error(`room name ${r.name} is taken`)
+            return undefined
+        })()
+    }
+
+    private count(statement: Database.Statement, ...params: unknown[]): number {
+        return (statement.get(...params) as { n: number } | undefined)?.n ?? 0
     }
 
     async getReservation(name: string, now: number): Promise<ReservationRecord | undefined> {
@@ -340,13 +380,21 @@ export class SqliteStore implements Store {
     async createRoomFromReservation(
         claim: { name: string; keyHash: string; creatorId: string; now: number },
         room: NewRoom,
-    ): Promise<RoomRecord | undefined> {
-        const created = this.db.transaction(() => {
-            if (this.st.claimReservation.run(claim.name, claim.keyHash, claim.creatorId, claim.now).changes !== 1) return false
+        caps?: RoomCaps,
+    ): Promise<RoomRecord | RoomCapRefusal | undefined> {
+        const outcome = this.db.transaction((): RoomCapRefusal | boolean => {
+            const claimArgs = [claim.name, claim.keyHash, claim.creatorId, claim.now] as const
+            if (this.st.liveClaim.get(...claimArgs) === undefined) return false
+            if (caps) {
+                if (this.count(this.st.openRoomsOfCreator, claim.creatorId) >= caps.perCreator) return 'creatorCap'
+                if (this.count(this.st.openRoomsTotal) >= caps.total) return 'serverCap'
+            }
+            this.st.claimReservation.run(...claimArgs)
             this.st.insertRoom.run({ ...room, allowOtherServers: room.allowOtherServers ? 1 : 0 })
             return true
         })()
-        return created ? this.getRoom(room.name) : undefined
+        if (typeof outcome === 'string') return outcome
+        return outcome ? this.getRoom(room.name) : undefined
     }
 
     async getRoom(name: string): Promise<RoomRecord | undefined> {
@@ -371,8 +419,31 @@ export class SqliteStore implements Store {
         return this.getRoom(name)
     }
 
-    async listOpenRooms(q: RoomQuery): Promise<RoomRecord[]> {
-        if (this.pending.users.size) this.settle() // creator names are searched
+    /**
+     * Room reads show and search creator names, so a queued profile write of a creator of an open room
+     * must be committed first; any other queued write cannot change the answer and stays in its batch.
+     */
+    private settleCreators(): void {
+        for (const id of this.pending.users) {
+            if (this.st.hasOpenRoom.get(id) !== undefined) return this.settle()
+        }
+    }
+
+    /** Statements of room queries, one per shape of query (bounded: a few flags and up to 10 keywords). */
+    private readonly roomStatements = new Map<string, Database.Statement>()
+
+    private roomStatement(sql: string): Database.Statement {
+        let st = this.roomStatements.get(sql)
+        if (!st) {
+            if (this.roomStatements.size >= 512) this.roomStatements.clear()
+            st = this.db.prepare(sql)
+            this.roomStatements.set(sql, st)
+        }
+        return st
+    }
+
+    /** WHERE clause and parameters of a room query; undefined when it cannot match anything. */
+    private roomWhere(q: RoomQuery): { where: string; params: Record<string, unknown> } | undefined {
         const where = ['r.closed_at IS NULL']
         const params: Record<string, unknown> = { now: q.now, viewer: q.viewerId }
         if (!q.includeAllPrivate) {
@@ -389,21 +460,48 @@ export class SqliteStore implements Store {
                 `(r.title LIKE @k${i} ESCAPE '\\' OR r.name LIKE @k${i} ESCAPE '\\' OR coalesce(u.name, '') LIKE @k${i} ESCAPE '\\')`,
             )
         })
+        // Name sets travel as one JSON parameter: one statement whatever their size (thousands of live rooms).
         if (q.names) {
-            if (!q.names.length) return []
-            q.names.forEach((n, i) => (params[`n${i}`] = n))
-            where.push(`r.name IN (${q.names.map((_, i) => `@n${i}`).join(', ')})`)
+            if (!q.names.length) return undefined
+            params.names = JSON.stringify(q.names)
+            where.push('r.name IN (SELECT value FROM json_each(@names))')
+        }
+        if (q.exceptNames?.length) {
+            params.exceptNames = JSON.stringify(q.exceptNames)
+            where.push('r.name NOT IN (SELECT value FROM json_each(@exceptNames))')
+        }
+        if (q.createdBy !== undefined) {
+            params.createdBy = q.createdBy
+            where.push('r.creator_id = @createdBy')
         }
         if (q.exactTitle !== undefined) {
             params.exactTitle = q.exactTitle
             where.push('lower(r.title) = lower(@exactTitle)')
         }
-        let sql = `SELECT ${roomColumns} ${roomFrom} WHERE ${where.join(' AND ')} ORDER BY r.created_at DESC, r.id DESC`
-        if (q.limit !== undefined) {
-            sql += ' LIMIT @limit'
-            params.limit = q.limit
+        return { where: where.join(' AND '), params }
+    }
+
+    async listOpenRooms(q: RoomQuery): Promise<RoomRecord[]> {
+        this.settleCreators()
+        const built = this.roomWhere(q)
+        if (!built) return []
+        const { where, params } = built
+        let sql = `SELECT ${roomColumns} ${roomFrom} WHERE ${where} ORDER BY r.created_at DESC, r.id DESC`
+        if (q.limit !== undefined || q.offset !== undefined) {
+            sql += ' LIMIT @limit OFFSET @offset'
+            params.limit = q.limit ?? -1
+            params.offset = q.offset ?? 0
         }
-        return (this.db.prepare(sql).all(params) as RoomRow[]).map(toRoom)
+        return (this.roomStatement(sql).all(params) as RoomRow[]).map(toRoom)
+    }
+
+    async countOpenRooms(q: RoomQuery): Promise<number> {
+        this.settleCreators()
+        const built = this.roomWhere(q)
+        if (!built) return 0
+        // The users join only matters when keywords search creator names.
+        const from = q.keywords?.length ? roomFrom : 'FROM rooms r'
+        return this.count(this.roomStatement(`SELECT count(*) AS n ${from} WHERE ${built.where}`), built.params)
     }
 
     async addRoomBan(roomName: string, userId: string, until: number): Promise<void> {
