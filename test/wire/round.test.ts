@@ -155,6 +155,8 @@ test('a whole round over the wire: join, chat, play, results, reconnect, leave',
     assert.equal(aliceAnswer.type, 'round')
     assert.equal(aliceAnswer.url, `${server.address.replace(/^http/, 'ws')}/multiplayer/rooms/${roomName}`)
     const A = await enter('Alice', roomName, alice, aliceAnswer)
+    // A join session opens one socket only: the second upgrade is refused before any frame.
+    await assert.rejects(WireClient.connect('Alice twice', aliceAnswer, alice.profile.id, () => ''), /HTTP 401/)
     assert.deepEqual(A.model.users, [alice.profile.id])
     assert.equal(A.model.master, alice.profile.id, 'the creator is master')
     assert.equal(A.model.lead, alice.profile.id, 'the creator is lead')
@@ -268,6 +270,97 @@ test('a whole round over the wire: join, chat, play, results, reconnect, leave',
     const types = new Set(clients.flatMap((c) => c.events.map((e) => e.type)))
     console.log(`wire: ${frames} frames (${types.size} event types: ${[...types].sort().join(' ')}) and ${http.answers} HTTP answers checked`)
     for (const type of ['update', 'addUser', 'removeUser', 'addChatMessage', 'updateLevel', 'updateStatus', 'updateUserStatus', 'startRound', 'addResult']) {
+        assert.ok(types.has(type), `no ${type} event was seen`)
+    }
+})
+
+test('roles, suggestions, level options, room options, a team scoreboard and a kick over the wire', async () => {
+    const [alice, bob, carol] = await Promise.all([signIn('Ann'), signIn('Ben'), signIn('Cat')])
+    const { name: roomName, key } = await http.createRoom(alice.session)
+    const A = await enter('Ann', roomName, alice, await http.joinRoom(roomName, alice.profile, { session: alice.session, key, query: { teams: '2', scoring: 'accuracy' } }))
+    const B = await enter('Ben', roomName, bob, await http.joinRoom(roomName, bob.profile, { session: bob.session }))
+    const C = await enter('Cat', roomName, carol, await http.joinRoom(roomName, carol.profile, { session: carol.session }))
+    const room = [A, B, C]
+    await until(room, 'three players', (c) => c.model.users.length === 3)
+    await agree(room)
+    assert.equal(A.model.sections.length, 2, 'two teams, two sections')
+    A.send({ type: 'addChatMessage', nonce: 1, message: { userId: alice.profile.id, type: 'text', value: '/title Team night' } })
+    await until(room, 'the new title', (c) => c.model.title === 'Team night')
+
+    // Suggestions: added by players, swapped, removed, locked and cleared by the lead.
+    const [l1, l2, l3] = ['one', 'two', 'three'].map((name) => ({ address: 'https://levels.example.com', name }))
+    B.send({ type: 'addSuggestion', level: l1 })
+    await until(room, "Ben's suggestion", (c) => c.model.suggestions.length === 1)
+    C.send({ type: 'addSuggestion', level: l2 })
+    await until(room, 'two suggestions', (c) => c.model.suggestions.length === 2)
+    const [first, second] = A.model.suggestions
+    A.send({ type: 'swapSuggestions', suggestionA: first, suggestionB: second })
+    await until(room, 'swapped', (c) => c.model.suggestions[0]?.level.name === 'two')
+    A.send({ type: 'removeSuggestion', suggestion: first })
+    await until(room, 'one suggestion left', (c) => c.model.suggestions.length === 1)
+    A.send({ type: 'updateIsSuggestionsLocked', isSuggestionsLocked: true })
+    await until(room, 'locked', (c) => c.model.isSuggestionsLocked)
+    B.send({ type: 'addSuggestion', level: l3 })
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    await agree(room)
+    assert.equal(A.model.suggestions.length, 1, 'a locked list takes no suggestion')
+    A.send({ type: 'clearSuggestions' })
+    await until(room, 'cleared', (c) => c.model.suggestions.length === 0)
+
+    // Level, level option, auto exit (lead, while selecting); room options (master).
+    A.send({ type: 'updateLevel', level: l1 })
+    A.send({ type: 'updateLevelOption', levelOption: { index: 0, value: 3 } })
+    A.send({ type: 'updateAutoExit', autoExit: 'fullCombo' })
+    await until(room, 'level settings', (c) => c.model.level?.name === 'one' && c.model.levelOptions.length === 1 && c.model.autoExit === 'fullCombo')
+    A.send({ type: 'updateOptionValues', optionValues: A.model.optionValues.replace('scoring=accuracy', 'scoring=arcade') })
+    await until(room, 'arcade scoring', (c) => c.model.optionValues.includes('scoring=arcade'))
+
+    // Roles: the lead goes to Ben (who may then select), the master to Cat.
+    A.send({ type: 'updateLead', lead: bob.profile.id })
+    await until(room, 'Ben leads', (c) => c.model.lead === bob.profile.id)
+    B.send({ type: 'updateLevel', level: l2 })
+    await until(room, "Ben's level", (c) => c.model.level?.name === 'two')
+    A.send({ type: 'updateMaster', master: carol.profile.id })
+    await until(room, 'Cat is master', (c) => c.model.master === carol.profile.id)
+    await agree(room)
+
+    // A round for three: the lead confirms, the master starts; scores land on the team sections.
+    B.send({ type: 'updateStatus', status: 'preparing' })
+    await until(room, 'preparing', (c) => c.model.status === 'preparing')
+    for (const client of room) client.send({ type: 'updateUserStatus', status: 'ready' })
+    await until(room, 'all ready', (c) => [...c.model.statuses.values()].every((s) => s === 'ready'))
+    C.send({ type: 'updateStatus', status: 'playing' })
+    const rounds = await Promise.all(room.map((c) => c.nextOf('startRound')))
+    assert.equal(new Set(rounds.map((r) => `${r.state}/${r.seed}`)).size, 1, 'one round state and seed for all')
+    const state = rounds[0]!.state as string
+    for (const client of room) {
+        client.send({ type: 'startGameplay', state, level: levelItem })
+        client.model.startGameplay()
+    }
+    for (const [client, score] of [[C, 500_000], [A, 900_000], [B, 700_000]] as const) {
+        await new Promise((resolve) => setTimeout(resolve, 50))
+        client.send({ type: 'finishGameplay', state, result: gameplayResult(score) })
+        client.model.finishGameplay()
+        await client.nextOf('update')
+    }
+    await until(room, 'round over', (c) => c.model.status === 'selecting' && c.model.results.size === 3)
+    await agree(room)
+    const scored = A.model.sections.flatMap((s) => s.scores.map((sc) => sc.userId)).sort()
+    assert.deepEqual(scored, [alice.profile.id, bob.profile.id, carol.profile.id].sort(), 'everyone is on the scoreboard once')
+
+    // The master kicks Ann: her socket closes (the app must never get its own RemoveUserEvent), the others see her go.
+    C.send({ type: 'removeUser', userId: alice.profile.id })
+    const closed = await A.closed
+    assert.equal(closed.code, 4001, 'kicked')
+    await until([B, C], 'Ann removed', (c) => c.model.users.length === 2 && !c.model.users.includes(alice.profile.id))
+    await agree([B, C])
+    // A kicked player's join is refused for a while, with a ServerMessage (checked by SonolusHttp).
+    await assert.rejects(http.joinRoom(roomName, alice.profile, { session: alice.session }), /: 403 /)
+
+    noProblems()
+    const types = new Set(room.flatMap((c) => c.events.map((e) => e.type)))
+    console.log(`wire (roles and scoreboard): ${room.reduce((n, c) => n + c.frames, 0)} frames, event types: ${[...types].sort().join(' ')}`)
+    for (const type of ['updateTitle', 'addSuggestion', 'swapSuggestions', 'removeSuggestion', 'updateIsSuggestionsLocked', 'clearSuggestions', 'updateLevelOption', 'updateAutoExit', 'updateOptionValues', 'updateLead', 'updateMaster']) {
         assert.ok(types.has(type), `no ${type} event was seen`)
     }
 })
