@@ -85,11 +85,12 @@ const endpoints: { method: string; path: RegExp; definition: string }[] = [
 
 /**
  * Problems of a Sonolus HTTP answer, or null: a 200 must match its endpoint's type, any other status
- * carries a ServerMessage. Paths outside /sonolus/ (REST API, health) and the banner file are not
- * Sonolus JSON and are not checked (undefined).
+ * carries a ServerMessage. Paths outside /sonolus/ (REST API, health) and the files served under
+ * /sonolus/repository/ are not Sonolus JSON and are not checked (undefined).
  */
 export function validateSonolusAnswer(method: string, path: string, status: number, text: string): string | null | undefined {
-    if (!path.startsWith('/sonolus/') || path.startsWith('/sonolus/repository/')) return undefined
+    if (!path.startsWith('/sonolus/')) return undefined
+    if (path.startsWith('/sonolus/repository/') && status === 200) return undefined
     let body: unknown
     try {
         body = JSON.parse(text)
