@@ -16,7 +16,7 @@ import type {
     Suggestion,
     UserStatus,
 } from '@sonolus/core'
-import { WebSocket } from 'ws'
+import { WebSocket, type RawData } from 'ws'
 import { ClientModel } from '../src/multiplayer/client-model.js'
 
 export type ConnectOptions = {
@@ -28,6 +28,11 @@ export type ConnectOptions = {
     headers?: Record<string, string>
     /** Milliseconds to wait for the socket to open. */
     timeoutMs?: number
+    /**
+     * Sees every frame as it came off the socket, before the client reads it (tests check frames against
+     * the official schemas with it); an exception it throws becomes the client's fatal error.
+     */
+    onFrame?: (data: RawData, isBinary: boolean) => void
 }
 
 export type Closed = { code: number; reason: string }
@@ -64,10 +69,18 @@ export class RoomClient {
                 resolve(this.closedWith)
             })
         })
+        const onFrame = options.onFrame
         // The protocol is JSON in UTF-8 text frames; the app does not read binary ones.
-        ws.on('message', (data, isBinary) =>
-            isBinary ? this.fail(new Error('binary frame: events must be text frames')) : this.onMessage(data.toString()),
-        )
+        ws.on('message', (data, isBinary) => {
+            try {
+                onFrame?.(data, isBinary)
+            } catch (error) {
+                this.fail(error instanceof Error ? error : new Error(String(error)))
+                return
+            }
+            if (isBinary) this.fail(new Error('binary frame: events must be text frames'))
+            else this.onMessage(data.toString())
+        })
     }
 
     /** Opens the WebSocket from a `POST /sonolus/rooms/{name}` answer. */

@@ -6,6 +6,7 @@ import type { RoomUser, UpdateEvent } from '@sonolus/core'
 import { RoomClient } from '../../client/index.js'
 import type { Config } from '../../src/config.js'
 import { attachMultiplayer, type MultiplayerAttachment } from '../../src/transport/attach.js'
+import { checkFrame } from '../schema/validate.js'
 import { startTestServer, type TestServer, type TestServerOptions } from './server.js'
 import { createAndJoin, join, makeProfile, signedAuthenticate, type TestProfile } from './sonolus.js'
 
@@ -43,8 +44,22 @@ export function roomUserVerifier(server: TestServer, roomName: string): (user: R
 
 export type Player = { profile: TestProfile; session: string; client: RoomClient }
 
+/** Frames checked against the official schemas by clients of `connect` in this process. */
+export const wireCheck = { frames: 0 }
+
+/**
+ * Connects a RoomClient whose every frame is first checked as a strict client reads it (text, JSON, an
+ * event of the official types: test/schema/validate.ts); a bad frame is the client's fatal error.
+ */
 export async function connect(server: TestServer, roomName: string, answer: { url: string; type: 'round'; session: string }, profile: TestProfile): Promise<RoomClient> {
-    const client = await RoomClient.connect(answer, { userId: profile.id, verifyUser: roomUserVerifier(server, roomName) })
+    const client = await RoomClient.connect(answer, {
+        userId: profile.id,
+        verifyUser: roomUserVerifier(server, roomName),
+        onFrame: (data, isBinary) => {
+            checkFrame(data, isBinary)
+            wireCheck.frames++
+        },
+    })
     return client
 }
 

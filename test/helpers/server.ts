@@ -7,6 +7,7 @@ import { buildApp, type App, type AppDeps } from '../../src/app.js'
 import { loadConfig, type Config } from '../../src/config.js'
 import type { LiveRoomSource } from '../../src/rooms/live-info.js'
 import type { Store } from '../../src/store/store.js'
+import { validateSonolusAnswer } from '../schema/validate.js'
 import { testKeys, type TestKeys } from './sonolus.js'
 
 export type TestClock = {
@@ -100,6 +101,9 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
         } catch {
             parsed = undefined
         }
+        // Every Sonolus answer a test sees must match the official types (test/schema/validate.ts).
+        const problem = validateSonolusAnswer(method, path.split('?')[0]!, res.status, text)
+        if (problem) throw new Error(`answer does not match the Sonolus types: ${problem}`)
         return { status: res.status, headers: res.headers, body: parsed as T, text }
     }
 

@@ -50,10 +50,10 @@ describe('GET /sonolus/info', () => {
     })
 
     test('a malformed URL → 400 ServerMessage with Sonolus-Version', async () => {
-        const res = await fetch(`${server.base}/sonolus/rooms/%ff`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } })
+        const res = await server.request('POST', '/sonolus/rooms/%ff', { body: '{}' })
         assert.equal(res.status, 400)
         assert.equal(res.headers.get('sonolus-version'), version.sonolus)
-        assert.deepEqual(await res.json(), { message: t('en', 'badRequest') })
+        assert.deepEqual(res.body, { message: t('en', 'badRequest') })
     })
 
     test('room passwords in query strings are hidden from request logs', async () => {
@@ -106,6 +106,6 @@ describe('server banner', () => {
         assert.equal(res.status, 200)
         assert.equal(res.headers.get('content-type'), 'image/png')
         assert.deepEqual(Buffer.from(await res.arrayBuffer()), png)
-        assert.equal((await fetch(`${server.base}/sonolus/repository/banner/0000`)).status, 404)
+        assert.equal((await server.request('GET', '/sonolus/repository/banner/0000')).status, 404)
     })
 })

@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test'
 import fc from 'fast-check'
 import type { GameplayResult, LevelItem } from '@sonolus/core'
 import type { RoomClient } from '../../client/index.js'
-import { connect, converge, hostRoom, startMultiplayerServer, type MultiplayerServer } from '../helpers/multiplayer.js'
+import { connect, converge, hostRoom, startMultiplayerServer, wireCheck, type MultiplayerServer } from '../helpers/multiplayer.js'
 import { join, makeProfile, signedAuthenticate, type TestProfile } from '../helpers/sonolus.js'
 
 const kinds = [
@@ -66,8 +66,13 @@ test('random and hostile streams over real sockets never produce an event a clie
         { seed, numRuns: Number(process.env.ENSEMBLE_PROPERTY_RUNS ?? 20), endOnFailure: true },
     )
     const kindsSeen = [...seen].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k}:${n}`).join(' ')
-    console.log(`property over real sockets: ${totalCommands} commands from 6 clients, seed ${seed}; events seen ${kindsSeen}`)
+    console.log(
+        `property over real sockets: ${totalCommands} commands from 6 clients, seed ${seed}; ` +
+            `${wireCheck.frames} frames checked against the official schemas; events seen ${kindsSeen}`,
+    )
     assert.ok(totalCommands > 5000)
+    // Every frame went through checkFrame (text, JSON, schema of its type): a bad one is a client's fatal error.
+    assert.ok(wireCheck.frames > 1000, `only ${wireCheck.frames} frames were checked`)
     // The stream must reach the interesting states, or it proves little.
     for (const kind of ['startRound', 'addResult', 'removeUser', 'updateMaster', 'addSuggestion', 'addChatMessage']) {
         assert.ok((seen.get(kind) ?? 0) > 0, `no ${kind} event was exercised`)
