@@ -32,6 +32,7 @@ const en = {
     tooManyAttempts: 'Too many wrong passwords. Please wait a few minutes and try again.',
     privateSearchIncomplete: 'Enter both the room and its password.',
     tooManyRooms: 'You are creating rooms too fast. Please wait a minute.',
+    tooManyConnections: 'Too many connections from your network. Please close some and try again.',
 
     // rooms: sections, items, forms
     roomsTitle: 'Rooms',
@@ -108,6 +109,7 @@ const ja: Table = {
     tooManyAttempts: 'パスワードの誤りが多すぎます。数分待ってからもう一度お試しください。',
     privateSearchIncomplete: 'ルームとパスワードの両方を入力してください。',
     tooManyRooms: 'ルームの作成が速すぎます。1分ほど待ってください。',
+    tooManyConnections: 'お使いのネットワークからの接続が多すぎます。いくつか閉じてからもう一度お試しください。',
 
     roomsTitle: 'ルーム',
     sectionOpenRooms: '参加できるルーム',

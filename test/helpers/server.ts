@@ -56,6 +56,9 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
             ENSEMBLE_LOG_LEVEL: 'silent',
             ENSEMBLE_HOST: '127.0.0.1',
             ENSEMBLE_PORT: '0',
+            // Every test client comes from 127.0.0.1 and some open hundreds of sockets at once; the cap's
+            // own tests (test/http/connection-cap.test.ts) set one.
+            ENSEMBLE_MAX_CONNECTIONS_PER_IP: '0',
         },
         argv: [],
     })
