@@ -41,10 +41,6 @@ export class AddressCounter {
         if (n <= 1) this.counts.delete(key)
         else this.counts.set(key, n - 1)
     }
-
-    count(key: string): number {
-        return this.counts.get(key) ?? 0
-    }
 }
 
 const granted: ConnectionSlot = { ok: true, release: () => {} }
