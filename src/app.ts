@@ -11,7 +11,10 @@ import { VerifierPool } from './auth/verifier-pool.js'
 import { StoreJoinSessions, type JoinSessions } from './auth/join-sessions.js'
 import type { Config } from './config.js'
 import { registerCommonHooks } from './http/common-hooks.js'
+import { installConnectionCap, type ConnectionGate } from './http/connection-cap.js'
+import { registerGracefulClose } from './http/graceful-close.js'
 import { registerRawJsonParser } from './http/raw-json.js'
+import { serverTimeouts } from './http/timeouts.js'
 import { RoomDirectory } from './rooms/directory.js'
 import type { LiveRoomSource } from './rooms/live-info.js'
 import type { PasswordHasher } from './rooms/passwords.js'
@@ -32,6 +35,8 @@ export type AttachContext = {
     sessions: SessionService
     logger: FastifyBaseLogger
     now: () => number
+    /** Per-address connection cap for WebSocket upgrades (undefined: no cap). */
+    connectionGate?: ConnectionGate
 }
 
 export type Attachment = {
@@ -83,6 +88,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
         },
         bodyLimit: config.bodyLimit,
         trustProxy: config.trustProxy,
+        ...serverTimeouts(config),
         // Queries like ?page=2 are validated as numbers; unknown configuration options pass through.
         ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false } },
         // Errors raised before routing (a malformed URL) get the same headers and body as any other.
@@ -102,6 +108,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
     const directory = new RoomDirectory({ store, config, live: deps.liveRooms, passwords: deps.passwords })
 
     registerCommonHooks(fastify)
+    const connectionGate = installConnectionCap(fastify, config)
+    registerGracefulClose(fastify, config.shutdownTimeoutMs)
     registerRawJsonParser(fastify, config.bodyLimit)
     fastify.setErrorHandler(sonolusErrorHandler)
     fastify.setNotFoundHandler(sonolusNotFoundHandler)
@@ -113,7 +121,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
 
     let attachment: Attachment | undefined
     if (deps.attach) {
-        attachment = await deps.attach({ fastify, config, store, directory, joinSessions, sessions, logger: fastify.log, now })
+        attachment = await deps.attach({ fastify, config, store, directory, joinSessions, sessions, logger: fastify.log, now, connectionGate })
         if (attachment.liveRooms) directory.setLiveSource(attachment.liveRooms)
     }
 

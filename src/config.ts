@@ -62,6 +62,17 @@ export type Config = {
     defaultMaxPlayers: number
     /** Threads verifying Sonolus-Signature off the event loop (0: on the event loop). */
     verifierThreads: number
+
+    /** Longest time to receive a whole request (headers and body); also a socket's longest silence mid-request. */
+    requestTimeoutMs: number
+    /** Longest time to receive a request's headers (at most requestTimeoutMs). */
+    headersTimeoutMs: number
+    /** How long an idle keep-alive connection stays open between requests. */
+    keepAliveTimeoutMs: number
+    /** Concurrent connections one client address may hold (0: no cap); see src/http/connection-cap.ts. */
+    maxConnectionsPerIp: number
+    /** How long a shutdown lets requests being handled finish before every connection is cut. */
+    shutdownTimeoutMs: number
 }
 
 export class ConfigError extends Error {
@@ -175,6 +186,25 @@ export const settings: readonly Setting[] = [
         0,
         64,
     ),
+    setting(
+        'ENSEMBLE_REQUEST_TIMEOUT',
+        'duration',
+        'Longest time to receive a whole request; a client that stops sending mid-request is answered 408 and cut off.',
+        '30s',
+        s,
+        10 * min,
+    ),
+    setting('ENSEMBLE_HEADERS_TIMEOUT', 'duration', 'Longest time to receive the headers of a request (at most the request timeout).', '10s', s, 10 * min),
+    setting('ENSEMBLE_KEEP_ALIVE_TIMEOUT', 'duration', 'How long an idle keep-alive connection stays open (longer than a proxy keeps its idle upstream connections).', '72s', s, h),
+    setting(
+        'ENSEMBLE_MAX_CONNECTIONS_PER_IP',
+        'int',
+        'Concurrent HTTP and WebSocket connections one client address may hold (IPv6: one /64); more are answered 429. Behind a trusted proxy: requests in progress and WebSockets per forwarded address. 0: no cap.',
+        '64',
+        0,
+        1_000_000,
+    ),
+    setting('ENSEMBLE_SHUTDOWN_TIMEOUT', 'duration', 'On SIGTERM, how long requests already being handled may finish before every connection is cut.', '10s', 0, 10 * min),
 ]
 
 const logLevels: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
@@ -406,12 +436,21 @@ export function loadConfig(input: LoadConfigInput = {}): LoadedConfig {
         maxPlayersLimit: num('ENSEMBLE_MAX_PLAYERS_LIMIT'),
         defaultMaxPlayers: num('ENSEMBLE_DEFAULT_MAX_PLAYERS'),
         verifierThreads: raw(get('ENSEMBLE_VERIFIER_THREADS')) === undefined ? defaultVerifierThreads() : num('ENSEMBLE_VERIFIER_THREADS'),
+        requestTimeoutMs: num('ENSEMBLE_REQUEST_TIMEOUT'),
+        headersTimeoutMs: num('ENSEMBLE_HEADERS_TIMEOUT'),
+        keepAliveTimeoutMs: num('ENSEMBLE_KEEP_ALIVE_TIMEOUT'),
+        maxConnectionsPerIp: num('ENSEMBLE_MAX_CONNECTIONS_PER_IP'),
+        shutdownTimeoutMs: num('ENSEMBLE_SHUTDOWN_TIMEOUT'),
     }
     if ((config.passwordScryptN & (config.passwordScryptN - 1)) !== 0) {
         problems.push(`ENSEMBLE_PASSWORD_SCRYPT_N must be a power of two, got ${config.passwordScryptN}`)
     }
     if (config.defaultMaxPlayers > config.maxPlayersLimit) {
         problems.push(`ENSEMBLE_DEFAULT_MAX_PLAYERS (${config.defaultMaxPlayers}) must not exceed ENSEMBLE_MAX_PLAYERS_LIMIT (${config.maxPlayersLimit})`)
+    }
+
+    if (config.headersTimeoutMs > config.requestTimeoutMs) {
+        problems.push(`ENSEMBLE_HEADERS_TIMEOUT (${config.headersTimeoutMs} ms) must not exceed ENSEMBLE_REQUEST_TIMEOUT (${config.requestTimeoutMs} ms)`)
     }
 
     if (problems.length) throw new ConfigError(problems)

@@ -36,6 +36,7 @@ const en = {
     tooManyRooms: 'You are creating rooms too fast. Please wait a minute.',
     roomLimitReached: 'You already have {max} open rooms. Leave one empty until it closes, then create another.',
     serverFull: 'The server has too many open rooms right now. Please try again later.',
+    tooManyConnections: 'Too many connections from your network. Please close some and try again.',
 
     // rooms: sections, items, forms
     roomsTitle: 'Rooms',
@@ -116,6 +117,7 @@ const ja: Table = {
     tooManyRooms: 'ルームの作成が速すぎます。1分ほど待ってください。',
     roomLimitReached: '開いているルームがすでに{max}個あります。どれかを空にして閉じてから、新しく作成してください。',
     serverFull: '現在サーバーで開いているルームが多すぎます。しばらくしてからもう一度お試しください。',
+    tooManyConnections: 'お使いのネットワークからの接続が多すぎます。いくつか閉じてからもう一度お試しください。',
 
     roomsTitle: 'ルーム',
     sectionOpenRooms: '参加できるルーム',

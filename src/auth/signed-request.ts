@@ -64,6 +64,16 @@ export type SignedRequest = {
 
 const refuse = (reason: SignedRefusal) => ({ ok: false as const, reason })
 
+/**
+ * How long a used body is remembered after its time window closes. A request passes the time check
+ * against the `now` it was read at, then waits (signature on a worker thread, reads, the group commit)
+ * before it spends its nonce; were the nonce forgotten the moment the window closed, a body checked just
+ * before could be spent a second time (join bodies are relayed to every room member, who could replay
+ * them). The margin covers any ordinary wait; the store also refuses a nonce a sweep may already have
+ * forgotten (Store.useNonce), so even a longer stall cannot replay.
+ */
+export const nonceMarginMs = 60_000
+
 export class SignedRequestVerifier {
     constructor(
         private readonly config: Pick<Config, 'address' | 'timeWindowMs' | 'timeFutureToleranceMs'>,
@@ -99,9 +109,9 @@ export class SignedRequestVerifier {
         if (checked.time > req.now + timeFutureToleranceMs) return refuse('timeFuture')
 
         // Keyed by the body, not the signature: ECDSA signatures are malleable ((r, s) and (r, n - s) both
-        // verify), the body is not. Remembered until the time check would refuse it anyway.
+        // verify), the body is not. Remembered past the time window by a margin (see nonceMarginMs).
         const hash = createHash('sha256').update(req.raw).digest('base64url')
-        return { ok: true, body: checked, nonce: { hash, time: checked.time, expiresAt: checked.time + timeWindowMs + 1 } }
+        return { ok: true, body: checked, nonce: { hash, time: checked.time, expiresAt: checked.time + timeWindowMs + nonceMarginMs } }
     }
 
     private isOurAddress(address: string): boolean {

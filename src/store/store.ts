@@ -151,7 +151,11 @@ export interface Store {
     getSession(tokenHash: string): Promise<SessionRecord | undefined>
     deleteSession(tokenHash: string): Promise<void>
 
-    /** Remembers a signed body; false when it was already used (replay). */
+    /**
+     * Remembers a signed body; false when it was already used (replay), or when a sweep has already
+     * passed its expiresAt (its use, if any, may have been forgotten). The same holds for the nonce of
+     * recordSignIn and recordJoin.
+     */
     useNonce(nonce: Nonce): Promise<boolean>
     /**
      * A sign-in in one transaction: spends the nonce, stores the profile, creates the session. Returns

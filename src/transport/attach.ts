@@ -88,6 +88,7 @@ export function attachMultiplayer(ctx: AttachContext, tuning: MultiplayerTuning 
             heartbeatIntervalMs: config.heartbeatIntervalMs,
             maxBufferedBytes: config.maxBufferedBytes,
             flood: tuning.flood ?? defaultFloodPolicy,
+            connectionGate: ctx.connectionGate,
         },
         logger,
     )

@@ -6,6 +6,7 @@ import type { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer, WebSocket, type RawData } from 'ws'
 import type { JoinTicket, JoinSessions } from '../auth/join-sessions.js'
+import type { ConnectionGate } from '../http/connection-cap.js'
 import type { Admission, LiveRoom } from '../rooms/live-room.js'
 import type { Peer } from '../rooms/peer.js'
 import { CloseCode, CloseReason } from './close-codes.js'
@@ -18,6 +19,8 @@ export type GatewayOptions = {
     heartbeatIntervalMs: number
     maxBufferedBytes: number
     flood: FloodPolicy
+    /** Per-address connection cap, checked before anything else; its slot is released when the socket closes. */
+    connectionGate?: ConnectionGate
 }
 
 export type AdmitResult =
@@ -68,6 +71,9 @@ export function createGateway(
     const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
         // Until the socket is ours, a client error must not become an uncaught exception.
         socket.on('error', () => socket.destroy())
+        const slot = options.connectionGate?.(req)
+        if (slot && !slot.ok) return refuse(socket, slot.status, slot.message)
+        if (slot) socket.once('close', slot.release)
         upgrade(req, socket, head).catch((error: unknown) => {
             log.warn({ err: String(error) }, 'websocket upgrade failed')
             refuse(socket, 500, 'internal error')
@@ -236,7 +242,7 @@ function refuse(socket: Duplex, status: number, message: string): void {
 
 function statusText(status: number): string {
     return (
-        { 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 500: 'Internal Server Error' }[
+        { 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 429: 'Too Many Requests', 500: 'Internal Server Error' }[
             status
         ] ?? 'Error'
     )

@@ -290,8 +290,16 @@ export class SqliteStore implements Store {
         return this.commits.run(() => void this.st.deleteSession.run(tokenHash))
     }
 
-    /** Spends a nonce (inside a group-commit job): false when it was already spent. */
+    /**
+     * The latest `now` a sweep ran with: nonces that expired by then are gone, so a nonce whose expiry is
+     * not past it may have been spent and forgotten. Within one process; after a restart the signed-body
+     * time check refuses every body whose nonce an earlier process could have swept.
+     */
+    private sweptThrough = -Infinity
+
+    /** Spends a nonce (inside a group-commit job): false when it was already spent, or may have been. */
     private spend(nonce: Nonce): boolean {
+        if (nonce.expiresAt <= this.sweptThrough) return false
         if (this.legacyNonces && this.st.legacyNonceUsed.get(nonce.hash) !== undefined) return false
         return this.st.useNonce.run(nonce).changes === 1
     }
@@ -580,6 +588,7 @@ export class SqliteStore implements Store {
         this.db.transaction(() => {
             for (const st of this.st.sweep) st.run(now)
         })()
+        this.sweptThrough = Math.max(this.sweptThrough, now)
         if (this.legacyNonces) this.legacyNonces = this.hasLegacyNonces()
     }
 
