@@ -158,18 +158,24 @@ describe('websocket upgrade', () => {
             // Each return of a player with a fresh signed join sends everyone the whole users list
             // (UpdateUsersEvent, ~12 KB here): a steady stream into the reader's unread socket.
             const room = slow.multiplayer.hub.get(host.name)!
-            const churner = fillers[0]!
-            let client = churner.client
+            // Every filler churns at once: the kernel's loopback buffers take megabytes before ws buffers
+            // anything, and one churner at a time could take longer than the test on a busy machine.
             const start = Date.now()
-            while (room.isConnected(reader.profile.id) && Date.now() - start < 30_000) {
-                const answer = await join(slow, host.name, churner.profile, { session: churner.session })
-                client = await RoomClient.connect(answer, { userId: churner.profile.id })
-                await client.nextOf('update')
-            }
+            const clients = await Promise.all(
+                fillers.map(async (filler) => {
+                    let client = filler.client
+                    while (room.isConnected(reader.profile.id) && Date.now() - start < 60_000) {
+                        const answer = await join(slow, host.name, filler.profile, { session: filler.session })
+                        client = await RoomClient.connect(answer, { userId: filler.profile.id })
+                        await client.nextOf('update')
+                    }
+                    return client
+                }),
+            )
             assert.equal(room.isConnected(reader.profile.id), false, 'the slow reader was cut off')
             assert.equal(room.isMember(reader.profile.id), true, 'and keeps the seat for the grace period')
             assert.equal(host.client.fatal, undefined)
-            await converge(slow, host.name, [host.client, client, ...fillers.slice(1).map((f) => f.client)])
+            await converge(slow, host.name, [host.client, ...clients])
             reader.client.drop()
         } finally {
             await slow.close()
