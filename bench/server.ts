@@ -19,8 +19,6 @@ const { config } = loadConfig({
         ENSEMBLE_HOST: '127.0.0.1',
         ENSEMBLE_PORT: '0',
         ENSEMBLE_MAX_PLAYERS_LIMIT: '100',
-        // Thousands of bench players connect from 127.0.0.1.
-        ENSEMBLE_MAX_CONNECTIONS_PER_IP: '0',
         // Passed through to compare settings.
         ...(process.env.ENSEMBLE_VERIFIER_THREADS ? { ENSEMBLE_VERIFIER_THREADS: process.env.ENSEMBLE_VERIFIER_THREADS } : {}),
     },

@@ -2,6 +2,7 @@
 // validated Config. Every variable is declared once in `settings`, which also drives --help and the README.
 import { signaturePublicKeyJWK } from '@sonolus/core'
 import { createPublicKey, type JsonWebKey } from 'node:crypto'
+import { isIP } from 'node:net'
 import { availableParallelism } from 'node:os'
 import { resolve } from 'node:path'
 import { defaultScryptN } from './rooms/passwords.js'
@@ -71,6 +72,8 @@ export type Config = {
     keepAliveTimeoutMs: number
     /** Concurrent connections one client address may hold (0: no cap); see src/http/connection-cap.ts. */
     maxConnectionsPerIp: number
+    /** Addresses the connection cap leaves alone: IPs, or 'loopback' (127.0.0.0/8 and ::1). */
+    connectionCapExempt: readonly string[]
     /** How long a shutdown lets requests being handled finish before every connection is cut. */
     shutdownTimeoutMs: number
 }
@@ -204,6 +207,12 @@ export const settings: readonly Setting[] = [
         0,
         1_000_000,
     ),
+    setting(
+        'ENSEMBLE_CONNECTION_CAP_EXEMPT',
+        'string',
+        'Client addresses the connection cap does not count, comma-separated IPs; "loopback" is 127.0.0.0/8 and ::1 (a reverse proxy or tools on this machine); "none" counts every address.',
+        'loopback',
+    ),
     setting('ENSEMBLE_SHUTDOWN_TIMEOUT', 'duration', 'On SIGTERM, how long requests already being handled may finish before every connection is cut.', '10s', 0, 10 * min),
 ]
 
@@ -327,6 +336,15 @@ export function loadConfig(input: LoadConfigInput = {}): LoadedConfig {
         return false
     }
 
+    const exemptAddresses = (): string[] => {
+        const x = get('ENSEMBLE_CONNECTION_CAP_EXEMPT')
+        const entries = (raw(x) ?? x.def!).split(',').map((e) => e.trim().toLowerCase()).filter(Boolean)
+        if (entries.length === 1 && entries[0] === 'none') return []
+        const bad = entries.filter((e) => e !== 'loopback' && isIP(e) === 0)
+        if (bad.length) problems.push(`${describe(x)} must list IP addresses, "loopback" or "none", got ${JSON.stringify(bad.join(','))}`)
+        return entries
+    }
+
     const port = num('ENSEMBLE_PORT')
     const host = str('ENSEMBLE_HOST')!
 
@@ -440,6 +458,7 @@ export function loadConfig(input: LoadConfigInput = {}): LoadedConfig {
         headersTimeoutMs: num('ENSEMBLE_HEADERS_TIMEOUT'),
         keepAliveTimeoutMs: num('ENSEMBLE_KEEP_ALIVE_TIMEOUT'),
         maxConnectionsPerIp: num('ENSEMBLE_MAX_CONNECTIONS_PER_IP'),
+        connectionCapExempt: exemptAddresses(),
         shutdownTimeoutMs: num('ENSEMBLE_SHUTDOWN_TIMEOUT'),
     }
     if ((config.passwordScryptN & (config.passwordScryptN - 1)) !== 0) {

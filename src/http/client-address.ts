@@ -31,3 +31,15 @@ export function addressKey(address: string): string {
         .map((g) => parseInt(g, 16).toString(16))
         .join(':')}::/64`
 }
+
+/**
+ * Is this address one the cap leaves alone? 'loopback' stands for 127.0.0.0/8 and ::1: a reverse proxy on
+ * this machine that does not forward addresses would otherwise make every player one address.
+ */
+export function isExemptAddress(address: string, exempt: readonly string[]): boolean {
+    if (!exempt.length) return false
+    const ip = address.replace(/%.*$/, '').toLowerCase()
+    const v4 = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(ip)?.[1] ?? ip
+    if (exempt.includes('loopback') && (v4.startsWith('127.') || v4 === '::1')) return true
+    return exempt.includes(v4)
+}

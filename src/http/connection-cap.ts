@@ -8,12 +8,14 @@
 //    connections for many clients: what counts then is each request in progress and each WebSocket,
 //    charged to the forwarded client address; past the cap a request is answered 429 (the proxy's
 //    connection stays open). The proxy's own connections are not capped here: cap them at the proxy.
+//  - ENSEMBLE_CONNECTION_CAP_EXEMPT addresses are never counted; by default loopback, so a local proxy
+//    that does not forward addresses (or a local tool) does not make every player one address.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { IncomingMessage } from 'node:http'
 import type { Socket } from 'node:net'
 import type { Config } from '../config.js'
 import { t } from '../i18n.js'
-import { addressKey, clientAddress } from './client-address.js'
+import { addressKey, clientAddress, isExemptAddress } from './client-address.js'
 
 /** What an upgrade gets: a slot to release when its socket closes, or the refusal to answer. */
 export type ConnectionSlot = { ok: true; release(): void } | { ok: false; status: number; message: string }
@@ -51,7 +53,7 @@ const granted: ConnectionSlot = { ok: true, release: () => {} }
  */
 export function installConnectionCap(
     fastify: FastifyInstance,
-    config: Pick<Config, 'maxConnectionsPerIp' | 'trustProxy'>,
+    config: Pick<Config, 'maxConnectionsPerIp' | 'trustProxy' | 'connectionCapExempt'>,
 ): ConnectionGate | undefined {
     if (config.maxConnectionsPerIp <= 0) return undefined
     const counter = new AddressCounter(config.maxConnectionsPerIp)
@@ -72,6 +74,7 @@ export function installConnectionCap(
     if (!config.trustProxy) {
         const over = new WeakSet<Socket>()
         fastify.server.on('connection', (socket: Socket) => {
+            if (isExemptAddress(socket.remoteAddress ?? '', config.connectionCapExempt)) return
             const key = addressKey(socket.remoteAddress ?? '')
             if (counter.tryAcquire(key)) {
                 socket.once('close', () => counter.release(key))
@@ -90,8 +93,10 @@ export function installConnectionCap(
         return (req) => (over.has(req.socket) ? refusal('en') : granted)
     }
 
-    const keyOf = (req: IncomingMessage) => addressKey(clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], true))
+    const addressOf = (req: IncomingMessage) => clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], true)
+    const keyOf = (req: IncomingMessage) => addressKey(addressOf(req))
     fastify.addHook('onRequest', (request, reply, done) => {
+        if (isExemptAddress(addressOf(request.raw), config.connectionCapExempt)) return done()
         const key = keyOf(request.raw)
         if (!counter.tryAcquire(key)) {
             warn(key)
@@ -102,6 +107,7 @@ export function installConnectionCap(
         done()
     })
     return (req) => {
+        if (isExemptAddress(addressOf(req), config.connectionCapExempt)) return granted
         const key = keyOf(req)
         if (!counter.tryAcquire(key)) {
             warn(key)

@@ -63,9 +63,6 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
             ENSEMBLE_PORT: '0',
             // Tests create many private rooms: a cheap scrypt keeps them fast (the default 2^17 is 128 MiB a hash).
             ENSEMBLE_PASSWORD_SCRYPT_N: '1024',
-            // Every test client comes from 127.0.0.1 and some open hundreds of sockets at once; the cap's
-            // own tests (test/http/connection-cap.test.ts) set one.
-            ENSEMBLE_MAX_CONNECTIONS_PER_IP: '0',
         },
         argv: [],
     })

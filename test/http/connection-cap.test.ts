@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { WebSocket } from 'ws'
-import { addressKey, clientAddress } from '../../src/http/client-address.js'
+import { addressKey, clientAddress, isExemptAddress } from '../../src/http/client-address.js'
 import { t } from '../../src/i18n.js'
 import { hostRoom, startMultiplayerServer, type MultiplayerServer } from '../helpers/multiplayer.js'
 import { get, RawConnection } from '../helpers/raw-http.js'
@@ -52,7 +52,8 @@ describe('connection cap, direct clients', () => {
     let server: MultiplayerServer
     let port: number
     before(async () => {
-        server = await startMultiplayerServer({ maxConnectionsPerIp: cap, keepAliveTimeoutMs })
+        // Every test client is on loopback, which the cap leaves alone by default: count it here.
+        server = await startMultiplayerServer({ maxConnectionsPerIp: cap, keepAliveTimeoutMs, connectionCapExempt: [] })
         port = Number(new URL(server.origin).port)
     })
     after(() => server.close())
@@ -129,7 +130,7 @@ describe('connection cap behind a trusted proxy: per forwarded address', () => {
     let server: MultiplayerServer
     let port: number
     before(async () => {
-        server = await startMultiplayerServer({ maxConnectionsPerIp: cap, trustProxy: true })
+        server = await startMultiplayerServer({ maxConnectionsPerIp: cap, trustProxy: true, connectionCapExempt: [] })
         port = Number(new URL(server.origin).port)
     })
     after(() => server.close())
@@ -205,5 +206,32 @@ describe('client address and counting key', () => {
         assert.equal(addressKey('::1'), '0:0:0:0::/64')
         assert.equal(addressKey('fe80::1%eth0'), 'fe80:0:0:0::/64')
         assert.equal(addressKey('not an address'), 'not an address')
+    })
+})
+
+describe('connection cap exemptions (ENSEMBLE_CONNECTION_CAP_EXEMPT)', () => {
+    test('by default loopback is not counted: a local proxy that forwards nothing is not one capped address', async () => {
+        const server = await startMultiplayerServer({ maxConnectionsPerIp: 2 })
+        try {
+            const port = Number(new URL(server.origin).port)
+            const conns = await Promise.all(Array.from({ length: 5 }, () => RawConnection.open(port)))
+            for (const c of conns) c.write(get('/healthz'))
+            const statuses = await Promise.all(conns.map(async (c) => (await c.response()).status))
+            assert.deepEqual(statuses, [200, 200, 200, 200, 200])
+            for (const c of conns) c.destroy()
+        } finally {
+            await server.close()
+        }
+    })
+
+    test('which addresses are exempt', () => {
+        assert.equal(isExemptAddress('127.0.0.1', ['loopback']), true)
+        assert.equal(isExemptAddress('127.8.9.10', ['loopback']), true)
+        assert.equal(isExemptAddress('::ffff:127.0.0.1', ['loopback']), true)
+        assert.equal(isExemptAddress('::1', ['loopback']), true)
+        assert.equal(isExemptAddress('203.0.113.7', ['loopback']), false)
+        assert.equal(isExemptAddress('203.0.113.7', ['203.0.113.7']), true)
+        assert.equal(isExemptAddress('::ffff:203.0.113.7', ['203.0.113.7']), true)
+        assert.equal(isExemptAddress('127.0.0.1', []), false)
     })
 })

@@ -81,6 +81,7 @@ describe('timeout settings', () => {
         assert.equal(config.headersTimeoutMs, 10_000)
         assert.equal(config.keepAliveTimeoutMs, 72_000)
         assert.equal(config.maxConnectionsPerIp, 64)
+        assert.deepEqual(config.connectionCapExempt, ['loopback'])
         assert.equal(config.shutdownTimeoutMs, 10_000)
     })
 
@@ -93,6 +94,9 @@ describe('timeout settings', () => {
         assert.equal(config.headersTimeoutMs, 20_000)
         assert.equal(config.keepAliveTimeoutMs, 5_000)
         assert.equal(config.maxConnectionsPerIp, 0)
+        assert.deepEqual(load({ ENSEMBLE_CONNECTION_CAP_EXEMPT: 'none' }).connectionCapExempt, [])
+        assert.deepEqual(load({ ENSEMBLE_CONNECTION_CAP_EXEMPT: 'loopback, 10.0.0.5' }).connectionCapExempt, ['loopback', '10.0.0.5'])
+        assert.throws(() => load({ ENSEMBLE_CONNECTION_CAP_EXEMPT: 'localhost' }), /ENSEMBLE_CONNECTION_CAP_EXEMPT .* must list IP addresses/)
         assert.equal(config.shutdownTimeoutMs, 0)
     })
 
