@@ -44,11 +44,13 @@ export function joinUser(room: EngineRoom, input: JoinInput, ctx: EngineContext)
     const creatorFirstJoin = id === room.creatorId && !room.creatorJoined
     if (id === room.creatorId) room.creatorJoined = true
     const heir = creatorFirstJoin ? id : longestPresent(room)!.id
+    // The joiner learns master and lead from its snapshot: its first frame is always the UpdateEvent
+    // (state/overview.md: an uninitialized client ignores everything before it).
     if (room.view.master === null || (creatorFirstJoin && room.view.master !== id)) {
-        em.emit({ type: 'updateMaster', master: heir as never })
+        em.emit({ type: 'updateMaster', master: heir as never }, { except: id })
     }
     if (room.view.lead === null || (creatorFirstJoin && room.view.lead !== id)) {
-        em.emit({ type: 'updateLead', lead: heir as never })
+        em.emit({ type: 'updateLead', lead: heir as never }, { except: id })
     }
 
     em.sendSnapshot(id)

@@ -21,8 +21,8 @@ describe('joining', () => {
             deliveries(first).map((d) => [d.event.type, d.to]),
             [
                 ['addUser', { except: 'u1' }],
-                ['updateMaster', 'all'],
-                ['updateLead', 'all'],
+                ['updateMaster', { except: 'u1' }],
+                ['updateLead', { except: 'u1' }],
                 ['update', { only: ['u1'] }],
             ],
         )

@@ -83,9 +83,10 @@ async function signIn(name: string): Promise<Player> {
 async function enter(name: string, roomName: string, player: Player, answer: { url: string; session: string }): Promise<WireClient> {
     const client = await WireClient.connect(name, answer, player.profile.id, roomUserReader(keys.publicJwk, server.address, roomName))
     clients.push(client)
-    // Frames before the first UpdateEvent are checked like all others; the model ignores them, as the
-    // uninitialized app does (state/overview.md).
+    // An uninitialized app ignores everything before its first UpdateEvent (state/overview.md), so the
+    // server sends that first: anything earlier would be lost on the player.
     await client.nextOf('update')
+    assert.equal(client.events[0]!.type, 'update', `${name}: the first frame is the UpdateEvent`)
     return client
 }
 
