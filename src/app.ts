@@ -3,7 +3,9 @@
 // back its live rooms and its close()).
 import { version } from '@sonolus/core'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
-import { apiPlugin } from './api/plugin.js'
+import { registerApiDocs } from './api/docs.js'
+import { apiPlugin, type LiveRooms } from './api/plugin.js'
+import { ApiTokenService } from './auth/api-tokens.js'
 import { SessionService } from './auth/sessions.js'
 import { SignatureVerifier } from './auth/signature.js'
 import { SignedRequestVerifier } from './auth/signed-request.js'
@@ -36,6 +38,8 @@ export type AttachContext = {
 export type Attachment = {
     /** Live rooms of this node; the directory reads player counts, status and membership from it. */
     liveRooms?: LiveRoomSource
+    /** The live rooms themselves (the REST API posts chat into them and reads their state). */
+    rooms?: LiveRooms
     /** Called first on shutdown (tell rooms, flush), before HTTP and the store close. */
     close(): Promise<void>
 }
@@ -103,14 +107,19 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
     fastify.setNotFoundHandler(sonolusNotFoundHandler)
 
     const services: SonolusServices = { config, store, sessions, signed, directory, joinSessions, now, banner }
+    await registerApiDocs(fastify, config.basePath)
     await fastify.register(sonolusPlugin, { prefix: `${config.basePath}/sonolus`, ...services })
-    await fastify.register(apiPlugin, { prefix: `${config.basePath}/api`, store, sessions, directory, now })
+    // Filled in by the attachment below: until then (and without one) no room is live.
+    const liveRooms: { source?: LiveRooms } & LiveRooms = { get: (name) => liveRooms.source?.get(name) }
+    const apiTokens = new ApiTokenService(store)
+    await fastify.register(apiPlugin, { prefix: `${config.basePath}/api`, config, store, sessions, apiTokens, directory, live: liveRooms, now })
     fastify.get(`${config.basePath}/healthz`, async () => ({ status: 'ok' }))
 
     let attachment: Attachment | undefined
     if (deps.attach) {
         attachment = await deps.attach({ fastify, config, store, directory, joinSessions, sessions, logger: fastify.log, now })
         if (attachment.liveRooms) directory.setLiveSource(attachment.liveRooms)
+        if (attachment.rooms) liveRooms.source = attachment.rooms
     }
 
     const sweep = setInterval(() => {

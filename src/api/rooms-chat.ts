@@ -2,8 +2,9 @@
 // smallest id of the previous page). Private rooms only for players who may see them.
 import { Type, type Static } from '@sinclair/typebox'
 import type { FastifyInstance } from 'fastify'
-import { apiNotFound } from './errors.js'
-import { apiUser, type ApiServices } from './plugin.js'
+import { visibleRoom } from './access.js'
+import { callerOf } from './auth.js'
+import type { ApiServices } from './plugin.js'
 
 const Params = Type.Object({ name: Type.String({ minLength: 1, maxLength: 64 }) })
 const Query = Type.Object({
@@ -16,9 +17,8 @@ export function roomChatRoute(app: FastifyInstance, s: ApiServices): void {
         '/rooms/:name/chat',
         { schema: { params: Params, querystring: Query } },
         async (request) => {
-            const userId = await apiUser(s, request.headers.authorization)
-            const room = await s.directory.get(request.params.name)
-            if (!room || !(await s.directory.canSee(room, userId, s.now()))) throw apiNotFound()
+            const userId = callerOf(request).userId
+            const room = await visibleRoom(s, request.params.name, userId)
             const limit = request.query.limit ?? 50
             const messages = await s.store.listChatMessages(room.name, { before: request.query.before, limit })
             return {

@@ -96,6 +96,7 @@ export function attachMultiplayer(ctx: AttachContext, tuning: MultiplayerTuning 
         hub,
         gateway,
         liveRooms: hub,
+        rooms: hub,
         closeAbandoned,
         async close() {
             clearInterval(abandonSweep)
