@@ -14,6 +14,7 @@ import { apiErrorHandler } from './errors.js'
 import { joinRoutes } from './join.js'
 import { roomChatRoute } from './rooms-chat.js'
 import { roomResultsRoute } from './rooms-results.js'
+import { roomRoutes } from './rooms.js'
 import { ErrorBody } from './schemas.js'
 import { tokenRoutes } from './tokens.js'
 
@@ -44,6 +45,7 @@ export async function apiPlugin(app: FastifyInstance, services: ApiServices): Pr
     )
     tokenRoutes(app, services)
     joinRoutes(app, services)
+    roomRoutes(app, services)
     roomChatRoute(app, services)
     roomResultsRoute(app, services)
 }
