@@ -28,6 +28,7 @@ export const apiErrors = {
     tooManyRooms: 'too many rooms created, try again later',
     tooManyMessages: 'too many messages, try again later',
     tokenNotFound: 'token not found',
+    roomClosed: 'room is closed',
 } as const
 
 export const apiUnauthorized = () => new ApiError(401, apiErrors.unauthorized)
