@@ -15,6 +15,7 @@ import type { Config } from './config.js'
 import { registerCommonHooks } from './http/common-hooks.js'
 import { registerRawJsonParser } from './http/raw-json.js'
 import { RoomDirectory } from './rooms/directory.js'
+import { RoomFeeds } from './rooms/room-feeds.js'
 import type { LiveRoomSource } from './rooms/live-info.js'
 import { loadBanner } from './sonolus/banner.js'
 import type { SonolusServices } from './sonolus/context.js'
@@ -31,6 +32,8 @@ export type AttachContext = {
     directory: RoomDirectory
     joinSessions: JoinSessions
     sessions: SessionService
+    /** Each room's event feed (REST API server-sent events); the WebSocket layer publishes into it. */
+    feeds: RoomFeeds
     logger: FastifyBaseLogger
     now: () => number
 }
@@ -61,6 +64,7 @@ export type App = {
     directory: RoomDirectory
     joinSessions: JoinSessions
     sessions: SessionService
+    feeds: RoomFeeds
     now: () => number
     /** Graceful stop: attachment, HTTP server, verifier threads, then store. Safe to call twice. */
     close(): Promise<void>
@@ -112,12 +116,13 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
     // Filled in by the attachment below: until then (and without one) no room is live.
     const liveRooms: { source?: LiveRooms } & LiveRooms = { get: (name) => liveRooms.source?.get(name) }
     const apiTokens = new ApiTokenService(store)
-    await fastify.register(apiPlugin, { prefix: `${config.basePath}/api`, config, store, sessions, apiTokens, directory, live: liveRooms, now })
+    const feeds = new RoomFeeds(500, now)
+    await fastify.register(apiPlugin, { prefix: `${config.basePath}/api`, config, store, sessions, apiTokens, directory, live: liveRooms, feeds, now })
     fastify.get(`${config.basePath}/healthz`, async () => ({ status: 'ok' }))
 
     let attachment: Attachment | undefined
     if (deps.attach) {
-        attachment = await deps.attach({ fastify, config, store, directory, joinSessions, sessions, logger: fastify.log, now })
+        attachment = await deps.attach({ fastify, config, store, directory, joinSessions, sessions, feeds, logger: fastify.log, now })
         if (attachment.liveRooms) directory.setLiveSource(attachment.liveRooms)
         if (attachment.rooms) liveRooms.source = attachment.rooms
     }
@@ -125,6 +130,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
     const sweep = setInterval(() => {
         const t = now()
         directory.sweep(t)
+        feeds.sweep(config.emptyRoomIdleMs)
         store.sweep(t).catch((err) => fastify.log.error({ err }, 'sweep failed'))
     }, sweepIntervalMs)
     sweep.unref()
@@ -148,5 +154,5 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
             }
         })())
 
-    return { fastify, config, store, directory, joinSessions, sessions, now, close }
+    return { fastify, config, store, directory, joinSessions, sessions, feeds, now, close }
 }

@@ -37,6 +37,7 @@ export function chatPoster(s: ApiServices): ChatPoster {
         // Nobody is in the game: the author is not a player, so the line is a named system line.
         const message: ChatMessage = { userId: null, type: 'text', value: `${author.name}: ${text}` }
         await s.store.insertChatMessage({ roomName, userId: null, type: 'text', value: message.value, at: now })
+        s.feeds.publish(roomName, { type: 'chat', user_id: null, value: message.value, message_type: 'text', at: now })
         return { ok: true, message, delivered: false, at: now }
     }
 }

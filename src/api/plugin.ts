@@ -8,10 +8,12 @@ import type { SessionService } from '../auth/sessions.js'
 import type { Config } from '../config.js'
 import type { RoomDirectory } from '../rooms/directory.js'
 import type { LiveRoom } from '../rooms/live-room.js'
+import type { RoomFeeds } from '../rooms/room-feeds.js'
 import type { Store } from '../store/store.js'
 import { registerAuthHook } from './auth.js'
 import { apiErrorHandler } from './errors.js'
 import { joinRoutes } from './join.js'
+import { roomEventsRoute } from './room-events.js'
 import { roomChatRoute } from './rooms-chat.js'
 import { roomResultsRoute } from './rooms-results.js'
 import { roomRoutes } from './rooms.js'
@@ -30,6 +32,7 @@ export type ApiServices = {
     apiTokens: ApiTokenService
     directory: RoomDirectory
     live: LiveRooms
+    feeds: RoomFeeds
     now: () => number
 }
 
@@ -48,4 +51,5 @@ export async function apiPlugin(app: FastifyInstance, services: ApiServices): Pr
     roomRoutes(app, services)
     roomChatRoute(app, services)
     roomResultsRoute(app, services)
+    roomEventsRoute(app, services)
 }

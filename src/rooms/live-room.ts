@@ -55,6 +55,8 @@ export type LiveRoomDeps = {
     log: { info(obj: object, msg?: string): void; warn(obj: object, msg?: string): void; error(obj: object, msg?: string): void }
     /** Called once the room closed itself (idle) so the hub can forget it. */
     onClosed: (room: LiveRoom) => void
+    /** Sees every engine output as it goes out (the room's event feed for the REST API). */
+    observe?: (roomName: string, engine: EngineRoom, output: EngineOutput) => void
 }
 
 export type Admission = {
@@ -297,6 +299,13 @@ export class LiveRoom {
 
     /** Routes engine output: each event serialized once, sent to the seats its audience names. */
     private dispatch(output: EngineOutput): void {
+        if (this.deps.observe) {
+            try {
+                this.deps.observe(this.name, this.engine, output)
+            } catch (error) {
+                this.deps.log.error({ room: this.name, err: error }, 'room observer failed')
+            }
+        }
         const members = this.engine.members
         for (const item of output.out) {
             if ('kind' in item) {

@@ -1,0 +1,84 @@
+// A server-sent events reader over fetch, as a bot would read GET /api/rooms/{name}/events.
+export type SseEvent = { id: string | undefined; data: any }
+
+export class SseClient {
+    readonly events: SseEvent[] = []
+    private cursor = 0
+    private buffer = ''
+    private waiters: (() => void)[] = []
+    private ended = false
+
+    private constructor(
+        readonly status: number,
+        private readonly abort: AbortController,
+    ) {}
+
+    static async open(url: string, headers: Record<string, string> = {}): Promise<SseClient> {
+        const abort = new AbortController()
+        const res = await fetch(url, { headers, signal: abort.signal })
+        const client = new SseClient(res.status, abort)
+        if (res.status !== 200) {
+            client.events.push({ id: undefined, data: await res.json() })
+            return client
+        }
+        void client.read(res.body!)
+        return client
+    }
+
+    /** The next event (after those already taken) matching `predicate`. */
+    async next(predicate: (data: any) => boolean = () => true, timeoutMs = 3000): Promise<SseEvent> {
+        const deadline = Date.now() + timeoutMs
+        for (;;) {
+            while (this.cursor < this.events.length) {
+                const event = this.events[this.cursor++]!
+                if (predicate(event.data)) return event
+            }
+            if (this.ended) throw new Error('stream ended')
+            const left = deadline - Date.now()
+            if (left <= 0) throw new Error(`timed out; got ${JSON.stringify(this.events.map((e) => e.data.type))}`)
+            await new Promise<void>((resolve) => {
+                const timer = setTimeout(resolve, left)
+                this.waiters.push(() => {
+                    clearTimeout(timer)
+                    resolve()
+                })
+            })
+        }
+    }
+
+    close(): void {
+        this.abort.abort()
+    }
+
+    private async read(body: ReadableStream<Uint8Array>): Promise<void> {
+        const decoder = new TextDecoder()
+        try {
+            for await (const chunk of body) {
+                this.buffer += decoder.decode(chunk, { stream: true })
+                let end: number
+                while ((end = this.buffer.indexOf('\n\n')) >= 0) {
+                    const block = this.buffer.slice(0, end)
+                    this.buffer = this.buffer.slice(end + 2)
+                    let id: string | undefined
+                    const data: string[] = []
+                    for (const line of block.split('\n')) {
+                        if (line.startsWith('id: ')) id = line.slice(4)
+                        else if (line.startsWith('data: ')) data.push(line.slice(6))
+                    }
+                    if (data.length) this.events.push({ id, data: JSON.parse(data.join('\n')) })
+                }
+                this.wake()
+            }
+        } catch {
+            // aborted
+        }
+        this.ended = true
+        this.wake()
+    }
+
+    private wake(): void {
+        const waiters = this.waiters
+        this.waiters = []
+        for (const w of waiters) w()
+    }
+}
