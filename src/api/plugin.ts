@@ -2,6 +2,7 @@
 // hook (auth.ts); each route module registers its routes. Rooms are reached through the room directory
 // and the store; live rooms (players, chat delivery, scoreboard) through `live`, which the WebSocket layer
 // fills in once it is attached.
+import { Type } from '@sinclair/typebox'
 import type { FastifyInstance } from 'fastify'
 import type { ApiTokenService } from '../auth/api-tokens.js'
 import type { SessionService } from '../auth/sessions.js'
@@ -43,7 +44,14 @@ export async function apiPlugin(app: FastifyInstance, services: ApiServices): Pr
     registerAuthHook(app, services)
     app.get(
         '/openapi.json',
-        { config: { auth: 'none' }, schema: { tags: ['docs'], summary: 'This API as an OpenAPI 3 document' } },
+        {
+            config: { auth: 'none' },
+            schema: {
+                tags: ['docs'],
+                summary: 'This API as an OpenAPI 3 document (interactive docs: /api/docs)',
+                response: { 200: Type.Object({}, { additionalProperties: true }) },
+            },
+        },
         async () => app.swagger(),
     )
     tokenRoutes(app, services)

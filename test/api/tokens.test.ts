@@ -74,6 +74,17 @@ describe('API tokens', () => {
             const res = await server.request('GET', '/api/tokens', { headers: header === undefined ? {} : auth(header) })
             assert.deepEqual([res.status, res.body], [401, { error: 'unauthorized' }], String(header))
         }
+        // Bodies: malformed JSON, too large, not an object; unknown routes. Always {"error"}, never a stack.
+        const malformed = await server.request('POST', '/api/tokens', { headers: auth(carol.session), body: '{"name":' })
+        assert.deepEqual([malformed.status, Object.keys(malformed.body)], [400, ['error']])
+        const huge = await server.request('POST', '/api/tokens', { headers: auth(carol.session), body: { name: 'x'.repeat(server.config.bodyLimit) } })
+        assert.deepEqual([huge.status, Object.keys(huge.body)], [413, ['error']])
+        const text = await server.request('POST', '/api/tokens', { headers: { ...auth(carol.session), 'content-type': 'text/plain' }, body: 'name' })
+        assert.deepEqual([text.status, text.body], [400, { error: 'invalid body: must be object' }])
+        const unknown = await server.request('GET', '/api/nothing-here', { headers: auth(carol.session) })
+        assert.deepEqual([unknown.status, unknown.body], [404, { error: 'not found' }])
+        for (const res of [malformed, huge, text]) assert.doesNotMatch(res.text, /at .*\.js|node_modules/)
+
         // An expired session is refused like an unknown one.
         server.clock.advance(server.config.sessionTtlMs + 1)
         const expired = await server.request('GET', '/api/tokens', { headers: auth(carol.session) })
