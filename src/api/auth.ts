@@ -50,7 +50,8 @@ export function registerAuthHook(app: FastifyInstance, s: AuthServices): void {
     app.addHook('onRequest', async (request) => {
         const config = request.routeOptions.config
         const mode = config.auth ?? 'required'
-        if (mode === 'none') return
+        // Unknown routes answer 404 whoever asks.
+        if (mode === 'none' || request.is404) return
         const token = tokenOf(request.headers.authorization)
         if (!token) {
             if (mode === 'optional') return

@@ -4,10 +4,13 @@
 // from before a server restart, or older than the 500 events kept) the first event is `{"type":"resync"}`:
 // read the room again (GET /api/rooms/{name}, .../chat). Public rooms need no token; a private room needs
 // a caller who may see it. A client too slow to keep up is cut off (it resumes with Last-Event-ID).
+// A stream signed in with an API token ends when the token is revoked; every heartbeat checks again
+// that the caller's token is still valid and that a private room is still theirs to see.
 import { Type, type Static } from '@sinclair/typebox'
 import type { FastifyInstance } from 'fastify'
 import type { FeedEntry } from '../rooms/room-feeds.js'
-import { visibleRoom } from './access.js'
+import { mayAccess, visibleRoom } from './access.js'
+import { resolveToken, tokenOf } from './auth.js'
 import type { ApiServices } from './plugin.js'
 import { errorResponses, RoomParams } from './schemas.js'
 
@@ -70,13 +73,28 @@ export function roomEventsRoute(app: FastifyInstance, s: ApiServices): void {
                 if (raw.writableLength > limit) close() // too slow: it resumes from its last id
             }
             const { replay, unsubscribe } = s.feeds.subscribe(room.name, lastEventId, (entry) => send(frame(entry)))
-            const heartbeat = setInterval(() => send(': keep-alive\n\n'), heartbeatMs)
+            const caller = request.caller
+            const stopRevoked =
+                caller?.via === 'apiToken' ? s.apiTokens.onRevoked((id) => id === caller.tokenId && close()) : () => {}
+            const token = tokenOf(request.headers.authorization)
+            const stillAllowed = async () => {
+                const now = token ? await resolveToken(s, token) : null
+                if (caller && now?.userId !== caller.userId) return false
+                return room.passwordHash === null || (await mayAccess(s, room, caller?.userId ?? null))
+            }
+            const heartbeat = setInterval(() => {
+                stillAllowed().then(
+                    (ok) => (ok ? send(': keep-alive\n\n') : close()),
+                    () => close(),
+                )
+            }, heartbeatMs)
             heartbeat.unref()
             const close = () => {
                 if (!open) return
                 open = false
                 streams.delete(close)
                 clearInterval(heartbeat)
+                stopRevoked()
                 unsubscribe()
                 raw.end()
             }

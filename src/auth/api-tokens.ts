@@ -12,6 +12,9 @@ const touchIntervalMs = 60_000
 export type ApiTokenCheck = { status: 'valid'; userId: string; tokenId: number } | { status: 'invalid' }
 
 export class ApiTokenService {
+    /** Told of each revocation at once (open event streams signed in with the token close). */
+    private readonly revokedListeners = new Set<(tokenId: number) => void>()
+
     constructor(private readonly store: Pick<Store, 'insertApiToken' | 'getApiTokenByHash' | 'listApiTokens' | 'revokeApiToken' | 'touchApiToken'>) {}
 
     async create(userId: string, name: string, now: number): Promise<{ token: string; record: ApiTokenRecord }> {
@@ -36,7 +39,15 @@ export class ApiTokenService {
         return this.store.listApiTokens(userId)
     }
 
-    revoke(userId: string, id: number): Promise<boolean> {
-        return this.store.revokeApiToken(userId, id)
+    async revoke(userId: string, id: number): Promise<boolean> {
+        const revoked = await this.store.revokeApiToken(userId, id)
+        if (revoked) for (const listener of [...this.revokedListeners]) listener(id)
+        return revoked
+    }
+
+    /** Calls `listener` with the id of every token revoked from now on; returns the unsubscribe. */
+    onRevoked(listener: (tokenId: number) => void): () => void {
+        this.revokedListeners.add(listener)
+        return () => this.revokedListeners.delete(listener)
     }
 }

@@ -37,7 +37,8 @@ describe('room event feed (server-sent events)', () => {
         const apiLine = await watcher.next((d) => d.type === 'chat' && d.value === 'Relay: from the API')
         assert.equal(apiLine.data.user_id, null)
 
-        // The watcher drops; meanwhile a round starts and more is said.
+        // The watcher drops; meanwhile a round starts (seen live by a second watcher) and more is said.
+        const second = await feed(host.name)
         watcher.close()
         const lastSeen = apiLine.id!
         host.client.selectLevel(level('song-e'))
@@ -47,6 +48,9 @@ describe('room event feed (server-sent events)', () => {
         await converge(server, host.name, [host.client, guest.client])
         host.client.setStatus('playing')
         await host.client.nextOf('startRound')
+        const liveStart = await second.next((d) => d.type === 'round_started')
+        assert.deepEqual([liveStart.data.round, liveStart.data.participants], [1, [host.profile.id]])
+        second.close()
         const nonce2 = guest.client.chat('while you were away')
         await guest.client.next((e) => e.type === 'addChatMessage' && e.nonce === nonce2)
 
@@ -72,6 +76,20 @@ describe('room event feed (server-sent events)', () => {
         await resumed.next((d) => d.type === 'chat' && d.value === 'Relay: live again')
         resumed.close()
         await guest.client.close()
+        await host.client.close()
+    })
+
+    test('a stream signed in with an API token ends when the token is revoked', async () => {
+        const host = await hostRoom(server)
+        const owner = await signedAuthenticate(server, makeProfile('Owner'))
+        const made = await server.request('POST', '/api/tokens', { headers: { authorization: owner.session }, body: { name: 'watcher' } })
+        const other = await server.request('POST', '/api/tokens', { headers: { authorization: owner.session }, body: { name: 'other' } })
+        const stream = await feed(host.name, { authorization: `Bearer ${made.body.token}` })
+        assert.equal(stream.status, 200)
+        await server.request('DELETE', `/api/tokens/${other.body.id}`, { headers: { authorization: owner.session } })
+        assert.equal(await stream.endedWithin(200), false, 'another token revoked: still open')
+        await server.request('DELETE', `/api/tokens/${made.body.id}`, { headers: { authorization: owner.session } })
+        assert.equal(await stream.endedWithin(2000), true, 'closed at once')
         await host.client.close()
     })
 

@@ -83,6 +83,8 @@ describe('API tokens', () => {
         assert.deepEqual([text.status, text.body], [400, { error: 'invalid body: must be object' }])
         const unknown = await server.request('GET', '/api/nothing-here', { headers: auth(carol.session) })
         assert.deepEqual([unknown.status, unknown.body], [404, { error: 'not found' }])
+        const unknownAnonymous = await server.request('GET', '/api/nothing-here')
+        assert.deepEqual([unknownAnonymous.status, unknownAnonymous.body], [404, { error: 'not found' }])
         for (const res of [malformed, huge, text]) assert.doesNotMatch(res.text, /at .*\.js|node_modules/)
 
         // An expired session is refused like an unknown one.

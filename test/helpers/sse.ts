@@ -46,6 +46,13 @@ export class SseClient {
         }
     }
 
+    /** Resolves once the server ended the stream. */
+    async endedWithin(timeoutMs = 3000): Promise<boolean> {
+        const deadline = Date.now() + timeoutMs
+        while (!this.ended && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10))
+        return this.ended
+    }
+
     close(): void {
         this.abort.abort()
     }
