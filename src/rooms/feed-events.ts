@@ -60,7 +60,10 @@ export function feedEventsOf(room: EngineRoom, output: EngineOutput, memory: Fee
             events.push({ type: 'round_finished', round: effect.round, results: effect.results.map((r) => ({ user_id: r.userId, result: r.result })), at })
         }
     }
-    // Scoreboard events come in many small kinds; the feed sends the board whole when it changed.
+    // Scoreboard events come in many small kinds; the feed sends the board whole when it changed. Only
+    // outputs that touch it are looked at (chat fan-out stays as cheap as it was).
+    const touched = output.out.some((item) => !('kind' in item) && /scoreboard/i.test(item.event.type))
+    if (!touched) return events
     const scoreboard = scoreboardOf(room)
     const text = JSON.stringify(scoreboard)
     if (text !== memory.scoreboard) {

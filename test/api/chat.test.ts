@@ -6,6 +6,7 @@ import { after, before, describe, test } from 'node:test'
 import type { AddChatMessageEvent, LevelItem, StartRoundEvent } from '@sonolus/core'
 import { converge, hostRoom, joinPlayer, level, startMultiplayerServer, type MultiplayerServer } from '../helpers/multiplayer.js'
 import { makeProfile, signedAuthenticate } from '../helpers/sonolus.js'
+import { SseClient } from '../helpers/sse.js'
 import { sampleResult } from '../multiplayer/harness.js'
 
 describe('chat and scoreboard through the API', () => {
@@ -94,6 +95,7 @@ describe('chat and scoreboard through the API', () => {
         const host = await hostRoom(server)
         const before = await api('GET', `/rooms/${host.name}/scoreboard`, undefined)
         assert.deepEqual(before.body, { room_name: host.name, live: true, description: null, sections: [{ title: '#ARCADE_SCORE', scores: [] }] })
+        const watcher = await SseClient.open(`${server.base}/api/rooms/${host.name}/events`)
         // One round: the host plays alone and finishes, which ends the round.
         host.client.selectLevel(level('song-s'))
         host.client.setStatus('preparing')
@@ -115,6 +117,13 @@ describe('chat and scoreboard through the API', () => {
             board.body.sections[0].scores.map((s: { user_id: string; name: string; value: string }) => [s.user_id, s.name, s.value]),
             [[host.profile.id, 'Creator', '900,000']],
         )
+        // The feed told the same story: a result, the round's end and the new board.
+        const result = await watcher.next((d) => d.type === 'result')
+        assert.equal(result.data.user_id, host.profile.id)
+        await watcher.next((d) => d.type === 'round_finished')
+        const fed = await watcher.next((d) => d.type === 'scoreboard')
+        assert.deepEqual(fed.data.sections, board.body.sections)
+        watcher.close()
         await host.client.close()
 
         const secret = await hostRoom(server, { password: 'pw' })
