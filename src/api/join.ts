@@ -52,8 +52,9 @@ export function joinRoutes(app: FastifyInstance, s: ApiServices): void {
         async (request) => {
             const userId = callerOf(request).userId
             if (request.validationError) {
-                const aboutPassword = request.validationError.validation?.some((v: { instancePath: string }) => v.instancePath === '/password')
-                if (aboutPassword) throw new ApiError(400, 'invalid body.password: must be a string')
+                // A bad password field is named; anything else is the seed's "missing room name".
+                const password = request.validationError.validation?.find((v: { instancePath: string }) => v.instancePath === '/password')
+                if (password) throw new ApiError(400, `invalid body.password: ${password.message ?? 'not valid'}`)
                 throw missing()
             }
             const { name, password } = request.body

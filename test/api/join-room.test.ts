@@ -58,6 +58,8 @@ describe('POST /api/join_room (seed 001)', () => {
             const res = await joinRoom(token, { name: publicRoom.name })
             assert.deepEqual([res.status, res.body], expected, `token ${JSON.stringify(token)}`)
         }
+        const badPassword = await joinRoom(user.session, { name: privateRoom.name, password: 'p'.repeat(257) })
+        assert.deepEqual([badPassword.status, badPassword.body], [400, { error: 'invalid body.password: must NOT have more than 256 characters' }])
         const bothMissing = await joinRoom(undefined, {})
         assert.deepEqual([bothMissing.status, bothMissing.body], expected)
     })
