@@ -62,7 +62,8 @@ export function roomEventsRoute(app: FastifyInstance, s: ApiServices): void {
             raw.writeHead(200, {
                 'content-type': 'text/event-stream; charset=utf-8',
                 'cache-control': 'no-cache, no-transform',
-                connection: 'keep-alive',
+                // The socket goes with the stream: nothing waits on it once the stream ends (server shutdown).
+                connection: 'close',
                 'x-accel-buffering': 'no',
             })
             let open = true
@@ -96,7 +97,8 @@ export function roomEventsRoute(app: FastifyInstance, s: ApiServices): void {
                 clearInterval(heartbeat)
                 stopRevoked()
                 unsubscribe()
-                raw.end()
+                // Ended by either side: the socket goes too (a hijacked response would otherwise hold it open).
+                raw.end(() => raw.destroy())
             }
             streams.add(close)
             raw.on('close', close)

@@ -72,6 +72,7 @@ describe('OpenAPI document and docs', () => {
             assert.ok(asset.startsWith('/api/docs/'), `${asset} is served by this server`)
             const res = await fetch(server.origin + asset)
             assert.equal(res.status, 200, asset)
+            await res.arrayBuffer() // read it, so the connection is free when the server closes
         }
         const init = await server.request('GET', '/api/docs/static/swagger-initializer.js')
         assert.match(init.text, /validatorUrl: null/)

@@ -1,4 +1,8 @@
-// A server-sent events reader over fetch, as a bot would read GET /api/rooms/{name}/events.
+// A server-sent events reader, as a bot would read GET /api/rooms/{name}/events. Over node:http rather
+// than fetch: closing destroys exactly this request's socket (fetch's pool left a spare connection that
+// kept the test server's close waiting for its keep-alive timeout).
+import { get, type ClientRequest, type IncomingMessage } from 'node:http'
+
 export type SseEvent = { id: string | undefined; data: any }
 
 export class SseClient {
@@ -10,18 +14,20 @@ export class SseClient {
 
     private constructor(
         readonly status: number,
-        private readonly abort: AbortController,
+        private readonly request: ClientRequest,
     ) {}
 
     static async open(url: string, headers: Record<string, string> = {}): Promise<SseClient> {
-        const abort = new AbortController()
-        const res = await fetch(url, { headers, signal: abort.signal })
-        const client = new SseClient(res.status, abort)
-        if (res.status !== 200) {
-            client.events.push({ id: undefined, data: await res.json() })
+        const request = get(url, { headers: { ...headers, connection: 'close' } })
+        const res = await new Promise<IncomingMessage>((resolve, reject) => request.on('response', resolve).on('error', reject))
+        const client = new SseClient(res.statusCode!, request)
+        if (res.statusCode !== 200) {
+            let text = ''
+            for await (const chunk of res) text += chunk
+            client.events.push({ id: undefined, data: JSON.parse(text) })
             return client
         }
-        void client.read(res.body!)
+        void client.read(res)
         return client
     }
 
@@ -54,10 +60,10 @@ export class SseClient {
     }
 
     close(): void {
-        this.abort.abort()
+        this.request.destroy()
     }
 
-    private async read(body: ReadableStream<Uint8Array>): Promise<void> {
+    private async read(body: IncomingMessage): Promise<void> {
         const decoder = new TextDecoder()
         try {
             for await (const chunk of body) {
