@@ -3,7 +3,9 @@
 // back its live rooms and its close()).
 import { version } from '@sonolus/core'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
-import { apiPlugin } from './api/plugin.js'
+import { registerApiDocs } from './api/docs.js'
+import { apiPlugin, type LiveRooms } from './api/plugin.js'
+import { ApiTokenService } from './auth/api-tokens.js'
 import { SessionService } from './auth/sessions.js'
 import { SignatureVerifier } from './auth/signature.js'
 import { SignedRequestVerifier } from './auth/signed-request.js'
@@ -16,6 +18,7 @@ import { registerGracefulClose } from './http/graceful-close.js'
 import { registerRawJsonParser } from './http/raw-json.js'
 import { serverTimeouts } from './http/timeouts.js'
 import { RoomDirectory } from './rooms/directory.js'
+import { RoomFeeds } from './rooms/room-feeds.js'
 import type { LiveRoomSource } from './rooms/live-info.js'
 import type { PasswordHasher } from './rooms/passwords.js'
 import { loadBanner } from './sonolus/banner.js'
@@ -33,6 +36,8 @@ export type AttachContext = {
     directory: RoomDirectory
     joinSessions: JoinSessions
     sessions: SessionService
+    /** Each room's event feed (REST API server-sent events); the WebSocket layer publishes into it. */
+    feeds: RoomFeeds
     logger: FastifyBaseLogger
     now: () => number
     /** Per-address connection cap for WebSocket upgrades (undefined: no cap). */
@@ -42,6 +47,8 @@ export type AttachContext = {
 export type Attachment = {
     /** Live rooms of this node; the directory reads player counts, status and membership from it. */
     liveRooms?: LiveRoomSource
+    /** The live rooms themselves (the REST API posts chat into them and reads their state). */
+    rooms?: LiveRooms
     /** Called first on shutdown (tell rooms, flush), before HTTP and the store close. */
     close(): Promise<void>
 }
@@ -65,6 +72,7 @@ export type App = {
     directory: RoomDirectory
     joinSessions: JoinSessions
     sessions: SessionService
+    feeds: RoomFeeds
     now: () => number
     /** Graceful stop: attachment, HTTP server, verifier threads, then store. Safe to call twice. */
     close(): Promise<void>
@@ -115,19 +123,26 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
     fastify.setNotFoundHandler(sonolusNotFoundHandler)
 
     const services: SonolusServices = { config, store, sessions, signed, directory, joinSessions, now, banner }
+    await registerApiDocs(fastify, config.basePath)
     await fastify.register(sonolusPlugin, { prefix: `${config.basePath}/sonolus`, ...services })
-    await fastify.register(apiPlugin, { prefix: `${config.basePath}/api`, store, sessions, directory, now })
+    // Filled in by the attachment below: until then (and without one) no room is live.
+    const liveRooms: { source?: LiveRooms } & LiveRooms = { get: (name) => liveRooms.source?.get(name) }
+    const apiTokens = new ApiTokenService(store)
+    const feeds = new RoomFeeds(500, now)
+    await fastify.register(apiPlugin, { prefix: `${config.basePath}/api`, config, store, sessions, apiTokens, directory, live: liveRooms, feeds, now })
     fastify.get(`${config.basePath}/healthz`, async () => ({ status: 'ok' }))
 
     let attachment: Attachment | undefined
     if (deps.attach) {
-        attachment = await deps.attach({ fastify, config, store, directory, joinSessions, sessions, logger: fastify.log, now, connectionGate })
+        attachment = await deps.attach({ fastify, config, store, directory, joinSessions, sessions, feeds, logger: fastify.log, now, connectionGate })
         if (attachment.liveRooms) directory.setLiveSource(attachment.liveRooms)
+        if (attachment.rooms) liveRooms.source = attachment.rooms
     }
 
     const sweep = setInterval(() => {
         const t = now()
         directory.sweep(t)
+        feeds.sweep(config.emptyRoomIdleMs)
         store.sweep(t).catch((err) => fastify.log.error({ err }, 'sweep failed'))
     }, sweepIntervalMs)
     sweep.unref()
@@ -151,5 +166,5 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
             }
         })())
 
-    return { fastify, config, store, directory, joinSessions, sessions, now, close }
+    return { fastify, config, store, directory, joinSessions, sessions, feeds, now, close }
 }

@@ -1,28 +1,63 @@
-// The JSON REST API under `<base path>/api` for bots, tools and web pages. A token in `Authorization`
-// (a Sonolus session from POST /sonolus/authenticate, bare or as `Bearer <token>`) signs the caller in.
-// Rooms are reached through the room directory and the store, never through the engine.
+// The JSON REST API under `<base path>/api` for bots, tools and web pages. Sign-in is one onRequest
+// hook (auth.ts); each route module registers its routes. Rooms are reached through the room directory
+// and the store; live rooms (players, chat delivery, scoreboard) through `live`, which the WebSocket layer
+// fills in once it is attached.
+import { Type } from '@sinclair/typebox'
 import type { FastifyInstance } from 'fastify'
+import type { ApiTokenService } from '../auth/api-tokens.js'
 import type { SessionService } from '../auth/sessions.js'
+import type { Config } from '../config.js'
 import type { RoomDirectory } from '../rooms/directory.js'
+import type { LiveRoom } from '../rooms/live-room.js'
+import type { RoomFeeds } from '../rooms/room-feeds.js'
 import type { Store } from '../store/store.js'
-import { apiErrorHandler, apiUnauthorized } from './errors.js'
+import { registerAuthHook } from './auth.js'
+import { apiErrorHandler } from './errors.js'
+import { joinRoutes } from './join.js'
+import { roomEventsRoute } from './room-events.js'
 import { roomChatRoute } from './rooms-chat.js'
 import { roomResultsRoute } from './rooms-results.js'
+import { roomRoutes } from './rooms.js'
+import { ErrorBody } from './schemas.js'
+import { tokenRoutes } from './tokens.js'
 
-export type ApiServices = { store: Store; sessions: SessionService; directory: RoomDirectory; now: () => number }
+/** The live rooms of this node, by name (empty until the WebSocket layer is attached). */
+export interface LiveRooms {
+    get(name: string): LiveRoom | undefined
+}
 
-/** The signed-in caller, or 401 `unauthorized`. */
-export async function apiUser(services: ApiServices, authorization: string | undefined): Promise<string> {
-    const token = authorization?.replace(/^Bearer\s+/i, '').trim()
-    if (!token) throw apiUnauthorized()
-    const check = await services.sessions.check(token, services.now())
-    if (check.status !== 'valid') throw apiUnauthorized()
-    return check.userId
+export type ApiServices = {
+    config: Config
+    store: Store
+    sessions: SessionService
+    apiTokens: ApiTokenService
+    directory: RoomDirectory
+    live: LiveRooms
+    feeds: RoomFeeds
+    now: () => number
 }
 
 export async function apiPlugin(app: FastifyInstance, services: ApiServices): Promise<void> {
+    app.addSchema(ErrorBody)
     app.setErrorHandler(apiErrorHandler)
     app.setNotFoundHandler((_request, reply) => void reply.status(404).send({ error: 'not found' }))
+    registerAuthHook(app, services)
+    app.get(
+        '/openapi.json',
+        {
+            config: { auth: 'none' },
+            schema: {
+                tags: ['docs'],
+                summary: 'This API as an OpenAPI 3 document (interactive docs: /api/docs)',
+                response: { 200: Type.Object({}, { additionalProperties: true }) },
+            },
+        },
+        async () => app.swagger(),
+    )
+    tokenRoutes(app, services)
+    joinRoutes(app, services)
+    roomRoutes(app, services)
     roomChatRoute(app, services)
     roomResultsRoute(app, services)
+    roomEventsRoute(app, services)
 }

@@ -25,3 +25,12 @@ export function peek(buckets: Map<string, Bucket>, key: string, rate: Rate, now:
     const elapsed = Math.max(0, now - bucket.at)
     return Math.min(rate.burst, bucket.tokens + (elapsed * rate.burst) / Math.max(1, rate.windowMs)) >= 1
 }
+
+/** Milliseconds until a token is available (0 when one is now): a Retry-After for callers outside the game. */
+export function waitMs(buckets: Map<string, Bucket>, key: string, rate: Rate, now: number): number {
+    const bucket = buckets.get(key)
+    if (!bucket) return 0
+    const elapsed = Math.max(0, now - bucket.at)
+    const tokens = Math.min(rate.burst, bucket.tokens + (elapsed * rate.burst) / Math.max(1, rate.windowMs))
+    return tokens >= 1 ? 0 : Math.ceil(((1 - tokens) * rate.windowMs) / rate.burst)
+}

@@ -20,7 +20,8 @@ export type RoomCapReason = 'roomLimit' | 'serverFull'
 /** passwordChecksBusy: a private room's password could not be hashed now (the KDF gate is full). */
 export type RoomRefusal = 'roomNotFound' | 'roomBanned' | 'roomLocked' | 'roomFull' | 'passwordChecksBusy' | RoomCapReason
 
-export type ReserveResult = { ok: true; name: string; key: string } | { ok: false; reason: 'tooManyRooms' | RoomCapReason }
+/** nameTaken: only for a name the creator chose (REST API). */
+export type ReserveResult = { ok: true; name: string; key: string } | { ok: false; reason: 'tooManyRooms' | 'nameTaken' | RoomCapReason }
 
 const capReason: Record<RoomCapRefusal, RoomCapReason> = { creatorCap: 'roomLimit', serverCap: 'serverFull' }
 
@@ -60,7 +61,8 @@ export type RoomFilter = {
 
 export type ListedRoom = { room: RoomRecord; live: LiveRoomInfo }
 
-export type RoomPage = { offset: number; limit: number }
+/** offset paging (the Sonolus list's pages) or keyset paging after a room (the REST API's cursor). */
+export type RoomPage = { offset?: number; limit: number; after?: { createdAt: number; id: number } }
 
 /** What a room nobody has entered looks like live: selecting, empty (so it has a free seat). */
 const idleInfo = (room: Pick<RoomRecord, 'title' | 'maxPlayers'>): LiveRoomInfo => ({
@@ -154,12 +156,13 @@ export class RoomDirectory {
      * and live reservations as a player may (a reservation counts: otherwise one could reserve ten names
      * and turn them all into rooms), or the server has as many open rooms as it may.
      */
-    async reserve(creatorId: string, values: string, now: number): Promise<ReserveResult> {
+    async reserve(creatorId: string, values: string, now: number, chosenName?: string): Promise<ReserveResult> {
         if (this.creates.isLimited(creatorId, now)) return { ok: false, reason: 'tooManyRooms' }
+        if (chosenName !== undefined && (await this.store.isRoomNameTaken(chosenName, now))) return { ok: false, reason: 'nameTaken' }
         this.creates.fail(creatorId, now)
         for (let attempt = 0; ; attempt++) {
-            const name = newRoomName()
-            if (await this.store.isRoomNameTaken(name, now)) continue
+            const name = chosenName ?? newRoomName()
+            if (chosenName === undefined && (await this.store.isRoomNameTaken(name, now))) continue
             const key = newToken()
             try {
                 const refused = await this.store.insertReservation(
@@ -169,6 +172,8 @@ export class RoomDirectory {
                 if (refused) return { ok: false, reason: capReason[refused] }
                 return { ok: true, name, key }
             } catch (e) {
+                // A chosen name taken between the check and the insert is taken; a random one is drawn again.
+                if (chosenName !== undefined) return { ok: false, reason: 'nameTaken' }
                 if (attempt >= 5) throw e // a race on a fresh random name five times over is not a race
             }
         }
@@ -248,7 +253,7 @@ export class RoomDirectory {
     /** One page of the open rooms the viewer may see, newest first, filtered, with their live facts. */
     async search(viewerId: string | null, filter: RoomFilter, now: number, page: RoomPage): Promise<ListedRoom[]> {
         const query = this.roomQuery(viewerId, filter, now)
-        const rooms = await this.store.listOpenRooms({ ...query, offset: page.offset, limit: page.limit })
+        const rooms = await this.store.listOpenRooms({ ...query, offset: page.offset, limit: page.limit, after: page.after })
         return rooms.map((room) => ({ room, live: this.liveInfo(room) }))
     }
 

@@ -7,6 +7,7 @@ import {
     handleCommand,
     joinUser,
     leaveUser,
+    postChatMessage,
     rejoinUser,
     renderNotice,
     requestResync,
@@ -18,6 +19,7 @@ import {
     type EngineRoom,
     type RoomInit,
 } from '../multiplayer/index.js'
+import { peek, take, waitMs } from '../multiplayer/rate-limit.js'
 import { CloseCode, CloseReason } from '../transport/close-codes.js'
 import type { Peer } from './peer.js'
 
@@ -28,6 +30,12 @@ export type LiveRoomTimings = {
     /** Joins older than this are removed before clients would reject them (spec: 24 h). */
     maxJoinAgeMs: number
 }
+
+/** What became of chat posted from outside the game (postChat). */
+export type PostChatResult =
+    | { ok: true; message: ChatMessage }
+    | { ok: false; reason: 'closed' | 'empty' | 'tooLong' | 'failed' }
+    | { ok: false; reason: 'tooFast'; retryAfterMs: number }
 
 /** Where a room's lasting data goes; implementations must never throw into the room. */
 export interface RoomPersistence {
@@ -47,6 +55,8 @@ export type LiveRoomDeps = {
     log: { info(obj: object, msg?: string): void; warn(obj: object, msg?: string): void; error(obj: object, msg?: string): void }
     /** Called once the room closed itself (idle) so the hub can forget it. */
     onClosed: (room: LiveRoom) => void
+    /** Sees every engine output as it goes out (the room's event feed for the REST API). */
+    observe?: (roomName: string, engine: EngineRoom, output: EngineOutput) => void
 }
 
 export type Admission = {
@@ -213,6 +223,28 @@ export class LiveRoom {
         this.seats.clear()
     }
 
+    /**
+     * Chat from outside the game (REST API) into this room's Sonolus chat, under the in-game limits: the
+     * same length, and the same per-user bucket as the user's in-game chat (a token is spent only on a
+     * message that goes out). A player in the room writes as themselves, anyone else as "name: text".
+     */
+    postChat(author: { userId: string; name: string }, text: string): PostChatResult {
+        if (this.closed) return { ok: false, reason: 'closed' }
+        const { buckets, limits } = this.engine
+        const now = this.deps.now()
+        if (!peek(buckets.chat, author.userId, limits.chat, now)) {
+            return { ok: false, reason: 'tooFast', retryAfterMs: Math.max(1, waitMs(buckets.chat, author.userId, limits.chat, now)) }
+        }
+        const output = this.run(() => postChatMessage(this.engine, author, text, this.context()))
+        if (output.ignored) {
+            return { ok: false, reason: /too long/.test(output.ignored) ? 'tooLong' : /malformed/.test(output.ignored) ? 'empty' : 'failed' }
+        }
+        take(buckets.chat, author.userId, limits.chat, now)
+        this.dispatch(output)
+        const sent = output.effects.find((e) => e.type === 'chat')
+        return sent?.type === 'chat' ? { ok: true, message: sent.message } : { ok: false, reason: 'failed' }
+    }
+
     /** The room as a fresh UpdateEvent (for the REST API and tests). */
     snapshot() {
         return snapshot(this.engine)
@@ -267,6 +299,13 @@ export class LiveRoom {
 
     /** Routes engine output: each event serialized once, sent to the seats its audience names. */
     private dispatch(output: EngineOutput): void {
+        if (this.deps.observe) {
+            try {
+                this.deps.observe(this.name, this.engine, output)
+            } catch (error) {
+                this.deps.log.error({ room: this.name, err: error }, 'room observer failed')
+            }
+        }
         const members = this.engine.members
         for (const item of output.out) {
             if ('kind' in item) {

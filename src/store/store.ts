@@ -100,6 +100,8 @@ export type RoomQuery = {
     limit?: number
     /** Rooms to skip first (paging; with limit). */
     offset?: number
+    /** Keyset paging: only rooms listed after this one (older: created_at, then id, descending). */
+    after?: { createdAt: number; id: number }
 }
 
 export type JoinSessionRecord = {
@@ -140,6 +142,25 @@ export type NewReport = {
 }
 
 export type StoredReport = NewReport & { id: number }
+
+/** A user who joined a room through the API (POST /api/join_room). */
+export type RoomMembership = { roomName: string; userId: string; joinedAt: number }
+
+/** A membership with the member's names, when their profile is known. */
+export type RoomMember = RoomMembership & { handle: string | null; name: string | null }
+
+/** A long-lived API token of a user (the token itself is never stored, only its hash). */
+export type ApiTokenRecord = {
+    id: number
+    userId: string
+    name: string
+    tokenHash: string
+    createdAt: number
+    lastUsedAt: number | null
+    revoked: boolean
+}
+
+export type NewApiToken = Pick<ApiTokenRecord, 'userId' | 'name' | 'tokenHash' | 'createdAt'>
 
 export interface Store {
     // users and sessions
@@ -206,6 +227,24 @@ export interface Store {
     isRoomBanned(roomName: string, userId: string, now: number): Promise<boolean>
     addRoomUnlock(roomName: string, userId: string, until: number): Promise<void>
     isRoomUnlocked(roomName: string, userId: string, now: number): Promise<boolean>
+
+    // API memberships: inserts, or moves joined_at of an existing membership
+    upsertRoomMembership(membership: RoomMembership): Promise<void>
+    /** false when the user was not a member. */
+    deleteRoomMembership(roomName: string, userId: string): Promise<boolean>
+    getRoomMembership(roomName: string, userId: string): Promise<RoomMembership | undefined>
+    /** Earliest joined first. */
+    listRoomMembers(roomName: string): Promise<RoomMember[]>
+
+    // API tokens
+    insertApiToken(token: NewApiToken): Promise<ApiTokenRecord>
+    /** The token with this hash, revoked or not. */
+    getApiTokenByHash(tokenHash: string): Promise<ApiTokenRecord | undefined>
+    /** The user's tokens that are not revoked, oldest first. */
+    listApiTokens(userId: string): Promise<ApiTokenRecord[]>
+    /** Revokes the user's token; false when it is not theirs or already revoked. */
+    revokeApiToken(userId: string, id: number): Promise<boolean>
+    touchApiToken(id: number, at: number): Promise<void>
 
     // what rooms leave behind
     insertChatMessage(message: NewChatMessage): Promise<number>

@@ -1,7 +1,9 @@
 // Plugs the multiplayer side into the app: the hub of live rooms (persisting through the store) and
 // the WebSocket gateway on the app's HTTP server. app.ts calls this; nothing else wires it.
 import type { AttachContext, Attachment } from '../app.js'
+import { feedEventsOf, scoreboardOf, type FeedMemory } from '../rooms/feed-events.js'
 import { RoomHub } from '../rooms/hub.js'
+import type { EngineRoom } from '../multiplayer/index.js'
 import type { RoomPersistence } from '../rooms/live-room.js'
 import { createGateway, type Gateway } from './gateway.js'
 import type { EngineLimits } from '../multiplayer/index.js'
@@ -37,7 +39,16 @@ export function attachMultiplayer(ctx: AttachContext, tuning: MultiplayerTuning 
         roomChanged: (roomName, patch) => void store.updateRoom(roomName, patch).catch(failed('room')),
     }
 
+    // Each room's engine output, as the room's event feed (REST API server-sent events).
+    const feedMemory = new WeakMap<EngineRoom, FeedMemory>()
+    const observe = (roomName: string, engine: EngineRoom, output: Parameters<typeof feedEventsOf>[1]) => {
+        let memory = feedMemory.get(engine)
+        if (!memory) feedMemory.set(engine, (memory = { scoreboard: JSON.stringify(scoreboardOf(engine)) }))
+        for (const event of feedEventsOf(engine, output, memory, now())) ctx.feeds.publish(roomName, event)
+    }
+
     const hub = new RoomHub({
+        observe,
         timings: {
             reconnectGraceMs: config.reconnectGraceMs,
             emptyRoomIdleMs: config.emptyRoomIdleMs,
@@ -63,7 +74,10 @@ export function attachMultiplayer(ctx: AttachContext, tuning: MultiplayerTuning 
             }
         },
         isBanned: (roomName, userId, at) => directory.isBanned(roomName, userId, at),
-        roomClosed: (name) => void directory.close(name, now()).catch(failed('close room')),
+        roomClosed: (name) => {
+            ctx.feeds.publish(name, { type: 'closed' })
+            void directory.close(name, now()).catch(failed('close room'))
+        },
     })
 
     // Rooms nobody ever connected to (a creator who never arrived, rooms left open by a restart) close
@@ -97,6 +111,7 @@ export function attachMultiplayer(ctx: AttachContext, tuning: MultiplayerTuning 
         hub,
         gateway,
         liveRooms: hub,
+        rooms: hub,
         closeAbandoned,
         async close() {
             clearInterval(abandonSweep)

@@ -31,7 +31,11 @@ export function roomsCreateRoute(app: FastifyInstance, s: SonolusServices): void
         },
         async (request): Promise<ServerCreateRoomResponse> => {
             const reserved = await s.directory.reserve(request.userId!, request.body.values ?? '', s.now())
-            if (!reserved.ok) throw reserved.reason === 'tooManyRooms' ? tooManyRequests('tooManyRooms') : capRefusal(reserved.reason, s)
+            if (!reserved.ok) {
+                // nameTaken is only for a chosen name (the REST API's); the app's names are drawn at random.
+                if (reserved.reason === 'tooManyRooms' || reserved.reason === 'nameTaken') throw tooManyRequests('tooManyRooms')
+                throw capRefusal(reserved.reason, s)
+            }
             return { name: reserved.name, key: reserved.key }
         },
     )

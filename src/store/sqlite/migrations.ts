@@ -163,8 +163,34 @@ CREATE INDEX join_sessions_expires_at ON join_sessions (expires_at);
 `,
     },
     {
-        // Version 3 belongs to another change under way; versions are applied in order, each once, so
-        // the gap is harmless and either lands first.
+        version: 3,
+        name: 'REST API: room memberships and API tokens',
+        // - room_memberships: who joined a room through the API (POST /api/join_room) and when; a repeat
+        //   join moves joined_at. Keyed by room then user (member lists), indexed by user (their rooms).
+        // - api_tokens: long-lived tokens a signed-in user makes for a bot. Only the hash is stored; a
+        //   revoked token keeps its row (revoked = 1) so the owner's list and logs can still name it.
+        sql: `
+CREATE TABLE room_memberships (
+    room_name TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    joined_at INTEGER NOT NULL,
+    PRIMARY KEY (room_name, user_id)
+) WITHOUT ROWID;
+CREATE INDEX room_memberships_user_id ON room_memberships (user_id);
+
+CREATE TABLE api_tokens (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    user_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    token_hash TEXT NOT NULL UNIQUE,
+    created_at INTEGER NOT NULL,
+    last_used_at INTEGER,
+    revoked INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX api_tokens_user_id ON api_tokens (user_id, id);
+`,
+    },
+    {
         version: 4,
         name: 'room caps: open rooms by creator, live reservations by creator, a counter of open rooms',
         // Room creation checks ENSEMBLE_MAX_ROOMS_PER_PLAYER and ENSEMBLE_MAX_ROOMS without reading every room:

@@ -6,7 +6,9 @@ import Database from 'better-sqlite3'
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import type {
+    ApiTokenRecord,
     JoinSessionRecord,
+    NewApiToken,
     NewChatMessage,
     NewReport,
     NewRoom,
@@ -15,6 +17,8 @@ import type {
     ReservationRecord,
     RoomCapRefusal,
     RoomCaps,
+    RoomMember,
+    RoomMembership,
     RoomPatch,
     RoomQuery,
     RoomRecord,
@@ -81,6 +85,28 @@ const patchColumns: Record<keyof RoomPatch, string> = {
     closedAt: 'closed_at',
 }
 
+type ApiTokenRow = {
+    id: number
+    user_id: string
+    name: string
+    token_hash: string
+    created_at: number
+    last_used_at: number | null
+    revoked: number
+}
+
+const apiTokenColumns = 'id, user_id, name, token_hash, created_at, last_used_at, revoked'
+
+const toApiToken = (row: ApiTokenRow): ApiTokenRecord => ({
+    id: row.id,
+    userId: row.user_id,
+    name: row.name,
+    tokenHash: row.token_hash,
+    createdAt: row.created_at,
+    lastUsedAt: row.last_used_at,
+    revoked: row.revoked === 1,
+})
+
 const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, (c) => '\\' + c)}%`
 
 function prepareStatements(db: Database.Database) {
@@ -132,6 +158,18 @@ function prepareStatements(db: Database.Database) {
             addRoomUnlock: db.prepare(`INSERT INTO room_unlocks (room_name, user_id, until) VALUES (?, ?, ?)
                 ON CONFLICT (room_name, user_id) DO UPDATE SET until = max(until, excluded.until)`),
             isRoomUnlocked: db.prepare('SELECT 1 FROM room_unlocks WHERE room_name = ? AND user_id = ? AND until > ?'),
+            upsertMembership: db.prepare(`INSERT INTO room_memberships (room_name, user_id, joined_at) VALUES (@roomName, @userId, @joinedAt)
+                ON CONFLICT (room_name, user_id) DO UPDATE SET joined_at = excluded.joined_at`),
+            deleteMembership: db.prepare('DELETE FROM room_memberships WHERE room_name = ? AND user_id = ?'),
+            getMembership: db.prepare('SELECT room_name, user_id, joined_at FROM room_memberships WHERE room_name = ? AND user_id = ?'),
+            listMembers: db.prepare(`SELECT m.room_name, m.user_id, m.joined_at, u.handle, u.name FROM room_memberships m
+                LEFT JOIN users u ON u.id = m.user_id WHERE m.room_name = ? ORDER BY m.joined_at, m.user_id`),
+            insertApiToken: db.prepare(`INSERT INTO api_tokens (user_id, name, token_hash, created_at, last_used_at, revoked)
+                VALUES (@userId, @name, @tokenHash, @createdAt, NULL, 0) RETURNING ${apiTokenColumns}`),
+            getApiTokenByHash: db.prepare(`SELECT ${apiTokenColumns} FROM api_tokens WHERE token_hash = ?`),
+            listApiTokens: db.prepare(`SELECT ${apiTokenColumns} FROM api_tokens WHERE user_id = ? AND revoked = 0 ORDER BY id`),
+            revokeApiToken: db.prepare('UPDATE api_tokens SET revoked = 1 WHERE user_id = ? AND id = ? AND revoked = 0'),
+            touchApiToken: db.prepare('UPDATE api_tokens SET last_used_at = ? WHERE id = ?'),
             insertChat: db.prepare(
                 'INSERT INTO chat_messages (room_name, user_id, type, value, at) VALUES (@roomName, @userId, @type, @value, @at)',
             ),
@@ -486,6 +524,11 @@ export class SqliteStore implements Store {
             params.exactTitle = q.exactTitle
             where.push('lower(r.title) = lower(@exactTitle)')
         }
+        if (q.after) {
+            params.afterAt = q.after.createdAt
+            params.afterId = q.after.id
+            where.push('(r.created_at < @afterAt OR (r.created_at = @afterAt AND r.id < @afterId))')
+        }
         return { where: where.join(' AND '), params }
     }
 
@@ -526,6 +569,52 @@ export class SqliteStore implements Store {
 
     async isRoomUnlocked(roomName: string, userId: string, now: number): Promise<boolean> {
         return this.st.isRoomUnlocked.get(roomName, userId, now) !== undefined
+    }
+
+    async upsertRoomMembership(m: RoomMembership): Promise<void> {
+        this.st.upsertMembership.run(m)
+    }
+
+    async deleteRoomMembership(roomName: string, userId: string): Promise<boolean> {
+        return this.st.deleteMembership.run(roomName, userId).changes === 1
+    }
+
+    async getRoomMembership(roomName: string, userId: string): Promise<RoomMembership | undefined> {
+        const row = this.st.getMembership.get(roomName, userId) as { room_name: string; user_id: string; joined_at: number } | undefined
+        return row && { roomName: row.room_name, userId: row.user_id, joinedAt: row.joined_at }
+    }
+
+    async listRoomMembers(roomName: string): Promise<RoomMember[]> {
+        if (this.pending.users.size) this.settle() // names come from users
+        const rows = this.st.listMembers.all(roomName) as {
+            room_name: string
+            user_id: string
+            joined_at: number
+            handle: string | null
+            name: string | null
+        }[]
+        return rows.map((r) => ({ roomName: r.room_name, userId: r.user_id, joinedAt: r.joined_at, handle: r.handle, name: r.name }))
+    }
+
+    async insertApiToken(token: NewApiToken): Promise<ApiTokenRecord> {
+        return toApiToken(this.st.insertApiToken.get(token) as ApiTokenRow)
+    }
+
+    async getApiTokenByHash(tokenHash: string): Promise<ApiTokenRecord | undefined> {
+        const row = this.st.getApiTokenByHash.get(tokenHash) as ApiTokenRow | undefined
+        return row && toApiToken(row)
+    }
+
+    async listApiTokens(userId: string): Promise<ApiTokenRecord[]> {
+        return (this.st.listApiTokens.all(userId) as ApiTokenRow[]).map(toApiToken)
+    }
+
+    async revokeApiToken(userId: string, id: number): Promise<boolean> {
+        return this.st.revokeApiToken.run(userId, id).changes === 1
+    }
+
+    async touchApiToken(id: number, at: number): Promise<void> {
+        this.st.touchApiToken.run(at, id)
     }
 
     async insertChatMessage(m: NewChatMessage): Promise<number> {

@@ -1,0 +1,98 @@
+// How a room looks through the API: a summary in lists, the details on GET /api/rooms/{name}. Live facts
+// (status, level, master, lead, players) come from the live room when it is open on this node; a room
+// nobody has entered yet reads as selecting with nobody in it.
+import { Type, type Static } from '@sinclair/typebox'
+import type { ListedRoom } from '../rooms/directory.js'
+import type { LiveRoom } from '../rooms/live-room.js'
+import type { RoomMember, RoomRecord } from '../store/store.js'
+
+const Level = Type.Union([Type.Object({ address: Type.Optional(Type.String()), name: Type.String() }), Type.Null()], {
+    description: 'The selected level (a Sonolus item locator), null when none',
+})
+const Person = Type.Object({ id: Type.String(), handle: Type.String(), name: Type.String() })
+const Status = Type.Union([Type.Literal('selecting'), Type.Literal('preparing'), Type.Literal('playing')])
+
+export const RoomSummary = Type.Object({
+    room_id: Type.Integer(),
+    room_name: Type.String(),
+    title: Type.String(),
+    private: Type.Boolean(),
+    status: Status,
+    level: Level,
+    players: Type.Integer({ description: 'Players in the game now' }),
+    max_players: Type.Integer(),
+    free_seats: Type.Integer(),
+    creator_name: Type.Union([Type.String(), Type.Null()]),
+    created_at: Type.Integer({ description: 'Unix ms' }),
+})
+
+export const RoomDetails = Type.Object({
+    room_id: Type.Integer(),
+    room_name: Type.String(),
+    title: Type.String(),
+    private: Type.Boolean(),
+    closed: Type.Boolean({ description: 'Closed rooms keep their history but cannot be joined' }),
+    status: Status,
+    level: Level,
+    scoring: Type.String(),
+    teams: Type.Integer({ description: '0: no teams' }),
+    allow_other_servers: Type.Boolean(),
+    creator: Type.Object({ id: Type.String(), name: Type.Union([Type.String(), Type.Null()]) }),
+    master: Type.Union([Person, Type.Null()]),
+    lead: Type.Union([Person, Type.Null()]),
+    players: Type.Array(Person, { description: 'In the game (Sonolus) now' }),
+    members: Type.Array(
+        Type.Object({ id: Type.String(), handle: Type.Union([Type.String(), Type.Null()]), name: Type.Union([Type.String(), Type.Null()]), joined_at: Type.Integer() }),
+        { description: 'API members (POST /api/join_room), earliest first' },
+    ),
+    capacity: Type.Object({
+        max_players: Type.Integer(),
+        players: Type.Integer(),
+        free_seats: Type.Integer({ description: 'Seats left for Sonolus players; API members hold none' }),
+    }),
+    created_at: Type.Integer(),
+})
+
+export function roomSummary({ room, live }: ListedRoom): Static<typeof RoomSummary> {
+    return {
+        room_id: room.id,
+        room_name: room.name,
+        title: live.title,
+        private: room.passwordHash !== null,
+        status: live.status,
+        level: live.level,
+        players: live.playerCount,
+        max_players: room.maxPlayers,
+        free_seats: Math.max(0, room.maxPlayers - live.playerCount),
+        creator_name: room.creatorName,
+        created_at: room.createdAt,
+    }
+}
+
+export function roomDetails(room: RoomRecord, live: LiveRoom | undefined, members: RoomMember[]): Static<typeof RoomDetails> {
+    const engine = live && !live.isClosed ? live.engine : undefined
+    const person = (id: string | null) => {
+        const member = id === null ? undefined : engine?.members.get(id)
+        return member ? { id: member.id, handle: member.handle, name: member.name } : null
+    }
+    const players = engine ? [...engine.members.values()].map((m) => ({ id: m.id, handle: m.handle, name: m.name })) : []
+    return {
+        room_id: room.id,
+        room_name: room.name,
+        title: engine?.view.title ?? room.title,
+        private: room.passwordHash !== null,
+        closed: room.closedAt !== null,
+        status: engine?.view.status ?? 'selecting',
+        level: engine?.view.level ?? null,
+        scoring: engine?.settings.scoring ?? room.scoring,
+        teams: engine?.settings.teams ?? room.teams,
+        allow_other_servers: room.allowOtherServers,
+        creator: { id: room.creatorId, name: room.creatorName },
+        master: person(engine?.view.master ?? null),
+        lead: person(engine?.view.lead ?? null),
+        players,
+        members: members.map((m) => ({ id: m.userId, handle: m.handle, name: m.name, joined_at: m.joinedAt })),
+        capacity: { max_players: room.maxPlayers, players: players.length, free_seats: Math.max(0, room.maxPlayers - players.length) },
+        created_at: room.createdAt,
+    }
+}
