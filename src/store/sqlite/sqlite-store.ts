@@ -210,6 +210,8 @@ export type SqliteStoreOptions = {
     checkpoints?: Pick<CheckpointerOptions, 'intervalMs' | 'idleMs' | 'restartFrames' | 'maxHoldMs'>
     /** Where failures of background work (the checkpoint thread) are reported; the app's logger. */
     log?: StoreLog
+    /** The clock that stamps rooms' updatedAt (the app's injected clock; Date.now by default). */
+    now?: () => number
 }
 
 /** The part of a logger (pino's) the store reports to. */
@@ -223,6 +225,7 @@ export class SqliteStore implements Store {
     readonly checkpointer?: Checkpointer
     /** Nonces from before migration 2 remain (until swept): they are checked too. */
     private legacyNonces: boolean
+    private readonly now: () => number
     /**
      * Keys written by jobs still waiting in the group commit. Only users, sessions, join sessions and
      * nonces are written through it; a read that could see one of these keys commits the queue first,
@@ -235,6 +238,7 @@ export class SqliteStore implements Store {
         if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true })
         const db = new Database(options.path)
         this.db = db
+        this.now = options.now ?? Date.now
         db.pragma('journal_mode = WAL')
         db.pragma('synchronous = NORMAL')
         db.pragma('busy_timeout = 5000')
@@ -455,7 +459,7 @@ export class SqliteStore implements Store {
 
     async updateRoom(name: string, patch: RoomPatch): Promise<RoomRecord | undefined> {
         const sets: string[] = []
-        const values: Record<string, unknown> = { name, updatedAt: Date.now() }
+        const values: Record<string, unknown> = { name, updatedAt: this.now() }
         for (const [key, column] of Object.entries(patchColumns) as [keyof RoomPatch, string][]) {
             if (patch[key] === undefined) continue
             sets.push(`${column} = @${key}`)
