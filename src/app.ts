@@ -107,7 +107,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
     })
 
     // Opened once the logger exists: the store reports failures of its background thread there.
-    const store = deps.store ?? openStore(config, fastify.log)
+    const store = deps.store ?? (await openStore(config, fastify.log, now))
     const sessions = new SessionService(store, config.sessionTtlMs)
     const signatures = new SignatureVerifier(config.signaturePublicKey)
     const pool = config.verifierThreads > 0 ? new VerifierPool(config.signaturePublicKey, signatures, { size: config.verifierThreads }) : undefined

@@ -1,17 +1,14 @@
 // Picks the Store implementation the configuration asks for.
 import type { Config } from '../config.js'
+import { StoreUnavailableError } from './errors.js'
+import { PostgresStore } from './postgres/postgres-store.js'
 import type { Store } from './store.js'
 import { SqliteStore, type StoreLog } from './sqlite/sqlite-store.js'
 
-export class StoreUnavailableError extends Error {
-    override name = 'StoreUnavailableError'
-}
+export { StoreUnavailableError }
 
-export function openStore(config: Pick<Config, 'database'>, log?: StoreLog): Store {
-    if (config.database.kind === 'postgres') {
-        throw new StoreUnavailableError(
-            'ENSEMBLE_DATABASE_URL names PostgreSQL, which this version of Ensemble does not implement yet; use SQLite (leave the variable unset).',
-        )
-    }
-    return new SqliteStore({ path: config.database.path, log })
+/** Opens the store; a PostgreSQL database that cannot be reached is a StoreUnavailableError (one line). */
+export async function openStore(config: Pick<Config, 'database'>, log?: StoreLog, now?: () => number): Promise<Store> {
+    if (config.database.kind === 'postgres') return PostgresStore.open({ url: config.database.url, log, now })
+    return new SqliteStore({ path: config.database.path, log, now })
 }
