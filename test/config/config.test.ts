@@ -75,7 +75,7 @@ describe('config', () => {
         assert.equal(load({}, ['--help']).help, true)
     })
 
-    test('database URL: sqlite path or URL, postgres kept for the future store', () => {
+    test('database URL: sqlite path or URL, or a postgres URL', () => {
         assert.deepEqual(load({ ENSEMBLE_DATABASE_URL: 'db/x.sqlite' }).config.database, { kind: 'sqlite', path: '/srv/ensemble/db/x.sqlite' })
         assert.deepEqual(load({ ENSEMBLE_DATABASE_URL: 'sqlite:///tmp/e.db' }).config.database, { kind: 'sqlite', path: '/tmp/e.db' })
         assert.deepEqual(load({ ENSEMBLE_DATABASE_URL: 'postgres://u:p@h/db' }).config.database, { kind: 'postgres', url: 'postgres://u:p@h/db' })
@@ -150,13 +150,14 @@ describe('main', () => {
         assert.match(run.stderr, /ENSEMBLE_PORT \(--port\) must be a whole number/)
     })
 
-    test('PostgreSQL (not implemented yet) exits with code 2 and says so', () => {
+    test('an unreachable PostgreSQL exits with code 2 and one line saying so', () => {
         const run = spawnSync(process.execPath, [main], {
             encoding: 'utf8',
-            env: { PATH: process.env.PATH, ENSEMBLE_DATABASE_URL: 'postgres://localhost/x', ENSEMBLE_LOG_LEVEL: 'silent' },
+            env: { PATH: process.env.PATH, ENSEMBLE_DATABASE_URL: 'postgres://u:secret@127.0.0.1:1/x', ENSEMBLE_LOG_LEVEL: 'silent' },
         })
         assert.equal(run.status, 2)
-        assert.match(run.stderr, /PostgreSQL/)
+        assert.match(run.stderr, /^ensemble: cannot reach PostgreSQL at 127\.0\.0\.1:1\/x: .*\n$/)
+        assert.doesNotMatch(run.stderr, /secret/)
     })
 
     test('--help prints every variable and exits 0', () => {

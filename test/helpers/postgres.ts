@@ -1,7 +1,7 @@
 // A throwaway PostgreSQL database for a test run: CREATE DATABASE ensemble_test_<random> on the server of
 // ENSEMBLE_TEST_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/test), dropped at the end.
 // Unreachable server: tests skip, except under CI=true, where they must fail instead.
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import pg from 'pg'
 
 export const adminUrl = process.env.ENSEMBLE_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
@@ -38,4 +38,30 @@ export async function createTestDatabase(): Promise<TestDatabase> {
         url: url.toString(),
         drop: () => withAdmin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => {}),
     }
+}
+
+let shared: Promise<TestDatabase> | undefined
+
+/**
+ * A PostgreSQL store for a test server (ENSEMBLE_TEST_STORE=postgres): one throwaway database per test
+ * process, dropped when the process is done; one schema per data directory.
+ */
+export async function postgresTestStore(dataDir: string, now: () => number) {
+    const { PostgresStore } = await import('../../src/store/postgres/postgres-store.js')
+    if (!shared) {
+        shared = createTestDatabase()
+        let dropped = false
+        process.on('beforeExit', () => {
+            if (dropped) return
+            dropped = true
+            void shared!.then((db) => db.drop())
+        })
+    }
+    const db = await shared
+    const schema = 's_' + createHash('sha256').update(dataDir).digest('hex').slice(0, 16)
+    const client = new pg.Client({ connectionString: db.url })
+    await client.connect()
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`)
+    await client.end()
+    return PostgresStore.open({ url: db.url, schema, now, poolSize: 4 })
 }

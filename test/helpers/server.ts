@@ -8,6 +8,7 @@ import { loadConfig, type Config } from '../../src/config.js'
 import type { LiveRoomSource } from '../../src/rooms/live-info.js'
 import type { Store } from '../../src/store/store.js'
 import { validateSonolusAnswer } from '../schema/validate.js'
+import { postgresTestStore } from './postgres.js'
 import { testKeys, type TestKeys } from './sonolus.js'
 
 export type TestClock = {
@@ -69,7 +70,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     const config: Config = { ...loaded, ...options.config }
     let offset = 0
     const clock: TestClock = { now: () => Date.now() + offset, advance: (ms) => void (offset += ms) }
-    const store = options.store?.(config)
+    // ENSEMBLE_TEST_STORE=postgres runs the suite on PostgreSQL (one schema per data directory, so restarts find their data).
+    const store = options.store?.(config) ?? (process.env.ENSEMBLE_TEST_STORE === 'postgres' ? await postgresTestStore(dataDir, clock.now) : undefined)
     const app = await buildApp(config, {
         now: clock.now,
         liveRooms: options.liveRooms,
