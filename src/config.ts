@@ -137,7 +137,7 @@ export const settings: readonly Setting[] = [
     setting(
         'ENSEMBLE_DATABASE_URL',
         'string',
-        'Database: a SQLite file path or sqlite: URL (default <data dir>/ensemble.sqlite); postgres:// is reserved for the PostgreSQL store.',
+        'Database: a SQLite file path or sqlite: URL (default <data dir>/ensemble.sqlite); or a postgres:// URL (the PostgreSQL store).',
     ),
     setting('ENSEMBLE_REDIS_URL', 'string', 'redis:// or rediss:// URL enabling multi-node mode (accepted, not used yet).'),
     setting(
