@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { hashToken } from '../../src/auth/tokens.js'
+import { PostgresStore } from '../../src/store/postgres/postgres-store.js'
 import type { SqliteStore } from '../../src/store/sqlite/sqlite-store.js'
 import { startTestServer, type TestServer } from '../helpers/server.js'
 import { makeProfile, signedAuthenticate } from '../helpers/sonolus.js'
@@ -26,8 +27,12 @@ describe('API tokens', () => {
         assert.match(token, /^ens_/)
 
         // Stored hashed: the token itself is nowhere in the database.
-        const db = (server.app.store as SqliteStore).db
-        const rows = db.prepare('SELECT * FROM api_tokens').all() as Record<string, unknown>[]
+        // (Read from whichever store the suite runs on: ENSEMBLE_TEST_STORE=postgres.)
+        const store = server.app.store
+        const rows: Record<string, unknown>[] =
+            store instanceof PostgresStore
+                ? (await store.pool.query('SELECT * FROM api_tokens')).rows
+                : ((store as SqliteStore).db.prepare('SELECT * FROM api_tokens').all() as Record<string, unknown>[])
         assert.equal(rows.length, 1)
         assert.equal(rows[0]!.token_hash, hashToken(token))
         assert.ok(!JSON.stringify(rows).includes(token.slice(4)))

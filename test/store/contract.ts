@@ -340,6 +340,19 @@ export function storeContract(label: string, factory: StoreFactory, options: { s
             assert.equal(older.at(-1)!.userId, null)
         })
 
+        withStore('chat lines and results asked for at once get ids in the order they were asked for', async (store) => {
+            const lines = await Promise.all(
+                Array.from({ length: 40 }, (_, i) => store.insertChatMessage({ roomName: 'r', userId: 'u', type: 'text', value: `m${i}`, at: T0 })),
+            )
+            assert.deepEqual(lines, [...lines].sort((a, b) => a - b))
+            assert.deepEqual((await store.listChatMessages('r', { limit: 100 })).map((m) => m.value), lines.map((_, i) => `m${39 - i}`))
+            const results = await Promise.all(
+                Array.from({ length: 40 }, (_, i) => store.insertRoundResult({ roomName: 'r', round: i, userId: 'u', result: {} as any, at: T0 })),
+            )
+            assert.deepEqual(results, [...results].sort((a, b) => a - b))
+            assert.deepEqual((await store.listRoundResults('r', { limit: 100 })).map((r) => r.round), results.map((_, i) => 39 - i))
+        })
+
         withStore('round results and reports', async (store) => {
             const result = { grade: 'allPerfect', arcadeScore: 1_000_000, accuracyScore: 9.5, combo: 10, perfect: 10, great: 0, good: 0, miss: 0, totalCount: 10 } as any
             const r1 = await store.insertRoundResult({ roomName: 'r', round: 1, userId: 'u', result, at: T0 })

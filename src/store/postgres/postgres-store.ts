@@ -1,8 +1,8 @@
 // The PostgreSQL Store (ENSEMBLE_DATABASE_URL=postgres://...), for operators who run PostgreSQL or outgrow
 // one machine. A pool of connections; fixed statements are named (prepared once per connection);
 // every write is committed (synchronous_commit as the server sets it, on by default) before its promise
-// settles, so an answer sent after it survives a crash. Sign-ins, joins, sessions and profiles go
-// through the group commit; the rest are single statements or short transactions.
+// settles, so an answer sent after it survives a crash. Sign-ins, joins, sessions, profiles, chat lines
+// and results go through the group commit; the rest are single statements or short transactions.
 // Adding a method: write its SQL here (a named statement through q() or a transaction through tx());
 // schema changes are a new entry in migrations.ts.
 import pg from 'pg'
@@ -619,16 +619,21 @@ export class PostgresStore implements Store {
 
     // what rooms leave behind
 
+    // Chat lines and results go through the group commit: batches commit one after another and a batch
+    // runs its jobs in order, so ids follow the order lines were asked for (the pool alone would race).
     async insertChatMessage(m: NewChatMessage): Promise<number> {
-        const r = await this.q({
-            name: 'insert_chat',
-            text: 'INSERT INTO chat_messages (room_name, user_id, type, value, at) VALUES ($1, $2, $3, $4, $5) RETURNING id',
-            values: [m.roomName, m.userId, m.type, m.value, m.at],
+        return this.commits.run([`chat:${m.roomName}`], async (c) => {
+            const r = await c.query({
+                name: 'insert_chat',
+                text: 'INSERT INTO chat_messages (room_name, user_id, type, value, at) VALUES ($1, $2, $3, $4, $5) RETURNING id',
+                values: [m.roomName, m.userId, m.type, m.value, m.at],
+            })
+            return r.rows[0].id as number
         })
-        return r.rows[0].id
     }
 
     async listChatMessages(roomName: string, options: { before?: number; limit: number }): Promise<StoredChatMessage[]> {
+        await this.commits.settle(`chat:${roomName}`)
         const r = await this.q(
             {
                 name: 'list_chat',
@@ -641,15 +646,18 @@ export class PostgresStore implements Store {
     }
 
     async insertRoundResult(x: NewRoundResult): Promise<number> {
-        const r = await this.q({
-            name: 'insert_result',
-            text: 'INSERT INTO round_results (room_name, round, user_id, result, at) VALUES ($1, $2, $3, $4, $5) RETURNING id',
-            values: [x.roomName, x.round, x.userId, JSON.stringify(x.result), x.at],
+        return this.commits.run([`results:${x.roomName}`], async (c) => {
+            const r = await c.query({
+                name: 'insert_result',
+                text: 'INSERT INTO round_results (room_name, round, user_id, result, at) VALUES ($1, $2, $3, $4, $5) RETURNING id',
+                values: [x.roomName, x.round, x.userId, JSON.stringify(x.result), x.at],
+            })
+            return r.rows[0].id as number
         })
-        return r.rows[0].id
     }
 
     async listRoundResults(roomName: string, options: { limit: number }): Promise<StoredRoundResult[]> {
+        await this.commits.settle(`results:${roomName}`)
         const r = await this.q(
             {
                 name: 'list_results',
