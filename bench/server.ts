@@ -1,4 +1,4 @@
-// A real Ensemble for the benchmarks, in its own process: SQLite in a temp dir, signatures checked
+// A real Ensemble for the benchmarks, in its own process: SQLite in a temp dir (or BENCH_DATABASE_URL), signatures checked
 // against the bench's key, the multiplayer gateway attached. BENCH_UNLIMITED=1 lifts the chat and
 // flood limits (the fan-out benchmark measures delivery, not the limits). Answers {type:'memory'}
 // over IPC with its memory after a full GC.
@@ -21,6 +21,8 @@ const { config } = loadConfig({
         ENSEMBLE_MAX_PLAYERS_LIMIT: '100',
         // Passed through to compare settings.
         ...(process.env.ENSEMBLE_VERIFIER_THREADS ? { ENSEMBLE_VERIFIER_THREADS: process.env.ENSEMBLE_VERIFIER_THREADS } : {}),
+        // BENCH_DATABASE_URL=postgres://... runs the server on PostgreSQL (an empty database).
+        ...(process.env.BENCH_DATABASE_URL ? { ENSEMBLE_DATABASE_URL: process.env.BENCH_DATABASE_URL } : {}),
     },
     argv: [],
 })

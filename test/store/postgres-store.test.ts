@@ -1,0 +1,99 @@
+// What only the PostgreSQL store has: migrations under an advisory lock (several nodes starting at once),
+// a schema from a newer Ensemble refused, an unreachable server at start, connections lost while running.
+import assert from 'node:assert/strict'
+import { after, before, describe, test } from 'node:test'
+import pg from 'pg'
+import { StoreUnavailableError } from '../../src/store/errors.js'
+import { migrations } from '../../src/store/postgres/migrations.js'
+import { PostgresStore } from '../../src/store/postgres/postgres-store.js'
+import { createTestDatabase, postgresSkip, type TestDatabase } from '../helpers/postgres.js'
+
+const skip = await postgresSkip()
+
+describe('PostgresStore', { skip }, () => {
+    let db: TestDatabase
+    let admin: pg.Client
+    let n = 0
+    const schema = async () => {
+        const name = `p${n++}`
+        await admin.query(`CREATE SCHEMA ${name}`)
+        return name
+    }
+    before(async () => {
+        db = await createTestDatabase()
+        admin = new pg.Client({ connectionString: db.url })
+        await admin.connect()
+    })
+    after(async () => {
+        await admin?.end()
+        await db?.drop()
+    })
+
+    test('six nodes starting at once migrate once', async () => {
+        const s = await schema()
+        const stores = await Promise.all(Array.from({ length: 6 }, () => PostgresStore.open({ url: db.url, schema: s, poolSize: 1 })))
+        try {
+            const rows = (await admin.query(`SELECT version FROM ${s}.schema_migrations ORDER BY version`)).rows
+            assert.deepEqual(rows.map((r) => r.version), migrations.map((m) => m.version))
+            // They all work on the one schema.
+            await stores[0]!.upsertUser({ id: 'u', handle: 'h', name: 'N', profile: {}, updatedAt: 1 })
+            assert.equal((await stores[5]!.getUser('u'))!.name, 'N')
+        } finally {
+            await Promise.all(stores.map((st) => st.close()))
+        }
+    })
+
+    test('a database from a newer Ensemble is refused with one line', async () => {
+        const s = await schema()
+        await (await PostgresStore.open({ url: db.url, schema: s })).close()
+        await admin.query(`INSERT INTO ${s}.schema_migrations VALUES (999, 'future', 0)`)
+        await assert.rejects(PostgresStore.open({ url: db.url, schema: s }), (e: Error) => e instanceof StoreUnavailableError && /newer than this Ensemble/.test(e.message) && !e.message.includes('\n'))
+    })
+
+    test('an unreachable server at start: StoreUnavailableError naming it, without the password', async () => {
+        await assert.rejects(PostgresStore.open({ url: 'postgres://me:hunter2@127.0.0.1:1/x' }), (e: Error) => {
+            assert.ok(e instanceof StoreUnavailableError)
+            assert.match(e.message, /^cannot reach PostgreSQL at 127\.0\.0\.1:1\/x: /)
+            assert.doesNotMatch(e.message, /hunter2/)
+            return true
+        })
+    })
+
+    test('connections killed while running: reads and writes go on (retried), nothing crashes', async () => {
+        const s = await schema()
+        const errors: unknown[] = []
+        const store = await PostgresStore.open({ url: db.url, schema: s, poolSize: 3, log: { error: (o) => void errors.push(o) } })
+        try {
+            const T = 1_700_000_000_000
+            const signIn = (i: number) =>
+                store.recordSignIn({
+                    nonce: { hash: `n${i}`, time: T, expiresAt: T + 1e9 },
+                    user: { id: `u${i}`, handle: 'h', name: 'N', profile: {}, updatedAt: T },
+                    session: { tokenHash: `t${i}`, userId: `u${i}`, createdAt: T, expiresAt: T + 1e9 },
+                })
+            // Fill the pool with open connections, then kill every one of them on the server.
+            await Promise.all([0, 1, 2].map(signIn))
+            await Promise.all([0, 1, 2].map((i) => store.getSession(`t${i}`)))
+            const killed = await admin.query(
+                `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`,
+            )
+            assert.ok(killed.rowCount! >= 1)
+            await new Promise((r) => setTimeout(r, 100))
+            assert.deepEqual(await Promise.all([3, 4, 5].map(signIn)), [true, true, true])
+            for (const i of [0, 3, 5]) assert.ok(await store.getSession(`t${i}`))
+            assert.equal(await store.countOpenRooms({ viewerId: null, now: T }), 0)
+            // Killed again in the middle of traffic.
+            const traffic = Promise.all(Array.from({ length: 30 }, (_, i) => signIn(10 + i)))
+            await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`)
+            const outcomes = await Promise.allSettled([traffic])
+            // A write whose COMMIT was cut may fail (its outcome is unknown); none may crash the process, and
+            // every one that answered true is there.
+            if (outcomes[0].status === 'fulfilled') {
+                for (let i = 0; i < 30; i++) if (outcomes[0].value[i]) assert.ok(await store.getSession(`t${10 + i}`))
+            }
+            assert.ok(await store.getUser('u0'))
+        } finally {
+            await store.close()
+        }
+    })
+})
