@@ -56,6 +56,16 @@ export class PgGroupCommit {
         if (p) await p.catch(() => {})
     }
 
+    /** Whether a write under `key` is queued or committing. */
+    has(key: string): boolean {
+        return this.pending.has(key)
+    }
+
+    /** The keys with this prefix that have writes queued or committing. */
+    keys(prefix: string): string[] {
+        return [...this.pending.keys()].filter((k) => k.startsWith(prefix))
+    }
+
     /** Resolves once every write queued so far under a key with this prefix has settled. */
     async settlePrefix(prefix: string): Promise<void> {
         const waits: Promise<unknown>[] = []

@@ -133,7 +133,7 @@ const sql = {
     // A sign-in in one statement (one round trip): the profile and session are written only if the nonce was.
     signIn: `WITH n AS (${spendNonce}),
         u AS (${upsertUser(param(4), 'FROM n')}),
-        s AS (INSERT INTO sessions (token_hash, user_id, created_at, expires_at) SELECT $9::text, $4::text, $10::bigint, $11::bigint FROM n)
+        s AS (INSERT INTO sessions (token_hash, user_id, created_at, expires_at) SELECT $9::text, $12::text, $10::bigint, $11::bigint FROM n)
         SELECT count(*)::int AS ok FROM n`,
     join: `WITH n AS (${spendNonce}),
         u AS (${upsertUser(param(4), 'FROM n')})
@@ -141,7 +141,7 @@ const sql = {
     joinWithSession: `WITH n AS (${spendNonce}),
         u AS (${upsertUser(param(4), 'FROM n')}),
         j AS (INSERT INTO join_sessions (token_hash, room_name, user_id, payload, expires_at)
-            SELECT $9::text, $10::text, $4::text, $11::text, $12::bigint FROM n)
+            SELECT $9::text, $10::text, $13::text, $11::text, $12::bigint FROM n)
         SELECT count(*)::int AS ok FROM n`,
     useNonce: `WITH n AS (${spendNonce}) SELECT count(*)::int AS ok FROM n`,
     insertReservation: `INSERT INTO room_reservations (name, key_hash, creator_id, vals, created_at, expires_at)
@@ -313,30 +313,17 @@ export class PostgresStore implements Store {
     }
 
     async recordSignIn({ nonce: n, user, session: s }: { nonce: Nonce; user: UserRecord; session: SessionRecord }): Promise<boolean> {
-        const values = [n.time, n.hash, n.expiresAt, ...this.userValues(user), s.tokenHash, s.createdAt, s.expiresAt]
-        if (s.userId !== user.id) throw new Error('recordSignIn: the session belongs to another user than the profile')
+        const values = [n.time, n.hash, n.expiresAt, ...this.userValues(user), s.tokenHash, s.createdAt, s.expiresAt, s.userId]
         return this.commits.run([`user:${user.id}`, `session:${s.tokenHash}`], async (c) => (await c.query({ name: 'sign_in', text: sql.signIn, values })).rows[0].ok === 1)
     }
 
     async recordJoin({ nonce: n, user, joinSession: j }: { nonce: Nonce; user: UserRecord; joinSession?: JoinSessionRecord }): Promise<boolean> {
         const base = [n.time, n.hash, n.expiresAt, ...this.userValues(user)]
         const query: Query = j
-            ? { name: 'join_with_session', text: sql.joinWithSession, values: [...base, j.tokenHash, j.roomName, j.payload, j.expiresAt] }
+            ? { name: 'join_with_session', text: sql.joinWithSession, values: [...base, j.tokenHash, j.roomName, j.payload, j.expiresAt, j.userId] }
             : { name: 'join', text: sql.join, values: base }
-        // The join session's user is the profile's (the statement writes it from the profile's id).
-        if (j && j.userId !== user.id) return this.recordJoinApart(n, user, j)
         const keys = [`user:${user.id}`, ...(j ? [`join:${j.tokenHash}`] : [])]
         return this.commits.run(keys, async (c) => (await c.query(query)).rows[0].ok === 1)
-    }
-
-    /** A join whose session names another user than the profile: the same writes, statement by statement. */
-    private recordJoinApart(n: Nonce, user: UserRecord, j: JoinSessionRecord): Promise<boolean> {
-        return this.commits.run([`user:${user.id}`, `join:${j.tokenHash}`], async (c) => {
-            if ((await c.query({ name: 'use_nonce', text: sql.useNonce, values: [n.time, n.hash, n.expiresAt] })).rows[0].ok !== 1) return false
-            await c.query({ name: 'upsert_user', text: sql.upsertUser, values: this.userValues(user) })
-            await this.insertJoinSessionWith(c, j)
-            return true
-        })
     }
 
     private insertJoinSessionWith(c: pg.PoolClient, j: JoinSessionRecord) {
@@ -453,10 +440,29 @@ export class PostgresStore implements Store {
     }
 
     async getRoom(name: string): Promise<RoomRecord | undefined> {
-        // The creator's name comes from users: a profile waiting in the batch is committed first.
-        await this.commits.settlePrefix('user:')
-        const row = (await this.q({ name: 'get_room', text: `SELECT ${roomColumns} ${roomFrom} WHERE r.name = $1`, values: [name] }, true)).rows[0]
+        const read = async () => (await this.q({ name: 'get_room', text: `SELECT ${roomColumns} ${roomFrom} WHERE r.name = $1`, values: [name] }, true)).rows[0]
+        let row = await read()
+        // The creator's name comes from users: read again once their queued profile is committed.
+        if (row && this.commits.has(`user:${row.creator_id}`)) {
+            await this.commits.settle(`user:${row.creator_id}`)
+            row = await read()
+        }
         return row && toRoom(row)
+    }
+
+    /**
+     * Room reads show and search creator names: queued profiles of creators of open rooms are committed
+     * first; other queued profiles cannot change the answer, and the read does not wait for their batch.
+     */
+    private async settleCreators(): Promise<void> {
+        const keys = this.commits.keys('user:')
+        if (!keys.length) return
+        const ids = keys.map((k) => k.slice('user:'.length))
+        const creators = await this.q(
+            { name: 'open_room_creators', text: 'SELECT DISTINCT creator_id FROM rooms WHERE creator_id = ANY($1::text[]) AND closed_at IS NULL', values: [ids] },
+            true,
+        )
+        await Promise.all(creators.rows.map((r) => this.commits.settle(`user:${r.creator_id}`)))
     }
 
     async updateRoom(name: string, patch: RoomPatch): Promise<RoomRecord | undefined> {
@@ -504,18 +510,21 @@ export class PostgresStore implements Store {
     }
 
     async listOpenRooms(q: RoomQuery): Promise<RoomRecord[]> {
-        await this.commits.settlePrefix('user:')
+        await this.settleCreators()
         const built = this.roomWhere(q)
         if (!built) return []
         const { where, values } = built
         let text = `SELECT ${roomColumns} ${roomFrom} WHERE ${where} ORDER BY r.created_at DESC, r.id DESC`
-        if (q.limit !== undefined) text += ` LIMIT ${Number(q.limit)}`
-        if (q.offset !== undefined) text += ` OFFSET ${Number(q.offset)}`
+        // LIMIT NULL: no limit.
+        if (q.limit !== undefined || q.offset !== undefined) {
+            values.push(q.limit ?? null, q.offset ?? 0)
+            text += ` LIMIT $${values.length - 1} OFFSET $${values.length}`
+        }
         return (await this.q({ text, values }, true)).rows.map(toRoom)
     }
 
     async countOpenRooms(q: RoomQuery): Promise<number> {
-        await this.commits.settlePrefix('user:')
+        await this.settleCreators()
         const built = this.roomWhere(q)
         if (!built) return 0
         const from = q.keywords?.length ? roomFrom : 'FROM rooms r'
