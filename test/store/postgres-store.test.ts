@@ -59,6 +59,27 @@ describe('PostgresStore', { skip }, () => {
         })
     })
 
+    test('a connection killed while a transaction holds it between statements: run again, no uncaught error', async () => {
+        const s = await schema()
+        const store = await PostgresStore.open({ url: db.url, schema: s, poolSize: 2 })
+        try {
+            let runs = 0
+            const answer = await store.commits.run([], async (c) => {
+                if (runs++ === 0) {
+                    const pid = (await c.query('SELECT pg_backend_pid() AS pid')).rows[0].pid
+                    await admin.query('SELECT pg_terminate_backend($1)', [pid])
+                    // The server's goodbye arrives while no statement is running on the client.
+                    await new Promise((r) => setTimeout(r, 200))
+                }
+                return (await c.query('SELECT 42 AS x')).rows[0].x
+            })
+            assert.equal(answer, 42)
+            assert.equal(runs, 2, 'the transaction ran again on a fresh connection')
+        } finally {
+            await store.close()
+        }
+    })
+
     test('connections killed while running: reads and writes go on (retried), nothing crashes', async () => {
         const s = await schema()
         const errors: unknown[] = []

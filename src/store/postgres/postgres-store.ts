@@ -169,6 +169,7 @@ export class PostgresStore implements Store {
     private readonly now: () => number
     private readonly retryForMs: number
     private closed = false
+    private readonly guarded = new WeakSet<pg.PoolClient>()
 
     private constructor(private readonly options: PostgresStoreOptions) {
         this.now = options.now ?? Date.now
@@ -212,7 +213,15 @@ export class PostgresStore implements Store {
         const deadline = Date.now() + this.retryForMs
         for (let wait = 50; ; wait = Math.min(wait * 2, 1000)) {
             try {
-                return await this.pool.connect()
+                const client = await this.pool.connect()
+                // A connection dropped while checked out between two statements emits 'error' on the
+                // client (the pool listens only to idle ones): without a listener that is an uncaught
+                // exception. The next statement on it fails as a connection error and is handled there.
+                if (!this.guarded.has(client)) {
+                    this.guarded.add(client)
+                    client.on('error', (err) => this.options.log?.error({ err }, 'PostgreSQL connection lost (in use)'))
+                }
+                return client
             } catch (e) {
                 if (this.closed || !isConnectionError(e) || Date.now() + wait > deadline) throw e
                 this.options.log?.warn?.({ err: e }, 'PostgreSQL unreachable; retrying')
