@@ -16,6 +16,7 @@ import { registerCommonHooks } from './http/common-hooks.js'
 import { installConnectionCap, type ConnectionGate } from './http/connection-cap.js'
 import { registerGracefulClose } from './http/graceful-close.js'
 import { registerRawJsonParser } from './http/raw-json.js'
+import { registerReadiness } from './ops/readiness.js'
 import { serverTimeouts } from './http/timeouts.js'
 import { RoomDirectory } from './rooms/directory.js'
 import { RoomFeeds } from './rooms/room-feeds.js'
@@ -131,6 +132,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
     const feeds = new RoomFeeds(500, now)
     await fastify.register(apiPlugin, { prefix: `${config.basePath}/api`, config, store, sessions, apiTokens, directory, live: liveRooms, feeds, now })
     fastify.get(`${config.basePath}/healthz`, async () => ({ status: 'ok' }))
+    const readiness = registerReadiness(fastify, config.basePath, store)
 
     let attachment: Attachment | undefined
     if (deps.attach) {
@@ -151,6 +153,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
     const close = () =>
         (closing ??= (async () => {
             clearInterval(sweep)
+            readiness.markStopping()
             try {
                 await attachment?.close()
             } finally {

@@ -256,6 +256,9 @@ export interface Store {
     insertReport(report: NewReport): Promise<number>
     listReports(options: { roomName?: string; limit: number }): Promise<StoredReport[]>
 
+    /** Resolves when the storage answers a trivial query (readiness); rejects with the reason otherwise. */
+    ping(): Promise<void>
+
     /** Deletes expired sessions, nonces, join sessions, reservations, unlocks and bans. */
     sweep(now: number): Promise<void>
     close(): Promise<void>

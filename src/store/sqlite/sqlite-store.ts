@@ -672,6 +672,11 @@ export class SqliteStore implements Store {
         }))
     }
 
+    async ping(): Promise<void> {
+        if (!this.db.open) throw new Error('the database is closed')
+        this.db.prepare('SELECT 1').get()
+    }
+
     async sweep(now: number): Promise<void> {
         this.settle()
         this.db.transaction(() => {
