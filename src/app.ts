@@ -16,6 +16,8 @@ import { registerCommonHooks } from './http/common-hooks.js'
 import { installConnectionCap, type ConnectionGate } from './http/connection-cap.js'
 import { registerGracefulClose } from './http/graceful-close.js'
 import { registerRawJsonParser } from './http/raw-json.js'
+import { Metrics } from './ops/metrics.js'
+import { registerMetrics } from './ops/metrics-route.js'
 import { registerReadiness } from './ops/readiness.js'
 import { serverTimeouts } from './http/timeouts.js'
 import { RoomDirectory } from './rooms/directory.js'
@@ -43,6 +45,8 @@ export type AttachContext = {
     now: () => number
     /** Per-address connection cap for WebSocket upgrades (undefined: no cap). */
     connectionGate?: ConnectionGate
+    /** The app's Prometheus metrics; the WebSocket layer reports rooms, players, frames and closes. */
+    metrics?: Metrics
 }
 
 export type Attachment = {
@@ -75,6 +79,7 @@ export type App = {
     sessions: SessionService
     feeds: RoomFeeds
     now: () => number
+    metrics: Metrics
     /** Graceful stop: attachment, HTTP server, verifier threads, then store. Safe to call twice. */
     close(): Promise<void>
 }
@@ -108,15 +113,23 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
     })
 
     // Opened once the logger exists: the store reports failures of its background thread there.
-    const store = deps.store ?? openStore(config, fastify.log)
+    const metrics = new Metrics()
+    const store = deps.store ?? openStore(config, fastify.log, (seconds) => metrics.storeCommit.observe(seconds))
     const sessions = new SessionService(store, config.sessionTtlMs)
     const signatures = new SignatureVerifier(config.signaturePublicKey)
     const pool = config.verifierThreads > 0 ? new VerifierPool(config.signaturePublicKey, signatures, { size: config.verifierThreads }) : undefined
     const signed = new SignedRequestVerifier(config, signatures, pool)
     const joinSessions = new StoreJoinSessions(store, config.joinSessionTtlMs, now)
-    const directory = new RoomDirectory({ store, config, live: deps.liveRooms, passwords: deps.passwords })
+    const directory = new RoomDirectory({
+        store,
+        config,
+        live: deps.liveRooms,
+        passwords: deps.passwords,
+        onPasswordRefused: (reason) => metrics.passwordRefused.inc({ reason }),
+    })
 
     registerCommonHooks(fastify)
+    registerMetrics(fastify, metrics, { basePath: config.basePath, token: config.metricsToken })
     const connectionGate = installConnectionCap(fastify, config)
     registerGracefulClose(fastify, config.shutdownTimeoutMs)
     registerRawJsonParser(fastify, config.bodyLimit)
@@ -136,7 +149,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
 
     let attachment: Attachment | undefined
     if (deps.attach) {
-        attachment = await deps.attach({ fastify, config, store, directory, joinSessions, sessions, feeds, logger: fastify.log, now, connectionGate })
+        attachment = await deps.attach({ fastify, config, store, directory, joinSessions, sessions, feeds, logger: fastify.log, now, connectionGate, metrics })
         if (attachment.liveRooms) directory.setLiveSource(attachment.liveRooms)
         if (attachment.rooms) liveRooms.source = attachment.rooms
     }
@@ -169,5 +182,5 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
             }
         })())
 
-    return { fastify, config, store, directory, joinSessions, sessions, feeds, now, close }
+    return { fastify, config, store, directory, joinSessions, sessions, feeds, now, metrics, close }
 }

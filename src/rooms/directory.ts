@@ -100,6 +100,8 @@ export type RoomDirectoryDeps = {
     live?: LiveRoomSource
     /** Hashes and checks room passwords; default scrypt at config.passwordScryptN (tests count calls). */
     passwords?: PasswordHasher
+    /** Told of every refused room password (wrong, or over the attempt limits): metrics. */
+    onPasswordRefused?: (reason: 'wrongPassword' | 'tooManyAttempts') => void
 }
 
 /** One pending password check per player: the app sends one search at a time. */
@@ -118,6 +120,7 @@ export class RoomDirectory {
     /** Every scrypt call (hash and verify) runs under this gate. */
     readonly kdf: KdfGate
     private readonly passwords: PasswordHasher
+    private readonly onPasswordRefused: RoomDirectoryDeps['onPasswordRefused']
     /** Bans made through this directory, held even if their store write failed. */
     private readonly bans = new BanList()
 
@@ -130,6 +133,7 @@ export class RoomDirectory {
         this.userAttempts = new AttemptLimiter(deps.config.passwordAttemptsPerUser, deps.config.passwordAttemptWindowMs)
         this.roomAttempts = new AttemptLimiter(deps.config.passwordAttemptsPerRoom, deps.config.passwordAttemptWindowMs)
         this.creates = new AttemptLimiter(deps.config.roomCreatesPerMinute, 60_000)
+        this.onPasswordRefused = deps.onPasswordRefused
     }
 
     /** Plugs in the live rooms (the WebSocket layer) once they exist. */
@@ -305,7 +309,12 @@ export class RoomDirectory {
             return { ok: true, room }
         }
         const checked = await this.checkPasswords(userId, [room], password, now)
-        return checked.ok ? { ok: true, room } : checked
+        return checked.ok ? { ok: true, room } : this.refused(checked)
+    }
+
+    private refused<T extends PasswordRefusal>(refusal: T): T {
+        if (refusal.reason === 'wrongPassword' || refusal.reason === 'tooManyAttempts') this.onPasswordRefused?.(refusal.reason)
+        return refusal
     }
 
     /**
@@ -328,7 +337,7 @@ export class RoomDirectory {
             return { ok: true, rooms: open }
         }
         const checked = await this.checkPasswords(userId, locked, password, now)
-        return checked.ok ? { ok: true, rooms: [...checked.matched, ...open] } : checked
+        return checked.ok ? { ok: true, rooms: [...checked.matched, ...open] } : this.refused(checked)
     }
 
     /**
@@ -377,7 +386,7 @@ export class RoomDirectory {
     }
 
     private userLimited(userId: string, now: number): PasswordRefusal {
-        return { ok: false, reason: 'tooManyAttempts', retryAfterMs: this.userAttempts.retryAfterMs(userKey(userId), now) }
+        return this.refused({ ok: false, reason: 'tooManyAttempts', retryAfterMs: this.userAttempts.retryAfterMs(userKey(userId), now) })
     }
 
     /** Runs a lookup made after the player's attempt was reserved; a failure gives the attempt back. */

@@ -7,11 +7,12 @@ export class StoreUnavailableError extends Error {
     override name = 'StoreUnavailableError'
 }
 
-export function openStore(config: Pick<Config, 'database'>, log?: StoreLog): Store {
+/** `onCommit` is told each write commit's duration in seconds (metrics); a store calls it where it can. */
+export function openStore(config: Pick<Config, 'database'>, log?: StoreLog, onCommit?: (seconds: number) => void): Store {
     if (config.database.kind === 'postgres') {
         throw new StoreUnavailableError(
             'ENSEMBLE_DATABASE_URL names PostgreSQL, which this version of Ensemble does not implement yet; use SQLite (leave the variable unset).',
         )
     }
-    return new SqliteStore({ path: config.database.path, log })
+    return new SqliteStore({ path: config.database.path, log, onCommit })
 }

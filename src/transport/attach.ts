@@ -42,6 +42,12 @@ export function attachMultiplayer(ctx: AttachContext, tuning: MultiplayerTuning 
     // Each room's engine output, as the room's event feed (REST API server-sent events).
     const feedMemory = new WeakMap<EngineRoom, FeedMemory>()
     const observe = (roomName: string, engine: EngineRoom, output: Parameters<typeof feedEventsOf>[1]) => {
+        if (ctx.metrics) {
+            for (const effect of output.effects) {
+                if (effect.type === 'roundStarted') ctx.metrics.roundsStarted.inc()
+                else if (effect.type === 'roundFinished') ctx.metrics.roundsFinished.inc()
+            }
+        }
         let memory = feedMemory.get(engine)
         if (!memory) feedMemory.set(engine, (memory = { scoreboard: JSON.stringify(scoreboardOf(engine)) }))
         for (const event of feedEventsOf(engine, output, memory, now())) ctx.feeds.publish(roomName, event)
@@ -103,9 +109,12 @@ export function attachMultiplayer(ctx: AttachContext, tuning: MultiplayerTuning 
             maxBufferedBytes: config.maxBufferedBytes,
             flood: tuning.flood ?? defaultFloodPolicy,
             connectionGate: ctx.connectionGate,
+            metrics: ctx.metrics?.gateway(),
         },
         logger,
     )
+
+    if (ctx.metrics) ctx.metrics.live = { rooms: () => hub.list().length, players: () => gateway.connections }
 
     return {
         hub,

@@ -210,6 +210,8 @@ export type SqliteStoreOptions = {
     checkpoints?: Pick<CheckpointerOptions, 'intervalMs' | 'idleMs' | 'restartFrames' | 'maxHoldMs'>
     /** Where failures of background work (the checkpoint thread) are reported; the app's logger. */
     log?: StoreLog
+    /** Told how long each commit of queued writes took, in seconds (metrics). */
+    onCommit?: (seconds: number) => void
 }
 
 /** The part of a logger (pino's) the store reports to. */
@@ -252,6 +254,7 @@ export class SqliteStore implements Store {
             },
             () => this.writtenUsers.clear(),
         )
+        this.commits.onCommit = options.onCommit
         if (options.path !== ':memory:' && options.checkpointThread !== false) {
             db.pragma(`wal_autocheckpoint = ${options.walHardLimitPages ?? 16384}`)
             this.checkpointer = new Checkpointer({
