@@ -16,6 +16,8 @@ import { registerCommonHooks } from './http/common-hooks.js'
 import { installConnectionCap, type ConnectionGate } from './http/connection-cap.js'
 import { registerGracefulClose } from './http/graceful-close.js'
 import { registerRawJsonParser } from './http/raw-json.js'
+import { Moderation, type LiveModeration } from './moderation/moderation.js'
+import { ServerBans } from './moderation/server-bans.js'
 import { Metrics } from './ops/metrics.js'
 import { registerMetrics } from './ops/metrics-route.js'
 import { registerReadiness } from './ops/readiness.js'
@@ -54,6 +56,8 @@ export type Attachment = {
     liveRooms?: LiveRoomSource
     /** The live rooms themselves (the REST API posts chat into them and reads their state). */
     rooms?: LiveRooms
+    /** What moderators can do to live rooms (close, kick, remove a banned player). */
+    moderation?: LiveModeration
     /** Called first on shutdown (tell rooms, flush), before HTTP and the store close. */
     close(): Promise<void>
 }
@@ -120,12 +124,15 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
     const pool = config.verifierThreads > 0 ? new VerifierPool(config.signaturePublicKey, signatures, { size: config.verifierThreads }) : undefined
     const signed = new SignedRequestVerifier(config, signatures, pool)
     const joinSessions = new StoreJoinSessions(store, config.joinSessionTtlMs, now)
+    const serverBans = new ServerBans(store)
+    await serverBans.load(now())
     const directory = new RoomDirectory({
         store,
         config,
         live: deps.liveRooms,
         passwords: deps.passwords,
         onPasswordRefused: (reason) => metrics.passwordRefused.inc({ reason }),
+        serverBans,
     })
 
     registerCommonHooks(fastify)
@@ -136,14 +143,16 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
     fastify.setErrorHandler(sonolusErrorHandler)
     fastify.setNotFoundHandler(sonolusNotFoundHandler)
 
-    const services: SonolusServices = { config, store, sessions, signed, directory, joinSessions, now, banner }
+    const services: SonolusServices = { config, store, sessions, signed, directory, joinSessions, now, banner, serverBans }
     await registerApiDocs(fastify, config.basePath)
     await fastify.register(sonolusPlugin, { prefix: `${config.basePath}/sonolus`, ...services })
     // Filled in by the attachment below: until then (and without one) no room is live.
     const liveRooms: { source?: LiveRooms } & LiveRooms = { get: (name) => liveRooms.source?.get(name) }
     const apiTokens = new ApiTokenService(store)
     const feeds = new RoomFeeds(500, now)
-    await fastify.register(apiPlugin, { prefix: `${config.basePath}/api`, config, store, sessions, apiTokens, directory, live: liveRooms, feeds, now })
+    let liveModeration: LiveModeration | undefined
+    const moderation = new Moderation({ store, directory, feeds, serverBans, live: () => liveModeration, now, kickBanMs: config.kickBanMs })
+    await fastify.register(apiPlugin, { prefix: `${config.basePath}/api`, config, store, sessions, apiTokens, directory, live: liveRooms, feeds, now, moderation })
     fastify.get(`${config.basePath}/healthz`, async () => ({ status: 'ok' }))
     const readiness = registerReadiness(fastify, config.basePath, store)
 
@@ -152,6 +161,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
         attachment = await deps.attach({ fastify, config, store, directory, joinSessions, sessions, feeds, logger: fastify.log, now, connectionGate, metrics })
         if (attachment.liveRooms) directory.setLiveSource(attachment.liveRooms)
         if (attachment.rooms) liveRooms.source = attachment.rooms
+        liveModeration = attachment.moderation
     }
 
     const sweep = setInterval(() => {
@@ -159,6 +169,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
         directory.sweep(t)
         feeds.sweep(config.emptyRoomIdleMs)
         store.sweep(t).catch((err) => fastify.log.error({ err }, 'sweep failed'))
+        // Bans written by another node (or lapsed) are picked up here.
+        serverBans.load(t).catch((err) => fastify.log.error({ err }, 'loading server bans failed'))
     }, sweepIntervalMs)
     sweep.unref()
 

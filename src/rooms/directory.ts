@@ -102,6 +102,8 @@ export type RoomDirectoryDeps = {
     passwords?: PasswordHasher
     /** Told of every refused room password (wrong, or over the attempt limits): metrics. */
     onPasswordRefused?: (reason: 'wrongPassword' | 'tooManyAttempts') => void
+    /** Server-wide bans (moderation): a banned player is refused every room. */
+    serverBans?: { has(userId: string, now: number): boolean }
 }
 
 /** One pending password check per player: the app sends one search at a time. */
@@ -121,6 +123,7 @@ export class RoomDirectory {
     readonly kdf: KdfGate
     private readonly passwords: PasswordHasher
     private readonly onPasswordRefused: RoomDirectoryDeps['onPasswordRefused']
+    private readonly serverBans: RoomDirectoryDeps['serverBans']
     /** Bans made through this directory, held even if their store write failed. */
     private readonly bans = new BanList()
 
@@ -134,6 +137,7 @@ export class RoomDirectory {
         this.roomAttempts = new AttemptLimiter(deps.config.passwordAttemptsPerRoom, deps.config.passwordAttemptWindowMs)
         this.creates = new AttemptLimiter(deps.config.roomCreatesPerMinute, 60_000)
         this.onPasswordRefused = deps.onPasswordRefused
+        this.serverBans = deps.serverBans
     }
 
     /** Plugs in the live rooms (the WebSocket layer) once they exist. */
@@ -413,8 +417,9 @@ export class RoomDirectory {
         return this.store.addRoomBan(roomName, userId, until)
     }
 
-    /** Banned by this directory, by a kick in a live room of this node, or in the store. */
+    /** Banned server-wide, by this directory, by a kick in a live room of this node, or in the store. */
     async isBanned(roomName: string, userId: string, now: number): Promise<boolean> {
+        if (this.serverBans?.has(userId, now)) return true
         if (this.bans.has(roomName, userId, now) || this.live.isBanned(roomName, userId, now)) return true
         return this.store.isRoomBanned(roomName, userId, now)
     }

@@ -121,6 +121,7 @@ export function attachMultiplayer(ctx: AttachContext, tuning: MultiplayerTuning 
         gateway,
         liveRooms: hub,
         rooms: hub,
+        moderation: hub,
         closeAbandoned,
         async close() {
             clearInterval(abandonSweep)
