@@ -2,7 +2,7 @@
 // wires things. The WebSocket layer plugs in through `attach` (it receives the same services and hands
 // back its live rooms and its close()).
 import { version } from '@sonolus/core'
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import { registerApiDocs } from './api/docs.js'
 import { apiPlugin, type LiveRooms } from './api/plugin.js'
 import { ApiTokenService } from './auth/api-tokens.js'
@@ -21,6 +21,7 @@ import { ServerBans } from './moderation/server-bans.js'
 import { Metrics } from './ops/metrics.js'
 import { registerMetrics } from './ops/metrics-route.js'
 import { registerReadiness } from './ops/readiness.js'
+import { loggerOptions, registerRequestLog } from './ops/request-log.js'
 import { serverTimeouts } from './http/timeouts.js'
 import { RoomDirectory } from './rooms/directory.js'
 import { RoomFeeds } from './rooms/room-feeds.js'
@@ -72,6 +73,8 @@ export type AppDeps = {
     attach?: (ctx: AttachContext) => Attachment | Promise<Attachment>
     /** Room password hashing instead of scrypt at config.passwordScryptN (tests wrap it to count KDF calls). */
     passwords?: PasswordHasher
+    /** Where log lines go instead of stdout (tests read them). */
+    logStream?: { write(line: string): void }
 }
 
 export type App = {
@@ -90,20 +93,16 @@ export type App = {
 
 const sweepIntervalMs = 60_000
 
-/** Hides secrets that travel in query strings (room passwords) from request logs. */
-export const redactUrl = (url: string): string => url.replace(/([?&]password=)[^&]*/gi, '$1***')
+export { redactUrl } from './ops/request-log.js'
 
 export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App> {
     const now = deps.now ?? Date.now
     const banner = await loadBanner(config)
 
     const fastify = Fastify({
-        logger: {
-            level: config.logLevel,
-            serializers: {
-                req: (req) => ({ method: req.method, url: redactUrl(req.url), remoteAddress: req.ip }),
-            },
-        },
+        logger: { ...loggerOptions(config.logLevel), ...(deps.logStream ? { stream: deps.logStream } : {}) },
+        // One line per failed or slow request instead (ops/request-log.ts), unless ENSEMBLE_ACCESS_LOG.
+        logController: new LogController({ disableRequestLogging: !config.accessLog }),
         bodyLimit: config.bodyLimit,
         trustProxy: config.trustProxy,
         ...serverTimeouts(config),
@@ -136,6 +135,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
     })
 
     registerCommonHooks(fastify)
+    registerRequestLog(fastify, { accessLog: config.accessLog, slowRequestMs: config.slowRequestMs })
     registerMetrics(fastify, metrics, { basePath: config.basePath, token: config.metricsToken })
     const connectionGate = installConnectionCap(fastify, config)
     registerGracefulClose(fastify, config.shutdownTimeoutMs)

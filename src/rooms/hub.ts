@@ -116,6 +116,7 @@ export class RoomHub implements RoomAdmitter, LiveRoomSource {
 
     /** Closes every room, telling its players why in chat first (graceful shutdown). */
     closeAll(code?: number, notice?: string): void {
+        if (this.rooms.size) this.deps.log.info({ rooms: this.rooms.size }, 'closing every room')
         for (const room of this.rooms.values()) {
             if (notice) room.announce(notice)
             room.close(code)
@@ -130,6 +131,7 @@ export class RoomHub implements RoomAdmitter, LiveRoomSource {
         room.announce('room.closedByModerator')
         room.close(CloseCode.roomClosed)
         this.rooms.delete(name)
+        this.deps.log.info({ room: name }, 'room closed by a moderator')
         this.deps.roomClosed?.(name)
         return true
     }
@@ -188,11 +190,13 @@ export class RoomHub implements RoomAdmitter, LiveRoomSource {
             persistence: this.persistence,
             onClosed: (closed) => {
                 if (this.rooms.get(closed.name) !== closed) return
+                this.deps.log.info({ room: closed.name }, 'room closed (idle)')
                 this.rooms.delete(closed.name)
                 this.deps.roomClosed?.(closed.name)
             },
         })
         this.rooms.set(name, room)
+        this.deps.log.info({ room: name }, 'room opened')
         return room
     }
 }
