@@ -5,6 +5,7 @@ import { feedEventsOf, scoreboardOf, type FeedMemory } from '../rooms/feed-event
 import { RoomHub } from '../rooms/hub.js'
 import type { EngineRoom } from '../multiplayer/index.js'
 import type { RoomPersistence } from '../rooms/live-room.js'
+import { CloseCode } from './close-codes.js'
 import { createGateway, type Gateway } from './gateway.js'
 import type { EngineLimits } from '../multiplayer/index.js'
 import { defaultFloodPolicy, type FloodPolicy } from './rate-limit.js'
@@ -125,7 +126,8 @@ export function attachMultiplayer(ctx: AttachContext, tuning: MultiplayerTuning 
         closeAbandoned,
         async close() {
             clearInterval(abandonSweep)
-            hub.closeAll()
+            // Players read why in their language, then their sockets close with 1001 (going away).
+            hub.closeAll(CloseCode.goingAway, 'server.shutdown')
             await gateway.close()
         },
     }
