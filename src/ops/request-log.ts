@@ -25,14 +25,27 @@ export function loggerOptions(level: string): Exclude<FastifyServerOptions['logg
     }
 }
 
+declare module 'fastify' {
+    interface FastifyRequest {
+        /** The error a handler threw, kept for the request's one log line (onResponse). */
+        failure: unknown
+    }
+}
+
 export function registerRequestLog(app: FastifyInstance, options: { accessLog: boolean; slowRequestMs: number }): void {
-    // Fastify's own two lines per request are on: nothing to add.
-    if (options.accessLog) return
-    const { slowRequestMs } = options
+    const { slowRequestMs, accessLog } = options
+    app.decorateRequest('failure', null)
+    // The error handlers write nothing: the error goes into the request's one line below.
+    app.addHook('onError', (request, _reply, error, done) => {
+        request.failure = error
+        done()
+    })
     app.addHook('onResponse', (request, reply, done) => {
         const status = reply.statusCode
         const responseTime = reply.elapsedTime
-        if (status >= 500) request.log.error({ req: request, statusCode: status, responseTime }, 'request failed')
+        if (status >= 500) request.log.error({ req: request, statusCode: status, responseTime, err: request.failure ?? undefined }, 'request failed')
+        // With the access log on, Fastify's two lines already tell the rest.
+        else if (accessLog) return done()
         else if (responseTime >= slowRequestMs) request.log.warn({ req: request, statusCode: status, responseTime }, 'slow request')
         else if (status >= 400) request.log.debug({ req: request, statusCode: status, responseTime }, 'request refused')
         done()

@@ -54,9 +54,10 @@ test('default: nothing for good requests, 4xx only at debug, one line with a req
         assert.equal(failed.length, 1)
         assert.equal(typeof failed[0]!.reqId, 'string')
         assert.equal(failed[0]!.statusCode, 500)
-        // Every line about that request (the error itself too) carries its id.
+        // One line for the failed request, with its error.
         const forRequest = lines.slice(before).filter((l) => l.reqId === failed[0]!.reqId)
-        assert.ok(forRequest.length >= 1)
+        assert.equal(forRequest.length, 1)
+        assert.match(JSON.stringify(failed[0]!.err), /closed|not open/i)
         assert.ok(lines.slice(before).every((l) => l.reqId !== undefined), 'every request line has a request id')
         assert.match(JSON.stringify(failed[0]!.req), /password=\*\*\*/)
         assert.doesNotMatch(JSON.stringify(lines), /hunter2/)
