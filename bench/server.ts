@@ -15,7 +15,9 @@ const { config } = loadConfig({
     env: {
         ENSEMBLE_DATA_DIR: dataDir,
         ENSEMBLE_SIGNATURE_PUBLIC_KEY: process.env.BENCH_JWK!,
-        ENSEMBLE_LOG_LEVEL: 'silent',
+        // BENCH_LOG_LEVEL measures what logging costs (info: the default configuration); silent otherwise.
+        ENSEMBLE_LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'silent',
+        ...(process.env.ENSEMBLE_ACCESS_LOG ? { ENSEMBLE_ACCESS_LOG: process.env.ENSEMBLE_ACCESS_LOG } : {}),
         ENSEMBLE_HOST: '127.0.0.1',
         ENSEMBLE_PORT: '0',
         ENSEMBLE_MAX_PLAYERS_LIMIT: '100',

@@ -2,7 +2,7 @@
 // wires things. The WebSocket layer plugs in through `attach` (it receives the same services and hands
 // back its live rooms and its close()).
 import { version } from '@sonolus/core'
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import { registerApiDocs } from './api/docs.js'
 import { apiPlugin, type LiveRooms } from './api/plugin.js'
 import { ApiTokenService } from './auth/api-tokens.js'
@@ -16,6 +16,12 @@ import { registerCommonHooks } from './http/common-hooks.js'
 import { installConnectionCap, type ConnectionGate } from './http/connection-cap.js'
 import { registerGracefulClose } from './http/graceful-close.js'
 import { registerRawJsonParser } from './http/raw-json.js'
+import { Moderation, type LiveModeration } from './moderation/moderation.js'
+import { ServerBans } from './moderation/server-bans.js'
+import { Metrics } from './ops/metrics.js'
+import { registerMetrics } from './ops/metrics-route.js'
+import { registerReadiness } from './ops/readiness.js'
+import { loggerOptions, registerRequestLog } from './ops/request-log.js'
 import { serverTimeouts } from './http/timeouts.js'
 import { RoomDirectory } from './rooms/directory.js'
 import { RoomFeeds } from './rooms/room-feeds.js'
@@ -42,6 +48,8 @@ export type AttachContext = {
     now: () => number
     /** Per-address connection cap for WebSocket upgrades (undefined: no cap). */
     connectionGate?: ConnectionGate
+    /** The app's Prometheus metrics; the WebSocket layer reports rooms, players, frames and closes. */
+    metrics?: Metrics
 }
 
 export type Attachment = {
@@ -49,6 +57,8 @@ export type Attachment = {
     liveRooms?: LiveRoomSource
     /** The live rooms themselves (the REST API posts chat into them and reads their state). */
     rooms?: LiveRooms
+    /** What moderators can do to live rooms (close, kick, remove a banned player). */
+    moderation?: LiveModeration
     /** Called first on shutdown (tell rooms, flush), before HTTP and the store close. */
     close(): Promise<void>
 }
@@ -63,6 +73,8 @@ export type AppDeps = {
     attach?: (ctx: AttachContext) => Attachment | Promise<Attachment>
     /** Room password hashing instead of scrypt at config.passwordScryptN (tests wrap it to count KDF calls). */
     passwords?: PasswordHasher
+    /** Where log lines go instead of stdout (tests read them). */
+    logStream?: { write(line: string): void }
 }
 
 export type App = {
@@ -74,26 +86,23 @@ export type App = {
     sessions: SessionService
     feeds: RoomFeeds
     now: () => number
+    metrics: Metrics
     /** Graceful stop: attachment, HTTP server, verifier threads, then store. Safe to call twice. */
     close(): Promise<void>
 }
 
 const sweepIntervalMs = 60_000
 
-/** Hides secrets that travel in query strings (room passwords) from request logs. */
-export const redactUrl = (url: string): string => url.replace(/([?&]password=)[^&]*/gi, '$1***')
+export { redactUrl } from './ops/request-log.js'
 
 export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App> {
     const now = deps.now ?? Date.now
     const banner = await loadBanner(config)
 
     const fastify = Fastify({
-        logger: {
-            level: config.logLevel,
-            serializers: {
-                req: (req) => ({ method: req.method, url: redactUrl(req.url), remoteAddress: req.ip }),
-            },
-        },
+        logger: { ...loggerOptions(config.logLevel), ...(deps.logStream ? { stream: deps.logStream } : {}) },
+        // One line per failed or slow request instead (ops/request-log.ts), unless ENSEMBLE_ACCESS_LOG.
+        logController: new LogController({ disableRequestLogging: !config.accessLog }),
         bodyLimit: config.bodyLimit,
         trustProxy: config.trustProxy,
         ...serverTimeouts(config),
@@ -107,36 +116,52 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
     })
 
     // Opened once the logger exists: the store reports failures of its background thread there.
-    const store = deps.store ?? (await openStore(config, fastify.log, now))
+    const metrics = new Metrics()
+    const store = deps.store ?? (await openStore(config, fastify.log, now, (seconds) => metrics.storeCommit.observe(seconds)))
     const sessions = new SessionService(store, config.sessionTtlMs)
     const signatures = new SignatureVerifier(config.signaturePublicKey)
     const pool = config.verifierThreads > 0 ? new VerifierPool(config.signaturePublicKey, signatures, { size: config.verifierThreads }) : undefined
     const signed = new SignedRequestVerifier(config, signatures, pool)
     const joinSessions = new StoreJoinSessions(store, config.joinSessionTtlMs, now)
-    const directory = new RoomDirectory({ store, config, live: deps.liveRooms, passwords: deps.passwords })
+    const serverBans = new ServerBans(store)
+    await serverBans.load(now())
+    const directory = new RoomDirectory({
+        store,
+        config,
+        live: deps.liveRooms,
+        passwords: deps.passwords,
+        onPasswordRefused: (reason) => metrics.passwordRefused.inc({ reason }),
+        serverBans,
+    })
 
     registerCommonHooks(fastify)
+    registerRequestLog(fastify, { accessLog: config.accessLog, slowRequestMs: config.slowRequestMs })
+    registerMetrics(fastify, metrics, { basePath: config.basePath, token: config.metricsToken })
     const connectionGate = installConnectionCap(fastify, config)
     registerGracefulClose(fastify, config.shutdownTimeoutMs)
     registerRawJsonParser(fastify, config.bodyLimit)
     fastify.setErrorHandler(sonolusErrorHandler)
     fastify.setNotFoundHandler(sonolusNotFoundHandler)
 
-    const services: SonolusServices = { config, store, sessions, signed, directory, joinSessions, now, banner }
+    const services: SonolusServices = { config, store, sessions, signed, directory, joinSessions, now, banner, serverBans }
     await registerApiDocs(fastify, config.basePath)
     await fastify.register(sonolusPlugin, { prefix: `${config.basePath}/sonolus`, ...services })
     // Filled in by the attachment below: until then (and without one) no room is live.
     const liveRooms: { source?: LiveRooms } & LiveRooms = { get: (name) => liveRooms.source?.get(name) }
     const apiTokens = new ApiTokenService(store)
     const feeds = new RoomFeeds(500, now)
-    await fastify.register(apiPlugin, { prefix: `${config.basePath}/api`, config, store, sessions, apiTokens, directory, live: liveRooms, feeds, now })
+    let liveModeration: LiveModeration | undefined
+    const moderation = new Moderation({ store, directory, feeds, serverBans, live: () => liveModeration, now, kickBanMs: config.kickBanMs })
+    await fastify.register(apiPlugin, { prefix: `${config.basePath}/api`, config, store, sessions, apiTokens, directory, live: liveRooms, feeds, now, moderation })
     fastify.get(`${config.basePath}/healthz`, async () => ({ status: 'ok' }))
+    const readiness = registerReadiness(fastify, config.basePath, store)
 
     let attachment: Attachment | undefined
     if (deps.attach) {
-        attachment = await deps.attach({ fastify, config, store, directory, joinSessions, sessions, feeds, logger: fastify.log, now, connectionGate })
+        attachment = await deps.attach({ fastify, config, store, directory, joinSessions, sessions, feeds, logger: fastify.log, now, connectionGate, metrics })
         if (attachment.liveRooms) directory.setLiveSource(attachment.liveRooms)
         if (attachment.rooms) liveRooms.source = attachment.rooms
+        liveModeration = attachment.moderation
     }
 
     const sweep = setInterval(() => {
@@ -144,6 +169,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
         directory.sweep(t)
         feeds.sweep(config.emptyRoomIdleMs)
         store.sweep(t).catch((err) => fastify.log.error({ err }, 'sweep failed'))
+        // Bans written by another node (or lapsed) are picked up here.
+        serverBans.load(t).catch((err) => fastify.log.error({ err }, 'loading server bans failed'))
     }, sweepIntervalMs)
     sweep.unref()
 
@@ -151,6 +178,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
     const close = () =>
         (closing ??= (async () => {
             clearInterval(sweep)
+            readiness.markStopping()
             try {
                 await attachment?.close()
             } finally {
@@ -166,5 +194,5 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
             }
         })())
 
-    return { fastify, config, store, directory, joinSessions, sessions, feeds, now, close }
+    return { fastify, config, store, directory, joinSessions, sessions, feeds, now, metrics, close }
 }

@@ -76,6 +76,15 @@ export type Config = {
     connectionCapExempt: readonly string[]
     /** How long a shutdown lets requests being handled finish before every connection is cut. */
     shutdownTimeoutMs: number
+
+    /** Bearer token /metrics asks for; null: /metrics is open (keep it off the public network then). */
+    metricsToken: string | null
+    /** Bearer token of the moderation API (/api/admin/...); null: every admin route is refused. */
+    adminToken: string | null
+    /** One log line per request (the default logs only failed and slow requests). */
+    accessLog: boolean
+    /** A request slower than this is logged (warn) even when it succeeded. */
+    slowRequestMs: number
 }
 
 export class ConfigError extends Error {
@@ -213,6 +222,10 @@ export const settings: readonly Setting[] = [
         'Client addresses the connection cap does not count, comma-separated IPs; "loopback" is 127.0.0.0/8 and ::1 (a reverse proxy or tools on this machine); "none" counts every address.',
         'loopback',
     ),
+    setting('ENSEMBLE_METRICS_TOKEN', 'string', 'Bearer token GET /metrics requires (Authorization: Bearer <token>); unset: /metrics is open to anyone who can reach it.'),
+    setting('ENSEMBLE_ADMIN_TOKEN', 'string', 'Bearer token of the moderation API under /api/admin (at least 16 characters); unset: the moderation API refuses every request.'),
+    setting('ENSEMBLE_ACCESS_LOG', 'bool', 'Log every request (two lines: received and answered); by default only failed (5xx; 4xx at debug) and slow requests are logged.', 'false'),
+    setting('ENSEMBLE_SLOW_REQUEST', 'duration', 'Requests slower than this are logged at warn even when they succeed.', '1s', 10, 10 * min),
     setting('ENSEMBLE_SHUTDOWN_TIMEOUT', 'duration', 'On SIGTERM, how long requests already being handled may finish before every connection is cut.', '10s', 0, 10 * min),
 ]
 
@@ -460,6 +473,13 @@ export function loadConfig(input: LoadConfigInput = {}): LoadedConfig {
         maxConnectionsPerIp: num('ENSEMBLE_MAX_CONNECTIONS_PER_IP'),
         connectionCapExempt: exemptAddresses(),
         shutdownTimeoutMs: num('ENSEMBLE_SHUTDOWN_TIMEOUT'),
+        metricsToken: raw(get('ENSEMBLE_METRICS_TOKEN')) ?? null,
+        adminToken: raw(get('ENSEMBLE_ADMIN_TOKEN')) ?? null,
+        accessLog: bool('ENSEMBLE_ACCESS_LOG'),
+        slowRequestMs: num('ENSEMBLE_SLOW_REQUEST'),
+    }
+    if (config.adminToken !== null && config.adminToken.length < 16) {
+        problems.push(`ENSEMBLE_ADMIN_TOKEN must be at least 16 characters (a guessable token would hand out moderation)`)
     }
     if ((config.passwordScryptN & (config.passwordScryptN - 1)) !== 0) {
         problems.push(`ENSEMBLE_PASSWORD_SCRYPT_N must be a power of two, got ${config.passwordScryptN}`)

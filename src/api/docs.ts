@@ -19,11 +19,17 @@ export async function registerApiDocs(app: FastifyInstance, basePath: string): P
                     'Authenticate with `Authorization: <token>` or `Authorization: Bearer <token>`: a Sonolus session ' +
                     '(POST /sonolus/authenticate) or an API token (POST /api/tokens).',
             },
-            components: { securitySchemes: { token: { type: 'apiKey', in: 'header', name: 'Authorization' } } },
+            components: {
+                securitySchemes: {
+                    token: { type: 'apiKey', in: 'header', name: 'Authorization' },
+                    admin: { type: 'http', scheme: 'bearer', description: 'ENSEMBLE_ADMIN_TOKEN' },
+                },
+            },
             tags: [
                 { name: 'rooms', description: 'Rooms, membership, chat, results' },
                 { name: 'tokens', description: 'API tokens for bots' },
                 { name: 'docs', description: 'This document' },
+                { name: 'admin', description: 'Moderation (Authorization: Bearer <ENSEMBLE_ADMIN_TOKEN>)' },
             ],
         },
     })

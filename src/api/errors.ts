@@ -53,7 +53,7 @@ export function apiErrorHandler(error: FastifyError | ApiError, request: Fastify
         return
     }
     const status = typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500
-    if (status === 500) request.log.error({ err: error }, 'api request failed')
+    // A 500's error is logged once, in the request's line (ops/request-log.ts).
     // Validation and parser errors say what was wrong; anything else stays generic.
     const text = status === 500 ? 'internal error' : error.validation ? describeValidation(error) : error.message
     void reply.status(status).send({ error: text })

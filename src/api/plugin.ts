@@ -11,6 +11,8 @@ import type { RoomDirectory } from '../rooms/directory.js'
 import type { LiveRoom } from '../rooms/live-room.js'
 import type { RoomFeeds } from '../rooms/room-feeds.js'
 import type { Store } from '../store/store.js'
+import type { Moderation } from '../moderation/moderation.js'
+import { adminRoutes } from './admin.js'
 import { registerAuthHook } from './auth.js'
 import { apiErrorHandler } from './errors.js'
 import { joinRoutes } from './join.js'
@@ -35,6 +37,8 @@ export type ApiServices = {
     live: LiveRooms
     feeds: RoomFeeds
     now: () => number
+    /** The moderation API (/api/admin); its routes answer 403 while config.adminToken is unset. */
+    moderation?: Moderation
 }
 
 export async function apiPlugin(app: FastifyInstance, services: ApiServices): Promise<void> {
@@ -60,4 +64,5 @@ export async function apiPlugin(app: FastifyInstance, services: ApiServices): Pr
     roomChatRoute(app, services)
     roomResultsRoute(app, services)
     roomEventsRoute(app, services)
+    if (services.moderation) await adminRoutes(app, { adminToken: services.config.adminToken, moderation: services.moderation })
 }

@@ -35,6 +35,8 @@ const en: NoticeTable = {
     'suggestions.locked': '{name} locked the suggestions.',
     'suggestions.unlocked': '{name} unlocked the suggestions.',
     'report.received': 'Thank you, your report was received.',
+    'server.shutdown': 'The server is restarting. This room closes now; please join again in a minute.',
+    'room.closedByModerator': 'A moderator closed this room.',
 }
 
 const ja: NoticeTable = {
@@ -68,6 +70,8 @@ const ja: NoticeTable = {
     'suggestions.locked': '{name}さんが候補をロックしました。',
     'suggestions.unlocked': '{name}さんが候補のロックを解除しました。',
     'report.received': '通報を受け付けました。ありがとうございます。',
+    'server.shutdown': 'サーバーを再起動します。このルームは閉じられます。1分ほどしてから再度参加してください。',
+    'room.closedByModerator': 'モデレーターがこのルームを閉じました。',
 }
 
 /** Role names used as the {role} parameter, per locale. */

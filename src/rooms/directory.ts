@@ -100,6 +100,10 @@ export type RoomDirectoryDeps = {
     live?: LiveRoomSource
     /** Hashes and checks room passwords; default scrypt at config.passwordScryptN (tests count calls). */
     passwords?: PasswordHasher
+    /** Told of every refused room password (wrong, or over the attempt limits): metrics. */
+    onPasswordRefused?: (reason: 'wrongPassword' | 'tooManyAttempts') => void
+    /** Server-wide bans (moderation): a banned player is refused every room. */
+    serverBans?: { has(userId: string, now: number): boolean }
 }
 
 /** One pending password check per player: the app sends one search at a time. */
@@ -118,6 +122,8 @@ export class RoomDirectory {
     /** Every scrypt call (hash and verify) runs under this gate. */
     readonly kdf: KdfGate
     private readonly passwords: PasswordHasher
+    private readonly onPasswordRefused: RoomDirectoryDeps['onPasswordRefused']
+    private readonly serverBans: RoomDirectoryDeps['serverBans']
     /** Bans made through this directory, held even if their store write failed. */
     private readonly bans = new BanList()
 
@@ -130,6 +136,8 @@ export class RoomDirectory {
         this.userAttempts = new AttemptLimiter(deps.config.passwordAttemptsPerUser, deps.config.passwordAttemptWindowMs)
         this.roomAttempts = new AttemptLimiter(deps.config.passwordAttemptsPerRoom, deps.config.passwordAttemptWindowMs)
         this.creates = new AttemptLimiter(deps.config.roomCreatesPerMinute, 60_000)
+        this.onPasswordRefused = deps.onPasswordRefused
+        this.serverBans = deps.serverBans
     }
 
     /** Plugs in the live rooms (the WebSocket layer) once they exist. */
@@ -305,7 +313,12 @@ export class RoomDirectory {
             return { ok: true, room }
         }
         const checked = await this.checkPasswords(userId, [room], password, now)
-        return checked.ok ? { ok: true, room } : checked
+        return checked.ok ? { ok: true, room } : this.refused(checked)
+    }
+
+    private refused<T extends PasswordRefusal>(refusal: T): T {
+        if (refusal.reason === 'wrongPassword' || refusal.reason === 'tooManyAttempts') this.onPasswordRefused?.(refusal.reason)
+        return refusal
     }
 
     /**
@@ -328,7 +341,7 @@ export class RoomDirectory {
             return { ok: true, rooms: open }
         }
         const checked = await this.checkPasswords(userId, locked, password, now)
-        return checked.ok ? { ok: true, rooms: [...checked.matched, ...open] } : checked
+        return checked.ok ? { ok: true, rooms: [...checked.matched, ...open] } : this.refused(checked)
     }
 
     /**
@@ -377,7 +390,7 @@ export class RoomDirectory {
     }
 
     private userLimited(userId: string, now: number): PasswordRefusal {
-        return { ok: false, reason: 'tooManyAttempts', retryAfterMs: this.userAttempts.retryAfterMs(userKey(userId), now) }
+        return this.refused({ ok: false, reason: 'tooManyAttempts', retryAfterMs: this.userAttempts.retryAfterMs(userKey(userId), now) })
     }
 
     /** Runs a lookup made after the player's attempt was reserved; a failure gives the attempt back. */
@@ -404,8 +417,9 @@ export class RoomDirectory {
         return this.store.addRoomBan(roomName, userId, until)
     }
 
-    /** Banned by this directory, by a kick in a live room of this node, or in the store. */
+    /** Banned server-wide, by this directory, by a kick in a live room of this node, or in the store. */
     async isBanned(roomName: string, userId: string, now: number): Promise<boolean> {
+        if (this.serverBans?.has(userId, now)) return true
         if (this.bans.has(roomName, userId, now) || this.live.isBanned(roomName, userId, now)) return true
         return this.store.isRoomBanned(roomName, userId, now)
     }

@@ -4,6 +4,7 @@
 import type { JoinTicket } from '../auth/join-sessions.js'
 import { defaultRoomOptions, defaultReportUserOptions, type EngineLimits, type RoomInit } from '../multiplayer/index.js'
 import type { AdmitResult, RoomAdmitter } from '../transport/gateway.js'
+import { CloseCode } from '../transport/close-codes.js'
 import { BanList } from './ban-list.js'
 import type { LiveRoomInfo, LiveRoomSource } from './live-info.js'
 import { LiveRoom, type LiveRoomDeps, type RoomPersistence } from './live-room.js'
@@ -113,10 +114,46 @@ export class RoomHub implements RoomAdmitter, LiveRoomSource {
         return this.bans.has(roomName, userId, now)
     }
 
-    /** Closes every room, telling its players why (graceful shutdown). */
-    closeAll(code?: number): void {
-        for (const room of this.rooms.values()) room.close(code)
+    /** Closes every room, telling its players why in chat first (graceful shutdown). */
+    closeAll(code?: number, notice?: string): void {
+        if (this.rooms.size) this.deps.log.info({ rooms: this.rooms.size }, 'closing every room')
+        for (const room of this.rooms.values()) {
+            if (notice) room.announce(notice)
+            room.close(code)
+        }
         this.rooms.clear()
+    }
+
+    /** A moderator closes a live room: players are told, sockets closed with 4005; false when not live here. */
+    closeRoom(name: string): boolean {
+        const room = this.rooms.get(name)
+        if (!room || room.isClosed) return false
+        room.announce('room.closedByModerator')
+        room.close(CloseCode.roomClosed)
+        this.rooms.delete(name)
+        this.deps.log.info({ room: name }, 'room closed by a moderator')
+        this.deps.roomClosed?.(name)
+        return true
+    }
+
+    /** A moderator removes a player from a live room; they cannot rejoin it until `until`. */
+    kick(roomName: string, userId: string, until: number): boolean {
+        const room = this.rooms.get(roomName)
+        this.persistence.ban(roomName, userId, until)
+        if (!room || !room.isMember(userId)) return false
+        room.remove(userId, 'kicked')
+        return true
+    }
+
+    /** Removes a player from every live room here (a server-wide ban); returns the rooms they were in. */
+    removeEverywhere(userId: string): string[] {
+        const rooms: string[] = []
+        for (const room of this.rooms.values()) {
+            if (!room.isMember(userId)) continue
+            room.remove(userId, 'kicked')
+            rooms.push(room.name)
+        }
+        return rooms
     }
 
     private open(name: string): Promise<LiveRoom | undefined> {
@@ -153,11 +190,13 @@ export class RoomHub implements RoomAdmitter, LiveRoomSource {
             persistence: this.persistence,
             onClosed: (closed) => {
                 if (this.rooms.get(closed.name) !== closed) return
+                this.deps.log.info({ room: closed.name }, 'room closed (idle)')
                 this.rooms.delete(closed.name)
                 this.deps.roomClosed?.(closed.name)
             },
         })
         this.rooms.set(name, room)
+        this.deps.log.info({ room: name }, 'room opened')
         return room
     }
 }

@@ -210,6 +210,25 @@ export class LiveRoom {
         if (this.seats.size === 0) this.armIdleTimer()
     }
 
+    /**
+     * A system line to everyone connected, rendered in each player's language (notices.ts): a shutdown
+     * or a moderator's action, said before the sockets close.
+     */
+    announce(key: string, params: Record<string, string | number> = {}): void {
+        if (this.closed) return
+        const frames = new Map<string, Buffer>()
+        for (const seat of this.seats.values()) {
+            if (!seat.peer || seat.suspended) continue
+            let frame = frames.get(seat.locale)
+            if (!frame) {
+                const value = renderNotice(seat.locale, key, params)
+                frame = Buffer.from(JSON.stringify({ type: 'addChatMessage', message: { userId: null, type: 'text', value } }))
+                frames.set(seat.locale, frame)
+            }
+            seat.peer.send(frame)
+        }
+    }
+
     /** Server shutdown or operator close: every peer is told why. */
     close(code: number = CloseCode.goingAway): void {
         if (this.closed) return

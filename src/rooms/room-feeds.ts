@@ -52,6 +52,27 @@ export class RoomFeeds {
         }
     }
 
+    /**
+     * Takes a deleted chat line out of the room's feed (a moderator removed it): the kept entry with the
+     * same author and text closest in time (within 5 s; the feed stamps it in the same turn the line is
+     * stored) is dropped from replays, and listeners are told with a `chat_deleted` event.
+     */
+    removeChat(roomName: string, message: { userId: string | null; value: string; at: number }): boolean {
+        const feed = this.feeds.get(roomName)
+        if (!feed) return false
+        let best = -1
+        for (let i = 0; i < feed.entries.length; i++) {
+            const { event, at } = feed.entries[i]!
+            if (event.type !== 'chat' || event.user_id !== message.userId || event.value !== message.value) continue
+            const distance = Math.abs(at - message.at)
+            if (distance <= 5000 && (best < 0 || distance < Math.abs(feed.entries[best]!.at - message.at))) best = i
+        }
+        if (best < 0) return false
+        const [removed] = feed.entries.splice(best, 1)
+        this.publish(roomName, { type: 'chat_deleted', event_id: removed!.id, user_id: message.userId })
+        return true
+    }
+
     listenerCount(roomName: string): number {
         return this.feeds.get(roomName)?.listeners.size ?? 0
     }

@@ -21,6 +21,7 @@ export function authenticateRoute(app: FastifyInstance, s: SonolusServices): voi
         })
         if (!result.ok) throw unauthorized(result.reason)
         const profile = result.body.userProfile
+        if (s.serverBans?.has(profile.id, now)) throw unauthorized('serverBanned')
         const { token, session } = s.sessions.create(profile.id, now)
         const user = { id: profile.id, handle: profile.handle, name: profile.name, profile, updatedAt: now }
         if (!(await s.store.recordSignIn({ nonce: result.nonce, user, session }))) throw unauthorized('replayed')

@@ -32,6 +32,8 @@ export type SonolusServices = {
     joinSessions: JoinSessions
     now: () => number
     banner: { hash: string; file: Buffer; contentType: string } | null
+    /** Server-wide bans (moderation): refused at sign-in. */
+    serverBans?: { has(userId: string, now: number): boolean }
 }
 
 /** The query every Sonolus endpoint accepts (configuration options pass through). */

@@ -59,13 +59,11 @@ function describe(
 export function sonolusErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
     const known = describe(error)
     if (known) {
-        // A SonolusError is an answer chosen on purpose (503: the server is full), not a failure.
-        if (known.status >= 500 && !(error instanceof SonolusError)) request.log.error({ err: error }, 'request failed')
+        // A 5xx and its error are logged once, in the request's line (ops/request-log.ts).
         if (known.headers) reply.headers(known.headers)
         reply.code(known.status).send(serverMessage(request.locale, known.key, known.params))
         return
     }
-    request.log.error({ err: error }, 'request failed')
     reply.code(500).send(serverMessage(request.locale, 'internalError'))
 }
 

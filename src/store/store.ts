@@ -141,7 +141,21 @@ export type NewReport = {
     at: number
 }
 
-export type StoredReport = NewReport & { id: number }
+export type StoredReport = NewReport & {
+    id: number
+    /** When a moderator resolved it; null: open. */
+    resolvedAt: number | null
+    /** The moderator's note on resolving. */
+    resolution: string | null
+}
+
+/** A server-wide ban: refused at sign-in, join and WebSocket upgrade until `until`. */
+export type ServerBan = { userId: string; until: number; reason: string; createdAt: number }
+
+/** One moderation action, as written to the audit log. */
+export type NewAuditEntry = { at: number; action: string; target: string; details: Record<string, unknown> }
+
+export type AuditEntry = NewAuditEntry & { id: number }
 
 /** A user who joined a room through the API (POST /api/join_room). */
 export type RoomMembership = { roomName: string; userId: string; joinedAt: number }
@@ -254,9 +268,30 @@ export interface Store {
     /** Newest first. */
     listRoundResults(roomName: string, options: { limit: number }): Promise<StoredRoundResult[]>
     insertReport(report: NewReport): Promise<number>
-    listReports(options: { roomName?: string; limit: number }): Promise<StoredReport[]>
+    /** Newest first; `open`: only reports not resolved yet. */
+    listReports(options: { roomName?: string; open?: boolean; limit: number }): Promise<StoredReport[]>
+    /** Marks an open report resolved; undefined when there is no such report or it was already resolved. */
+    resolveReport(id: number, resolution: { at: number; note: string }): Promise<StoredReport | undefined>
+    /** What one user wrote in a room, newest first, at or before `until`. */
+    listUserChat(roomName: string, userId: string, options: { until: number; limit: number }): Promise<StoredChatMessage[]>
+    /** Deletes a chat line and returns it; undefined when there is none with that id. */
+    deleteChatMessage(id: number): Promise<StoredChatMessage | undefined>
 
-    /** Deletes expired sessions, nonces, join sessions, reservations, unlocks and bans. */
+    // moderation
+    /** Bans a user server-wide (replacing an earlier ban of theirs). */
+    putServerBan(ban: ServerBan): Promise<void>
+    /** false when the user had no ban. */
+    deleteServerBan(userId: string): Promise<boolean>
+    /** Bans still running at `now`. */
+    listServerBans(now: number): Promise<ServerBan[]>
+    insertAuditEntry(entry: NewAuditEntry): Promise<number>
+    /** Newest first; `before` is an id cursor (exclusive). */
+    listAuditEntries(options: { before?: number; limit: number }): Promise<AuditEntry[]>
+
+    /** Resolves when the storage answers a trivial query (readiness); rejects with the reason otherwise. */
+    ping(): Promise<void>
+
+    /** Deletes expired sessions, nonces, join sessions, reservations, unlocks and bans (room and server-wide). */
     sweep(now: number): Promise<void>
     close(): Promise<void>
 }

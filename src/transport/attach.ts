@@ -5,6 +5,7 @@ import { feedEventsOf, scoreboardOf, type FeedMemory } from '../rooms/feed-event
 import { RoomHub } from '../rooms/hub.js'
 import type { EngineRoom } from '../multiplayer/index.js'
 import type { RoomPersistence } from '../rooms/live-room.js'
+import { CloseCode } from './close-codes.js'
 import { createGateway, type Gateway } from './gateway.js'
 import type { EngineLimits } from '../multiplayer/index.js'
 import { defaultFloodPolicy, type FloodPolicy } from './rate-limit.js'
@@ -42,6 +43,12 @@ export function attachMultiplayer(ctx: AttachContext, tuning: MultiplayerTuning 
     // Each room's engine output, as the room's event feed (REST API server-sent events).
     const feedMemory = new WeakMap<EngineRoom, FeedMemory>()
     const observe = (roomName: string, engine: EngineRoom, output: Parameters<typeof feedEventsOf>[1]) => {
+        if (ctx.metrics) {
+            for (const effect of output.effects) {
+                if (effect.type === 'roundStarted') ctx.metrics.roundsStarted.inc()
+                else if (effect.type === 'roundFinished') ctx.metrics.roundsFinished.inc()
+            }
+        }
         let memory = feedMemory.get(engine)
         if (!memory) feedMemory.set(engine, (memory = { scoreboard: JSON.stringify(scoreboardOf(engine)) }))
         for (const event of feedEventsOf(engine, output, memory, now())) ctx.feeds.publish(roomName, event)
@@ -103,19 +110,24 @@ export function attachMultiplayer(ctx: AttachContext, tuning: MultiplayerTuning 
             maxBufferedBytes: config.maxBufferedBytes,
             flood: tuning.flood ?? defaultFloodPolicy,
             connectionGate: ctx.connectionGate,
+            metrics: ctx.metrics?.gateway(),
         },
         logger,
     )
+
+    if (ctx.metrics) ctx.metrics.live = { rooms: () => hub.list().length, players: () => gateway.connections }
 
     return {
         hub,
         gateway,
         liveRooms: hub,
         rooms: hub,
+        moderation: hub,
         closeAbandoned,
         async close() {
             clearInterval(abandonSweep)
-            hub.closeAll()
+            // Players read why in their language, then their sockets close with 1001 (going away).
+            hub.closeAll(CloseCode.goingAway, 'server.shutdown')
             await gateway.close()
         },
     }

@@ -21,6 +21,16 @@ export type GatewayOptions = {
     flood: FloodPolicy
     /** Per-address connection cap, checked before anything else; its slot is released when the socket closes. */
     connectionGate?: ConnectionGate
+    /** Counts frames, refusals, closes and upgrades (ops/metrics.ts); absent: nothing counted. */
+    metrics?: GatewayMetrics
+}
+
+/** What the gateway reports; plain calls on hot paths, so an implementation must be cheap. */
+export type GatewayMetrics = {
+    sent(bytes: number): void
+    refused(reason: string): void
+    closed(code: number): void
+    upgrade(status: number): void
 }
 
 export type AdmitResult =
@@ -65,6 +75,7 @@ export function createGateway(
     options: GatewayOptions,
     log: Logger,
 ): Gateway {
+    const metrics = options.metrics
     const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayload, perMessageDeflate: false })
     const live = new Set<Connection>()
 
@@ -72,15 +83,23 @@ export function createGateway(
         // Until the socket is ours, a client error must not become an uncaught exception.
         socket.on('error', () => socket.destroy())
         const slot = options.connectionGate?.(req)
-        if (slot && !slot.ok) return refuse(socket, slot.status, slot.message)
+        if (slot && !slot.ok) {
+            metrics?.upgrade(slot.status)
+            return refuse(socket, slot.status, slot.message)
+        }
         if (slot) socket.once('close', slot.release)
-        upgrade(req, socket, head).catch((error: unknown) => {
-            log.warn({ err: String(error) }, 'websocket upgrade failed')
-            refuse(socket, 500, 'internal error')
-        })
+        upgrade(req, socket, head).then(
+            (status) => metrics?.upgrade(status),
+            (error: unknown) => {
+                log.warn({ err: String(error) }, 'websocket upgrade failed')
+                metrics?.upgrade(500)
+                refuse(socket, 500, 'internal error')
+            },
+        )
     }
 
-    const upgrade = async (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    /** Answers the upgrade; resolves to the status given (101: accepted). */
+    const upgrade = async (req: IncomingMessage, socket: Duplex, head: Buffer): Promise<number> => {
         const url = req.url ?? '/'
         const path = url.split('?')[0]!
         const local = options.basePath && path.startsWith(options.basePath) ? path.slice(options.basePath.length) : path
@@ -98,8 +117,9 @@ export function createGateway(
         if (!ticket || ticket.roomName !== roomName) return refuse(socket, 401, 'invalid or used session')
         const result = await admitter.admit(ticket)
         if (!result.ok) return refuse(socket, result.status, result.message)
-        if (socket.destroyed) return
+        if (socket.destroyed) return 499
         wss.handleUpgrade(req, socket, head, (ws) => accept(ws, result.room, result.admission))
+        return 101
     }
 
     const accept = (ws: WebSocket, room: LiveRoom, admission: Admission) => {
@@ -122,6 +142,7 @@ export function createGateway(
         ws.on('pong', () => (connection.alive = true))
         ws.on('error', () => ws.terminate())
         ws.on('close', (code) => {
+            metrics?.closed(code)
             live.delete(connection)
             // A client that closes normally has left the room; anything else may come back.
             room.disconnect(connection.userId, connection.peer, code === CloseCode.normal && !connection.closedByServer)
@@ -150,12 +171,14 @@ export function createGateway(
             // Dropping start/finish gameplay would leave the player stuck in a round (the app waits for
             // an UpdateEvent after gameplay); anything else is dropped and the player resynced later.
             if (!isEssential(command)) {
+                metrics?.refused('rate limited')
                 connection.room.dropped(connection.userId, connection.peer)
                 return
             }
         }
         const ignored =
             command === undefined ? 'malformed' : connection.room.receive(connection.userId, connection.peer, command)
+        if (ignored) metrics?.refused(ignored)
         if (ignored && connection.guard.strike(now)) {
             closeConnection(connection, CloseCode.flood, 'too many invalid messages')
         }
@@ -187,6 +210,7 @@ export function createGateway(
             return
         }
         cork(ws)
+        metrics?.sent(data.length)
         // Events are JSON text (specs/round-multiplayer): a Buffer goes out binary unless told otherwise.
         ws.send(data, { binary: false })
     }
@@ -231,13 +255,15 @@ export function createGateway(
     }
 }
 
-function refuse(socket: Duplex, status: number, message: string): void {
-    if (socket.destroyed) return
+/** Answers an upgrade with an HTTP error; returns the status (for metrics). */
+function refuse(socket: Duplex, status: number, message: string): number {
+    if (socket.destroyed) return status
     const body = JSON.stringify({ message })
     socket.end(
         `HTTP/1.1 ${status} ${statusText(status)}\r\nConnection: close\r\nContent-Type: application/json\r\n` +
             `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
     )
+    return status
 }
 
 function statusText(status: number): string {

@@ -21,6 +21,15 @@ const routes = [
     'get /api/rooms/{name}/results',
     'get /api/rooms/{name}/scoreboard',
     'get /api/rooms/{name}/events',
+    'get /api/admin/reports',
+    'post /api/admin/reports/{id}/resolve',
+    'post /api/admin/rooms/{name}/close',
+    'post /api/admin/rooms/{name}/kick',
+    'get /api/admin/bans',
+    'post /api/admin/bans',
+    'delete /api/admin/bans/{user_id}',
+    'delete /api/admin/chat/{id}',
+    'get /api/admin/audit',
 ]
 
 describe('OpenAPI document and docs', () => {

@@ -15,6 +15,11 @@ export type ServerProcess = {
     output(): string
     /** SIGTERM, then waits for the exit; resolves with the exit code. */
     stop(): Promise<number | null>
+    /** Sends a signal (shutdown tests). */
+    kill(signal: NodeJS.Signals): void
+    /** The exit code, once the process has exited. */
+    exited: Promise<number | null>
+    dataDir: string
 }
 
 // dist/test/wire/server-process.js → dist/src/main.js
@@ -75,6 +80,9 @@ export async function startServerProcess(publicJwk: object, env: Record<string, 
     return {
         address,
         output: () => output,
+        kill: (signal) => void child.kill(signal),
+        exited,
+        dataDir,
         stop: async () => {
             if (exitCode === undefined) child.kill('SIGTERM')
             const timer = setTimeout(() => child.kill('SIGKILL'), 10_000)

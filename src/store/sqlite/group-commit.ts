@@ -18,6 +18,8 @@ export class GroupCommit {
     private readonly single: (work: () => unknown) => unknown
     /** Counters for tests and benchmarks. */
     readonly stats = { batches: 0, jobs: 0, retries: 0 }
+    /** Told how long each batch took to run and commit, in seconds (metrics). */
+    onCommit: ((seconds: number) => void) | undefined
 
     /**
      * `onFlush` runs when a batch is taken from the queue (the store forgets its pending keys);
@@ -83,8 +85,10 @@ export class GroupCommit {
         this.stats.batches++
         this.stats.jobs += jobs.length
         const results = new Array<unknown>(jobs.length)
+        const started = this.onCommit && performance.now()
         try {
             this.batch(jobs, results)
+            if (started !== undefined) this.onCommit!((performance.now() - started) / 1000)
         } catch (error) {
             this.onRollback()
             if (jobs.length === 1) return jobs[0]!.reject(error)

@@ -218,6 +218,37 @@ CREATE TRIGGER rooms_total_reopen AFTER UPDATE OF closed_at ON rooms WHEN OLD.cl
 BEGIN UPDATE room_totals SET open_rooms = open_rooms + 1 WHERE id = 1; END;
 `,
     },
+    {
+        version: 5,
+        name: 'moderation: resolved reports, server-wide bans, the audit log',
+        // - reports gain resolved_at/resolution; open reports (resolved_at NULL) have their own index, so
+        //   the moderators' queue reads only what is left to do.
+        // - user_bans: server-wide bans (sign-in, join, WebSocket), one row per user, until a time.
+        // - audit_log: every moderation action, append-only; details is JSON.
+        // - chat by room and user: a report's context (what the reported player wrote in that room).
+        sql: `
+ALTER TABLE reports ADD COLUMN resolved_at INTEGER;
+ALTER TABLE reports ADD COLUMN resolution TEXT;
+CREATE INDEX reports_open ON reports (id) WHERE resolved_at IS NULL;
+
+CREATE TABLE user_bans (
+    user_id TEXT PRIMARY KEY,
+    until INTEGER NOT NULL,
+    reason TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE audit_log (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at INTEGER NOT NULL,
+    action TEXT NOT NULL,
+    target TEXT NOT NULL,
+    details TEXT NOT NULL
+);
+
+CREATE INDEX chat_messages_room_user ON chat_messages (room_name, user_id, id);
+`,
+    },
 ]
 
 /** Applies the migrations the database has not seen yet; returns the versions applied. */

@@ -7,6 +7,9 @@ import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import type {
     ApiTokenRecord,
+    AuditEntry,
+    NewAuditEntry,
+    ServerBan,
     JoinSessionRecord,
     NewApiToken,
     NewChatMessage,
@@ -107,6 +110,34 @@ const toApiToken = (row: ApiTokenRow): ApiTokenRecord => ({
     revoked: row.revoked === 1,
 })
 
+const reportColumns = 'id, room_name, reporter_id, target_id, option_values, at, resolved_at, resolution'
+
+type ReportRow = {
+    id: number
+    room_name: string
+    reporter_id: string
+    target_id: string
+    option_values: string
+    at: number
+    resolved_at: number | null
+    resolution: string | null
+}
+
+const toReport = (r: ReportRow): StoredReport => ({
+    id: r.id,
+    roomName: r.room_name,
+    reporterId: r.reporter_id,
+    targetId: r.target_id,
+    optionValues: r.option_values,
+    at: r.at,
+    resolvedAt: r.resolved_at,
+    resolution: r.resolution,
+})
+
+type ChatRow = { id: number; room_name: string; user_id: string | null; type: 'text' | 'quick'; value: string; at: number }
+
+const toChat = (r: ChatRow): StoredChatMessage => ({ id: r.id, roomName: r.room_name, userId: r.user_id, type: r.type, value: r.value, at: r.at })
+
 const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, (c) => '\\' + c)}%`
 
 function prepareStatements(db: Database.Database) {
@@ -182,9 +213,23 @@ function prepareStatements(db: Database.Database) {
                 WHERE room_name = ? ORDER BY id DESC LIMIT ?`),
             insertReport: db.prepare(`INSERT INTO reports (room_name, reporter_id, target_id, option_values, at)
                 VALUES (@roomName, @reporterId, @targetId, @optionValues, @at)`),
-            listReports: db.prepare(`SELECT id, room_name, reporter_id, target_id, option_values, at FROM reports
+            listReports: db.prepare(`SELECT ${reportColumns} FROM reports
                 WHERE (@roomName IS NULL OR room_name = @roomName) ORDER BY id DESC LIMIT @limit`),
+            listOpenReports: db.prepare(`SELECT ${reportColumns} FROM reports
+                WHERE resolved_at IS NULL AND (@roomName IS NULL OR room_name = @roomName) ORDER BY id DESC LIMIT @limit`),
+            resolveReport: db.prepare(`UPDATE reports SET resolved_at = @at, resolution = @note WHERE id = @id AND resolved_at IS NULL
+                RETURNING ${reportColumns}`),
+            listUserChat: db.prepare(`SELECT id, room_name, user_id, type, value, at FROM chat_messages
+                WHERE room_name = ? AND user_id = ? AND at <= ? ORDER BY id DESC LIMIT ?`),
+            deleteChat: db.prepare('DELETE FROM chat_messages WHERE id = ? RETURNING id, room_name, user_id, type, value, at'),
+            putServerBan: db.prepare(`INSERT INTO user_bans (user_id, until, reason, created_at) VALUES (@userId, @until, @reason, @createdAt)
+                ON CONFLICT (user_id) DO UPDATE SET until = excluded.until, reason = excluded.reason, created_at = excluded.created_at`),
+            deleteServerBan: db.prepare('DELETE FROM user_bans WHERE user_id = ?'),
+            listServerBans: db.prepare('SELECT user_id, until, reason, created_at FROM user_bans WHERE until > ? ORDER BY created_at'),
+            insertAudit: db.prepare('INSERT INTO audit_log (at, action, target, details) VALUES (@at, @action, @target, @details)'),
+            listAudit: db.prepare('SELECT id, at, action, target, details FROM audit_log WHERE id < ? ORDER BY id DESC LIMIT ?'),
             sweep: [
+                db.prepare('DELETE FROM user_bans WHERE until <= ?'),
                 db.prepare('DELETE FROM sessions WHERE expires_at <= ?'),
                 db.prepare('DELETE FROM nonces WHERE expires_at <= ?'),
                 db.prepare('DELETE FROM nonces_legacy WHERE expires_at <= ?'),
@@ -212,6 +257,8 @@ export type SqliteStoreOptions = {
     log?: StoreLog
     /** The clock that stamps rooms' updatedAt (the app's injected clock; Date.now by default). */
     now?: () => number
+    /** Told how long each commit of queued writes took, in seconds (metrics). */
+    onCommit?: (seconds: number) => void
 }
 
 /** The part of a logger (pino's) the store reports to. */
@@ -256,6 +303,7 @@ export class SqliteStore implements Store {
             },
             () => this.writtenUsers.clear(),
         )
+        this.commits.onCommit = options.onCommit
         if (options.path !== ':memory:' && options.checkpointThread !== false) {
             db.pragma(`wal_autocheckpoint = ${options.walHardLimitPages ?? 16384}`)
             this.checkpointer = new Checkpointer({
@@ -657,23 +705,56 @@ export class SqliteStore implements Store {
         return Number(this.st.insertReport.run(r).lastInsertRowid)
     }
 
-    async listReports(options: { roomName?: string; limit: number }): Promise<StoredReport[]> {
-        const rows = this.st.listReports.all({ roomName: options.roomName ?? null, limit: options.limit }) as {
+    async listReports(options: { roomName?: string; open?: boolean; limit: number }): Promise<StoredReport[]> {
+        const st = options.open ? this.st.listOpenReports : this.st.listReports
+        return (st.all({ roomName: options.roomName ?? null, limit: options.limit }) as ReportRow[]).map(toReport)
+    }
+
+    async resolveReport(id: number, resolution: { at: number; note: string }): Promise<StoredReport | undefined> {
+        const row = this.st.resolveReport.get({ id, at: resolution.at, note: resolution.note }) as ReportRow | undefined
+        return row && toReport(row)
+    }
+
+    async listUserChat(roomName: string, userId: string, options: { until: number; limit: number }): Promise<StoredChatMessage[]> {
+        return (this.st.listUserChat.all(roomName, userId, options.until, options.limit) as ChatRow[]).map(toChat)
+    }
+
+    async deleteChatMessage(id: number): Promise<StoredChatMessage | undefined> {
+        const row = this.st.deleteChat.get(id) as ChatRow | undefined
+        return row && toChat(row)
+    }
+
+    async putServerBan(ban: ServerBan): Promise<void> {
+        this.st.putServerBan.run(ban)
+    }
+
+    async deleteServerBan(userId: string): Promise<boolean> {
+        return this.st.deleteServerBan.run(userId).changes === 1
+    }
+
+    async listServerBans(now: number): Promise<ServerBan[]> {
+        const rows = this.st.listServerBans.all(now) as { user_id: string; until: number; reason: string; created_at: number }[]
+        return rows.map((r) => ({ userId: r.user_id, until: r.until, reason: r.reason, createdAt: r.created_at }))
+    }
+
+    async insertAuditEntry(entry: NewAuditEntry): Promise<number> {
+        return Number(this.st.insertAudit.run({ ...entry, details: JSON.stringify(entry.details) }).lastInsertRowid)
+    }
+
+    async listAuditEntries(options: { before?: number; limit: number }): Promise<AuditEntry[]> {
+        const rows = this.st.listAudit.all(options.before ?? Number.MAX_SAFE_INTEGER, options.limit) as {
             id: number
-            room_name: string
-            reporter_id: string
-            target_id: string
-            option_values: string
             at: number
+            action: string
+            target: string
+            details: string
         }[]
-        return rows.map((r) => ({
-            id: r.id,
-            roomName: r.room_name,
-            reporterId: r.reporter_id,
-            targetId: r.target_id,
-            optionValues: r.option_values,
-            at: r.at,
-        }))
+        return rows.map((r) => ({ id: r.id, at: r.at, action: r.action, target: r.target, details: JSON.parse(r.details) as Record<string, unknown> }))
+    }
+
+    async ping(): Promise<void> {
+        if (!this.db.open) throw new Error('the database is closed')
+        this.db.prepare('SELECT 1').get()
     }
 
     async sweep(now: number): Promise<void> {

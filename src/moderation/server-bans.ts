@@ -1,0 +1,42 @@
+// Server-wide bans, held in memory so the hot paths (every sign-in, join and WebSocket upgrade) ask a
+// Map, not the store. Loaded at start-up and reloaded every minute (the app's sweep), so bans written by
+// another node reach this one within a minute; a ban made here holds at once.
+import type { ServerBan, Store } from '../store/store.js'
+
+export class ServerBans {
+    private bans = new Map<string, ServerBan>()
+
+    constructor(private readonly store: Store) {}
+
+    /** Replaces what is held with the store's running bans. */
+    async load(now: number): Promise<void> {
+        this.bans = new Map((await this.store.listServerBans(now)).map((b) => [b.userId, b]))
+    }
+
+    has(userId: string, now: number): boolean {
+        if (this.bans.size === 0) return false
+        const ban = this.bans.get(userId)
+        return ban !== undefined && ban.until > now
+    }
+
+    get(userId: string, now: number): ServerBan | undefined {
+        const ban = this.bans.get(userId)
+        return ban && ban.until > now ? ban : undefined
+    }
+
+    /** Written first: a ban that is not stored would not survive a restart, so it is not held either. */
+    async add(ban: ServerBan): Promise<void> {
+        await this.store.putServerBan(ban)
+        this.bans.set(ban.userId, ban)
+    }
+
+    async remove(userId: string): Promise<boolean> {
+        const removed = await this.store.deleteServerBan(userId)
+        this.bans.delete(userId)
+        return removed
+    }
+
+    list(now: number): ServerBan[] {
+        return [...this.bans.values()].filter((b) => b.until > now)
+    }
+}

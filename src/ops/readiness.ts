@@ -1,0 +1,35 @@
+// GET /readyz: whether this process can serve players now. /healthz says the process is up; /readyz
+// also asks the store (a trivial query) and answers 503 with the reason when it cannot, or while the
+// server is shutting down, so a load balancer stops sending players here before connections are cut.
+import type { FastifyInstance } from 'fastify'
+import type { Store } from '../store/store.js'
+
+export type Readiness = {
+    /** From now on /readyz answers 503 'shutting down'. */
+    markStopping(): void
+}
+
+/** A store that has not answered within this bound counts as unreachable. */
+const pingTimeoutMs = 2000
+
+export function registerReadiness(app: FastifyInstance, basePath: string, store: Store): Readiness {
+    let stopping = false
+    app.get(`${basePath}/readyz`, async (_request, reply) => {
+        if (stopping) return reply.status(503).send({ status: 'unavailable', reason: 'shutting down' })
+        let timer: NodeJS.Timeout | undefined
+        try {
+            await Promise.race([
+                store.ping(),
+                new Promise((_, reject) => {
+                    timer = setTimeout(() => reject(new Error(`no answer within ${pingTimeoutMs} ms`)), pingTimeoutMs)
+                }),
+            ])
+        } catch (err) {
+            return reply.status(503).send({ status: 'unavailable', reason: `storage unreachable: ${err instanceof Error ? err.message : String(err)}` })
+        } finally {
+            clearTimeout(timer)
+        }
+        return { status: 'ready' }
+    })
+    return { markStopping: () => void (stopping = true) }
+}
