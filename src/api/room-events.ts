@@ -10,7 +10,7 @@ import { Type, type Static } from '@sinclair/typebox'
 import type { FastifyInstance } from 'fastify'
 import type { FeedEntry } from '../rooms/room-feeds.js'
 import { mayAccess, visibleRoom } from './access.js'
-import { resolveToken, tokenOf } from './auth.js'
+import { requestToken, resolveToken } from './auth.js'
 import type { ApiServices } from './plugin.js'
 import { errorResponses, RoomParams } from './schemas.js'
 
@@ -77,7 +77,7 @@ export function roomEventsRoute(app: FastifyInstance, s: ApiServices): void {
             const caller = request.caller
             const stopRevoked =
                 caller?.via === 'apiToken' ? s.apiTokens.onRevoked((id) => id === caller.tokenId && close()) : () => {}
-            const token = tokenOf(request.headers.authorization)
+            const token = requestToken(request)?.token
             const stillAllowed = async () => {
                 const now = token ? await resolveToken(s, token) : null
                 if (caller && now?.userId !== caller.userId) return false

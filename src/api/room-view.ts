@@ -23,6 +23,7 @@ export const RoomSummary = Type.Object({
     max_players: Type.Integer(),
     free_seats: Type.Integer(),
     creator_name: Type.Union([Type.String(), Type.Null()]),
+    master_name: Type.Union([Type.String(), Type.Null()], { description: 'Name of the master now (null while nobody is)' }),
     created_at: Type.Integer({ description: 'Unix ms' }),
 })
 
@@ -65,6 +66,7 @@ export function roomSummary({ room, live }: ListedRoom): Static<typeof RoomSumma
         max_players: room.maxPlayers,
         free_seats: Math.max(0, room.maxPlayers - live.playerCount),
         creator_name: room.creatorName,
+        master_name: live.masterName ?? null,
         created_at: room.createdAt,
     }
 }
