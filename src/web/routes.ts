@@ -63,19 +63,19 @@ function loadAssets(): Map<string, Buffer> {
 
 export async function webRoutes(fastify: FastifyInstance, s: WebServices): Promise<void> {
     const base = s.config.basePath
-    const publicPath = publicBasePath(s.config)
-    const secure = s.config.address.startsWith('https:')
-    const cookie = (maxAgeMs?: number): CookieOptions => ({ path: publicPath, secure, maxAgeMs })
+    // Read per request: the address may be settled only once the server listens (port 0 in tests).
+    const cookie = (maxAgeMs?: number): CookieOptions => ({ path: publicBasePath(s.config), secure: s.config.address.startsWith('https:'), maxAgeMs })
     const assets = loadAssets()
-    let index: string | undefined
+    let template: string | undefined
     try {
-        index = readFileSync(join(webRoot, 'index.html'), 'utf8').replace('<base href="/">', `<base href="${publicPath}">`)
+        template = readFileSync(join(webRoot, 'index.html'), 'utf8')
     } catch {
-        index = undefined
+        template = undefined
     }
 
     const page = async (_request: FastifyRequest, reply: FastifyReply) => {
-        if (index === undefined) return reply.status(503).type('text/plain').send('The web page is not built: run npm run build.')
+        if (template === undefined) return reply.status(503).type('text/plain').send('The web page is not built: run npm run build.')
+        const index = template.replace('<base href="/">', `<base href="${escapeAttribute(publicBasePath(s.config))}">`)
         return reply.header('content-security-policy', csp).header('cache-control', 'no-cache').type('text/html; charset=utf-8').send(index)
     }
     fastify.get(base || '/', page)
@@ -152,3 +152,5 @@ export async function webRoutes(fastify: FastifyInstance, s: WebServices): Promi
         return { user: null }
     })
 }
+
+const escapeAttribute = (text: string) => text.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;')
