@@ -10,8 +10,9 @@ const skip = browserSkip()
 if (skip) console.log(`# browser tests skipped: ${skip}`)
 
 test('the room list shows rooms created in Sonolus and updates without a reload', { skip }, async () => {
-    const server = await startMultiplayerServer()
+    // The browser first: a launch that fails leaves no server running.
     const browser = await launchBrowser()
+    const server = await startMultiplayerServer()
     try {
         const first = await hostRoom(server, { title: 'Friday night' })
         const page = await browser.context.newPage()
@@ -33,15 +34,23 @@ test('the room list shows rooms created in Sonolus and updates without a reload'
         await page.waitForFunction((name) => !(globalThis as any).document.querySelector(`li[data-room="${name}"]`), first.name, { timeout: 10_000 })
         assert.equal(await page.locator(`li[data-room="${second.name}"]`).count(), 1)
         assert.equal(await page.evaluate(() => performance.getEntriesByType('navigation' as any).length), 1)
+
+        // The language switch: Japanese texts at once, remembered for the next visit.
+        await page.selectOption('#lang', 'ja')
+        await page.locator('h1', { hasText: 'ルーム' }).waitFor()
+        await page.reload()
+        assert.equal(await page.locator('h1').innerText(), 'ルーム')
+        assert.equal(await page.locator('html').getAttribute('lang'), 'ja')
     } finally {
-        await browser.close()
         await server.close()
+        await browser.close()
     }
 })
 
 test('the room page follows joins, a round start and chat live from the event feed', { skip }, async () => {
-    const server = await startMultiplayerServer()
+    // The browser first: a launch that fails leaves no server running.
     const browser = await launchBrowser({ width: 360 })
+    const server = await startMultiplayerServer()
     try {
         const host = await hostRoom(server, { title: 'Watch me' })
         const page = await browser.context.newPage()
@@ -71,14 +80,15 @@ test('the room page follows joins, a round start and chat live from the event fe
         // Nothing wider than the phone's screen.
         assert.ok((await page.evaluate(() => (globalThis as any).document.documentElement.scrollWidth)) <= 360)
     } finally {
-        await browser.close()
         await server.close()
+        await browser.close()
     }
 })
 
 test('sign-in with Sonolus: a signed authenticateExternal body signs the waiting page in; its chat reaches the players', { skip }, async () => {
-    const server = await startMultiplayerServer()
+    // The browser first: a launch that fails leaves no server running.
     const browser = await launchBrowser()
+    const server = await startMultiplayerServer()
     try {
         const host = await hostRoom(server, { title: 'Web chat' })
         const page = await browser.context.newPage()
@@ -129,7 +139,7 @@ test('sign-in with Sonolus: a signed authenticateExternal body signs the waiting
         assert.ok(line)
         await page.locator('#chat li', { hasText: 'hello from the web' }).waitFor()
     } finally {
-        await browser.close()
         await server.close()
+        await browser.close()
     }
 })

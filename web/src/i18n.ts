@@ -18,6 +18,7 @@ const en = {
     preparing: 'Preparing',
     playing: 'Playing',
     private: 'Private room',
+    privateShort: 'Private',
     signIn: 'Sign in with Sonolus',
     signOut: 'Sign out',
     signedInAs: 'Signed in as {name}',
@@ -62,6 +63,10 @@ const en = {
     playerJoined: '{name} joined',
     playerLeft: '{name} left',
     score: 'Score',
+    combo: 'Combo',
+    accuracy: 'Accuracy',
+    arcadeScore: 'Arcade score',
+    accuracyScore: 'Accuracy score',
 }
 export type Key = keyof typeof en
 const ja: Record<Key, string> = {
@@ -82,6 +87,7 @@ const ja: Record<Key, string> = {
     preparing: '準備中',
     playing: 'プレイ中',
     private: 'プライベートルーム',
+    privateShort: '鍵付き',
     signIn: 'Sonolusでサインイン',
     signOut: 'サインアウト',
     signedInAs: '{name} としてサインイン中',
@@ -126,6 +132,10 @@ const ja: Record<Key, string> = {
     playerJoined: '{name} が参加しました',
     playerLeft: '{name} が退出しました',
     score: 'スコア',
+    combo: 'コンボ',
+    accuracy: '精度',
+    arcadeScore: 'アーケードスコア',
+    accuracyScore: '精度スコア',
 }
 export type Locale = 'en' | 'ja'
 const tables: Record<Locale, Record<Key, string>> = { en, ja }

@@ -71,8 +71,11 @@ export function roomView(main: HTMLElement, name: string, session: Session): () 
     const nameOf = (id: string) => state.players.get(id) ?? id.slice(0, 8)
     const addResult = (userId: string, result: Record<string, unknown>) => {
         results.querySelector('.empty')?.remove()
-        const parts = ['grade', 'arcadeScore', 'accuracyScore', 'combo'].filter((k) => k in result).map((k) => `${k}: ${String(result[k])}`)
-        results.prepend(h('li', {}, h('strong', {}, nameOf(userId)), ' ', parts.join(' · ')))
+        const grade = typeof result.grade === 'string' ? result.grade.toUpperCase() : ''
+        const score = typeof result.arcadeScore === 'number' ? result.arcadeScore.toLocaleString() : ''
+        const accuracy = typeof result.accuracyScore === 'number' ? result.accuracyScore.toLocaleString() : ''
+        const combo = typeof result.combo === 'number' ? `${t('combo')} ${result.combo}` : ''
+        results.prepend(h('li', {}, h('strong', {}, nameOf(userId)), ' ', [grade, score, accuracy && `${t('accuracy')} ${accuracy}`, combo].filter(Boolean).join(' · ')))
         while (results.children.length > maxResults) results.lastElementChild?.remove()
     }
     const renderScores = (sections: ScoreSection[]) => {
@@ -80,7 +83,7 @@ export function roomView(main: HTMLElement, name: string, session: Session): () 
         clear(
             scoreboard,
             ...sections.map((section) =>
-                h('table', { class: 'scores' }, h('caption', {}, section.title), h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('players')), h('th', { scope: 'col' }, t('score')))),
+                h('table', { class: 'scores' }, h('caption', {}, sectionTitle(section.title)), h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('players')), h('th', { scope: 'col' }, t('score')))),
                     h('tbody', {}, ...section.scores.map((s) => h('tr', {}, h('td', {}, s.name ?? nameOf(s.user_id)), h('td', {}, s.value))))),
             ),
         )
@@ -122,7 +125,7 @@ export function roomView(main: HTMLElement, name: string, session: Session): () 
                 clear(main, h('h1', {}, t('notFound')), h('p', {}, h('a', { href: './' }, t('back'))))
                 return false
             }
-            Object.assign(state, { title: known.title, status: known.status, level: known.level?.name ?? null, isPrivate: known.private, max: known.max_players })
+            Object.assign(state, { title: known.title, status: known.status, level: known.level?.name ?? null, isPrivate: known.private, max: details ? details.capacity.max_players : known.max_players })
             state.master = details ? (details.master?.name ?? null) : (summary?.master_name ?? null)
             state.count = details ? details.players.length : (summary?.players ?? 0)
             state.closed = details?.closed ?? false
@@ -133,6 +136,11 @@ export function roomView(main: HTMLElement, name: string, session: Session): () 
                 const history = await request<{ messages: { value: string; at: number }[] }>('GET', `${roomPath(name)}/chat?limit=30`).catch(() => ({ messages: [] }))
                 clear(chat)
                 for (const m of [...history.messages].reverse()) addChat(String(m.value), m.at)
+            }
+            if (session.user) {
+                const past = await request<{ results: { user_id: string; result: Record<string, unknown> }[] }>('GET', `${roomPath(name)}/results?limit=${maxResults}`).catch(() => ({ results: [] }))
+                clear(results)
+                for (const r of [...past.results].reverse()) addResult(r.user_id, r.result)
             }
             if (!chat.children.length) chat.append(h('li', { class: 'empty' }, t('noChat')))
             if (!results.children.length) results.append(h('li', { class: 'empty' }, t('noResults')))
@@ -194,4 +202,13 @@ export function roomView(main: HTMLElement, name: string, session: Session): () 
         stopped = true
         source?.close()
     }
+}
+
+/** Sonolus text codes such as '#ARCADE_SCORE' read as words ('Arcade score'); other titles as they are. */
+function sectionTitle(title: string): string {
+    const known: Record<string, 'arcadeScore' | 'accuracyScore'> = { '#ARCADE_SCORE': 'arcadeScore', '#ACCURACY_SCORE': 'accuracyScore' }
+    if (known[title]) return t(known[title]!)
+    if (!title.startsWith('#')) return title
+    const words = title.slice(1).toLowerCase().replaceAll('_', ' ')
+    return words.charAt(0).toUpperCase() + words.slice(1)
 }

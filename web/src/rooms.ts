@@ -46,7 +46,7 @@ function renderList(list: HTMLElement, rooms: RoomSummary[]): void {
             h(
                 'li',
                 { class: 'room-card', 'data-room': room.room_name },
-                h('a', { href: `rooms/${encodeURIComponent(room.room_name)}`, class: 'room-title' }, room.private ? h('span', { class: 'lock', role: 'img', 'aria-label': t('private'), title: t('private') }, '🔒') : null, room.title),
+                h('a', { href: `rooms/${encodeURIComponent(room.room_name)}`, class: 'room-title' }, room.title, room.private ? h('span', { class: 'badge', title: t('private') }, t('privateShort')) : null),
                 h(
                     'dl',
                     { class: 'facts' },
