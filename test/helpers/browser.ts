@@ -22,14 +22,19 @@ export async function launchBrowser(options: { width?: number; locale?: string }
     const profile = await mkdtemp(join(tmpdir(), 'ensemble-chromium-'))
     const width = options.width ?? 1280
     // launchPersistentContext is how playwright takes a --user-data-dir of our choosing.
-    const context = await chromium.launchPersistentContext(profile, {
+    const context = await chromium
+        .launchPersistentContext(profile, {
         executablePath: chromiumPath,
         headless: true,
         args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
         viewport: { width, height: width < 500 ? 780 : 900 },
         locale: options.locale ?? 'en-US',
         deviceScaleFactor: 1,
-    })
+        })
+        .catch(async (error: unknown) => {
+            await rm(profile, { recursive: true, force: true })
+            throw error
+        })
     return {
         context,
         async close() {
