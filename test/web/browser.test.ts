@@ -68,6 +68,8 @@ test('the room page follows joins, a round start and chat live from the event fe
         await host.client.next((e) => e.type === 'updateStatus' && e.status === 'preparing')
         host.client.setUserStatus('ready')
         await converge(server, host.name, [host.client, guest.client])
+        await page.locator('#players li', { hasText: 'Creator' }).locator('.badge', { hasText: 'Ready' }).waitFor()
+        assert.equal(await page.locator('#players li', { hasText: 'Guest' }).locator('.badge').innerText(), 'Waiting')
         host.client.setStatus('playing')
         await host.client.nextOf('startRound')
         await page.locator('#room-round', { hasText: 'Round 1 started' }).waitFor()

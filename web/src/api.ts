@@ -38,6 +38,7 @@ export type RoomDetails = RoomSummary & {
     closed: boolean
     master: Person | null
     players: Person[]
+    player_statuses: { user_id: string; status: string }[]
     capacity: { max_players: number; players: number }
 }
 export type User = { id: string; handle: string; name: string }

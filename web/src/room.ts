@@ -14,6 +14,7 @@ type State = {
     max: number
     count: number
     players: Map<string, string>
+    statuses: Map<string, string>
     closed: boolean
     isPrivate: boolean
     round: string
@@ -43,7 +44,7 @@ export function roomView(main: HTMLElement, name: string, session: Session): () 
             h('section', { 'aria-labelledby': 'h-chat', class: 'chat-section' }, h('h2', { id: 'h-chat' }, t('chat')), chat, chatForm),
         ),
     )
-    const state: State = { title: name, status: 'selecting', level: null, master: null, max: 0, count: 0, players: new Map(), closed: false, isPrivate: false, round: t('noRound') }
+    const state: State = { title: name, status: 'selecting', level: null, master: null, max: 0, count: 0, players: new Map(), statuses: new Map(), closed: false, isPrivate: false, round: t('noRound') }
     let source: EventSource | undefined
     let stopped = false
 
@@ -59,7 +60,10 @@ export function roomView(main: HTMLElement, name: string, session: Session): () 
             fact(t('master'), state.master ?? '—', 'room-master'),
             fact(t('roundStatus'), state.round, 'room-round'),
         )
-        clear(players, ...[...state.players.values()].map((n) => h('li', {}, n)))
+        clear(players, ...[...state.players].map(([id, n]) => {
+            const status = state.statuses.get(id)
+            return h('li', {}, n, status ? h('span', { class: `badge user-${status}` }, userStatusText(status)) : null)
+        }))
     }
     const addChat = (value: string, at: number) => {
         chat.querySelector('.empty')?.remove()
@@ -94,6 +98,7 @@ export function roomView(main: HTMLElement, name: string, session: Session): () 
             case 'chat': addChat(String(event.value), event.at); break
             case 'player_joined':
                 state.players.set(event.user_id, event.name)
+                state.statuses.set(event.user_id, 'waiting')
                 state.count = state.players.size
                 addChat(t('playerJoined', { name: event.name }), event.at)
                 break
@@ -102,6 +107,7 @@ export function roomView(main: HTMLElement, name: string, session: Session): () 
                 state.count = state.players.size
                 addChat(t('playerLeft', { name: event.name }), event.at)
                 break
+            case 'player_status': state.statuses.set(event.user_id, event.status); break
             case 'status': state.status = event.status; break
             case 'level': state.level = event.level?.name ?? null; break
             case 'round_started': state.round = t('roundStarted', { round: event.round }); break
@@ -130,6 +136,7 @@ export function roomView(main: HTMLElement, name: string, session: Session): () 
             state.count = details ? details.players.length : (summary?.players ?? 0)
             state.closed = details?.closed ?? false
             if (details) state.players = new Map(details.players.map((p) => [p.id, p.name]))
+            if (details) state.statuses = new Map(details.player_statuses.map((p) => [p.user_id, p.status]))
             const board = await request<{ sections: ScoreSection[] }>('GET', `${roomPath(name)}/scoreboard`).catch(() => ({ sections: [] }))
             renderScores(board.sections)
             if (session.user) {
@@ -211,4 +218,9 @@ function sectionTitle(title: string): string {
     if (!title.startsWith('#')) return title
     const words = title.slice(1).toLowerCase().replaceAll('_', ' ')
     return words.charAt(0).toUpperCase() + words.slice(1)
+}
+
+function userStatusText(status: string): string {
+    const keys: Record<string, 'userWaiting' | 'ready' | 'skipped' | 'inGame'> = { waiting: 'userWaiting', ready: 'ready', skipped: 'skipped', playing: 'inGame' }
+    return keys[status] ? t(keys[status]!) : status
 }
