@@ -10,6 +10,8 @@ import { SessionService } from './auth/sessions.js'
 import { SignatureVerifier } from './auth/signature.js'
 import { SignedRequestVerifier } from './auth/signed-request.js'
 import { VerifierPool } from './auth/verifier-pool.js'
+import { ExternalLogins } from './auth/external-login.js'
+import { loginEndpointUrl, webRoutes } from './web/routes.js'
 import { StoreJoinSessions, type JoinSessions } from './auth/join-sessions.js'
 import type { Config } from './config.js'
 import { registerCommonHooks } from './http/common-hooks.js'
@@ -155,6 +157,10 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
     await fastify.register(apiPlugin, { prefix: `${config.basePath}/api`, config, store, sessions, apiTokens, directory, live: liveRooms, feeds, now, moderation })
     fastify.get(`${config.basePath}/healthz`, async () => ({ status: 'ok' }))
     const readiness = registerReadiness(fastify, config.basePath, store)
+    // The web page and its sign-in with Sonolus (web sessions: the same table, their own lifetime).
+    const webSessions = new SessionService(store, config.webSessionTtlMs)
+    const logins = new ExternalLogins({ config, store, webSessions, signatures, pool, endpointUrl: (id) => loginEndpointUrl(config, id) })
+    await webRoutes(fastify, { config, store, webSessions, logins, now })
 
     let attachment: Attachment | undefined
     if (deps.attach) {

@@ -33,6 +33,8 @@ export type Config = {
     trustProxy: boolean
 
     sessionTtlMs: number
+    /** Lifetime of a web page session (sign-in with Sonolus, an HttpOnly cookie). */
+    webSessionTtlMs: number
     joinSessionTtlMs: number
     reservationTtlMs: number
     timeWindowMs: number
@@ -160,6 +162,7 @@ export const settings: readonly Setting[] = [
     setting('ENSEMBLE_LOG_LEVEL', 'string', 'fatal, error, warn, info, debug, trace or silent.', 'info'),
     setting('ENSEMBLE_TRUST_PROXY', 'bool', 'Trust X-Forwarded-* headers (behind a reverse proxy).', 'false'),
     setting('ENSEMBLE_SESSION_TTL', 'duration', 'Lifetime of a Sonolus session (at most 30m).', '30m', s, 30 * min),
+    setting('ENSEMBLE_WEB_SESSION_TTL', 'duration', 'Lifetime of a web page session (sign-in with Sonolus on the web page; an HttpOnly cookie).', '168h', min, 30 * 24 * h),
     setting('ENSEMBLE_JOIN_SESSION_TTL', 'duration', 'Lifetime of a single-use room join session.', '60s', s, 10 * min),
     setting('ENSEMBLE_RESERVATION_TTL', 'duration', 'How long a created room name waits for its creator.', '5m', 10 * s, h),
     setting('ENSEMBLE_TIME_WINDOW', 'duration', 'How old a signed body may be.', '5m', 10 * s, h),
@@ -443,6 +446,7 @@ export function loadConfig(input: LoadConfigInput = {}): LoadedConfig {
         logLevel,
         trustProxy: bool('ENSEMBLE_TRUST_PROXY'),
         sessionTtlMs: num('ENSEMBLE_SESSION_TTL'),
+        webSessionTtlMs: num('ENSEMBLE_WEB_SESSION_TTL'),
         joinSessionTtlMs: num('ENSEMBLE_JOIN_SESSION_TTL'),
         reservationTtlMs: num('ENSEMBLE_RESERVATION_TTL'),
         timeWindowMs: num('ENSEMBLE_TIME_WINDOW'),

@@ -8,6 +8,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { ApiTokenService } from '../auth/api-tokens.js'
 import type { SessionService } from '../auth/sessions.js'
+import { webSessionCookie, cookieOf, isSafeMethod, sameSiteRequest } from '../web/cookies.js'
 import { ApiError, apiUnauthorized } from './errors.js'
 
 export type Caller = { userId: string; via: 'session' | 'apiToken'; tokenId?: number }
@@ -45,6 +46,17 @@ export async function resolveToken(s: AuthServices, token: string): Promise<Call
     return check.status === 'valid' ? { userId: check.userId, via: 'session' } : null
 }
 
+/**
+ * The token of a request: its Authorization header, else the web page's session cookie. A state-changing
+ * request signed in by the cookie alone must prove it comes from the page itself (CSRF): see sameSiteRequest.
+ */
+export function requestToken(request: FastifyRequest): { token: string; cookie: boolean } | undefined {
+    const header = tokenOf(request.headers.authorization)
+    if (header) return { token: header, cookie: false }
+    const cookie = cookieOf(request.headers.cookie, webSessionCookie)
+    return cookie ? { token: cookie, cookie: true } : undefined
+}
+
 export function registerAuthHook(app: FastifyInstance, s: AuthServices): void {
     app.decorateRequest('caller', null)
     app.addHook('onRequest', async (request) => {
@@ -52,13 +64,17 @@ export function registerAuthHook(app: FastifyInstance, s: AuthServices): void {
         const mode = config.auth ?? 'required'
         // Unknown routes answer 404 whoever asks.
         if (mode === 'none' || request.is404) return
-        const token = tokenOf(request.headers.authorization)
+        const found = requestToken(request)
+        const token = found?.token
+        if (found?.cookie && !isSafeMethod(request.method) && !sameSiteRequest(request)) throw new ApiError(403, 'cross-site request refused')
         if (!token) {
             if (mode === 'optional') return
             const missing = config.missingToken
             throw missing ? new ApiError(missing.status, missing.error) : apiUnauthorized()
         }
         const caller = await resolveToken(s, token)
+        // An expired cookie leaves the page anonymous where anonymous is fine (the page signs in again).
+        if (!caller && found?.cookie && mode === 'optional') return
         if (!caller) throw apiUnauthorized()
         request.caller = caller
     })

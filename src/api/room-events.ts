@@ -10,7 +10,7 @@ import { Type, type Static } from '@sinclair/typebox'
 import type { FastifyInstance } from 'fastify'
 import type { FeedEntry } from '../rooms/room-feeds.js'
 import { mayAccess, visibleRoom } from './access.js'
-import { resolveToken, tokenOf } from './auth.js'
+import { requestToken, resolveToken } from './auth.js'
 import type { ApiServices } from './plugin.js'
 import { errorResponses, RoomParams } from './schemas.js'
 
@@ -40,7 +40,7 @@ export function roomEventsRoute(app: FastifyInstance, s: ApiServices): void {
                 summary: 'Live feed of the room (server-sent events)',
                 description:
                     'text/event-stream. Each event: `id: <id>` and `data: <JSON>` whose `type` is one of chat, player_joined, ' +
-                    'player_left, status, level, round_started, result, round_finished, scoreboard, closed, resync. ' +
+                    'player_left, player_status, status, level, round_started, result, round_finished, scoreboard, closed, resync. ' +
                     'Resume with the Last-Event-ID header. Public rooms need no token.',
                 security: [{ token: [] }, {}],
                 params: RoomParams,
@@ -77,7 +77,7 @@ export function roomEventsRoute(app: FastifyInstance, s: ApiServices): void {
             const caller = request.caller
             const stopRevoked =
                 caller?.via === 'apiToken' ? s.apiTokens.onRevoked((id) => id === caller.tokenId && close()) : () => {}
-            const token = tokenOf(request.headers.authorization)
+            const token = requestToken(request)?.token
             const stillAllowed = async () => {
                 const now = token ? await resolveToken(s, token) : null
                 if (caller && now?.userId !== caller.userId) return false

@@ -23,6 +23,7 @@ export const RoomSummary = Type.Object({
     max_players: Type.Integer(),
     free_seats: Type.Integer(),
     creator_name: Type.Union([Type.String(), Type.Null()]),
+    master_name: Type.Union([Type.String(), Type.Null()], { description: 'Name of the master now (null while nobody is)' }),
     created_at: Type.Integer({ description: 'Unix ms' }),
 })
 
@@ -41,6 +42,9 @@ export const RoomDetails = Type.Object({
     master: Type.Union([Person, Type.Null()]),
     lead: Type.Union([Person, Type.Null()]),
     players: Type.Array(Person, { description: 'In the game (Sonolus) now' }),
+    player_statuses: Type.Array(Type.Object({ user_id: Type.String(), status: Type.String({ description: 'waiting, ready, skipped or playing' }) }), {
+        description: 'Each player in the game and their status',
+    }),
     members: Type.Array(
         Type.Object({ id: Type.String(), handle: Type.Union([Type.String(), Type.Null()]), name: Type.Union([Type.String(), Type.Null()]), joined_at: Type.Integer() }),
         { description: 'API members (POST /api/join_room), earliest first' },
@@ -65,6 +69,7 @@ export function roomSummary({ room, live }: ListedRoom): Static<typeof RoomSumma
         max_players: room.maxPlayers,
         free_seats: Math.max(0, room.maxPlayers - live.playerCount),
         creator_name: room.creatorName,
+        master_name: live.masterName ?? null,
         created_at: room.createdAt,
     }
 }
@@ -91,6 +96,7 @@ export function roomDetails(room: RoomRecord, live: LiveRoom | undefined, member
         master: person(engine?.view.master ?? null),
         lead: person(engine?.view.lead ?? null),
         players,
+        player_statuses: engine ? engine.view.userStatuses.map((u) => ({ user_id: u.userId as string, status: u.status })) : [],
         members: members.map((m) => ({ id: m.userId, handle: m.handle, name: m.name, joined_at: m.joinedAt })),
         capacity: { max_players: room.maxPlayers, players: players.length, free_seats: Math.max(0, room.maxPlayers - players.length) },
         created_at: room.createdAt,

@@ -5,7 +5,7 @@ import { t } from '../i18n.js'
 import type { RoomFilter } from '../rooms/directory.js'
 import { visibleRoom } from './access.js'
 import { callerOf } from './auth.js'
-import { ApiError, apiErrors } from './errors.js'
+import { ApiError, apiErrors, apiUnauthorized } from './errors.js'
 import type { ApiServices } from './plugin.js'
 import { createBodySchema, createParameters, createRoomNow, type CreateBody } from './room-create.js'
 import { RoomDetails, roomDetails, RoomSummary, roomSummary } from './room-view.js'
@@ -99,16 +99,25 @@ export function roomRoutes(app: FastifyInstance, s: ApiServices): void {
     app.get<{ Params: Static<typeof RoomParams> }>(
         '/rooms/:name',
         {
+            // Public rooms read without a token (the web page's signed-out watchers); see the handler.
+            config: { auth: 'optional' },
             schema: {
                 tags: ['rooms'],
                 summary: 'A room: status, level, master and lead, players, members, capacity',
-                security: tokenSecurity,
+                description: 'Without a token: public rooms only (401 for any other).',
+                security: [{ token: [] }, {}],
                 params: RoomParams,
                 response: { 200: RoomDetails, ...errorResponses(400, 401, 404) },
             },
         },
         async (request) => {
-            const room = await visibleRoom(s, request.params.name, callerOf(request).userId)
+            const userId = request.caller?.userId ?? null
+            if (userId === null) {
+                // Without a token only an open public room is shown; anything else stays 401 as before.
+                const room = await s.directory.get(request.params.name)
+                if (!room || room.passwordHash !== null) throw apiUnauthorized()
+            }
+            const room = await visibleRoom(s, request.params.name, userId)
             return roomDetails(room, s.live.get(room.name), await s.store.listRoomMembers(room.name))
         },
     )

@@ -42,6 +42,9 @@ export function feedEventsOf(room: EngineRoom, output: EngineOutput, memory: Fee
                 if (info) events.push({ type: 'player_left', user_id: info.id, name: info.name, handle: info.handle, at })
                 break
             }
+            case 'updateUserStatus':
+                events.push({ type: 'player_status', user_id: event.userStatus.userId, status: event.userStatus.status, at })
+                break
             case 'updateStatus':
                 events.push({ type: 'status', status: event.status, at })
                 break
