@@ -154,12 +154,12 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
     const feeds = new RoomFeeds(500, now)
     let liveModeration: LiveModeration | undefined
     const moderation = new Moderation({ store, directory, feeds, serverBans, live: () => liveModeration, now, kickBanMs: config.kickBanMs })
-    await fastify.register(apiPlugin, { prefix: `${config.basePath}/api`, config, store, sessions, apiTokens, directory, live: liveRooms, feeds, now, moderation })
+    await fastify.register(apiPlugin, { prefix: `${config.basePath}/api`, config, store, sessions, apiTokens, directory, live: liveRooms, feeds, now, moderation, serverBans })
     fastify.get(`${config.basePath}/healthz`, async () => ({ status: 'ok' }))
     const readiness = registerReadiness(fastify, config.basePath, store)
     // The web page and its sign-in with Sonolus (web sessions: the same table, their own lifetime).
     const webSessions = new SessionService(store, config.webSessionTtlMs)
-    const logins = new ExternalLogins({ config, store, webSessions, signatures, pool, endpointUrl: (id) => loginEndpointUrl(config, id) })
+    const logins = new ExternalLogins({ config, store, webSessions, signatures, pool, serverBans, endpointUrl: (id) => loginEndpointUrl(config, id) })
     await webRoutes(fastify, { config, store, webSessions, logins, now })
 
     let attachment: Attachment | undefined

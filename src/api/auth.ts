@@ -9,7 +9,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { ApiTokenService } from '../auth/api-tokens.js'
 import type { SessionService } from '../auth/sessions.js'
 import { webSessionCookie, cookieOf, isSafeMethod, sameSiteRequest } from '../web/cookies.js'
-import { ApiError, apiUnauthorized } from './errors.js'
+import { ApiError, apiErrors, apiUnauthorized } from './errors.js'
 
 export type Caller = { userId: string; via: 'session' | 'apiToken'; tokenId?: number }
 
@@ -27,7 +27,13 @@ declare module 'fastify' {
     }
 }
 
-export type AuthServices = { sessions: SessionService; apiTokens: ApiTokenService; now: () => number }
+export type AuthServices = {
+    sessions: SessionService
+    apiTokens: ApiTokenService
+    now: () => number
+    /** Server-wide bans (moderation): a banned user's sessions and API tokens stop working at once. */
+    serverBans?: { has(userId: string, now: number): boolean }
+}
 
 /** The token of an Authorization header, bare or Bearer; undefined when absent or blank. */
 export function tokenOf(authorization: string | undefined): string | undefined {
@@ -35,15 +41,23 @@ export function tokenOf(authorization: string | undefined): string | undefined {
     return token ? token : undefined
 }
 
-/** Who a token belongs to, or null when it is unknown, expired or revoked. */
-export async function resolveToken(s: AuthServices, token: string): Promise<Caller | null> {
-    const now = s.now()
+/** Who a token belongs to, or null when it is unknown, expired or revoked (whether banned or not). */
+async function findCaller(s: AuthServices, token: string, now: number): Promise<Caller | null> {
     if (s.apiTokens.isApiToken(token)) {
         const check = await s.apiTokens.check(token, now)
         return check.status === 'valid' ? { userId: check.userId, via: 'apiToken', tokenId: check.tokenId } : null
     }
     const check = await s.sessions.check(token, now)
     return check.status === 'valid' ? { userId: check.userId, via: 'session' } : null
+}
+
+const isBanned = (s: AuthServices, caller: Caller, now: number) => s.serverBans?.has(caller.userId, now) === true
+
+/** Who a token belongs to, or null when it is unknown, expired, revoked, or its user is banned server-wide. */
+export async function resolveToken(s: AuthServices, token: string): Promise<Caller | null> {
+    const now = s.now()
+    const caller = await findCaller(s, token, now)
+    return caller && !isBanned(s, caller, now) ? caller : null
 }
 
 /**
@@ -72,10 +86,13 @@ export function registerAuthHook(app: FastifyInstance, s: AuthServices): void {
             const missing = config.missingToken
             throw missing ? new ApiError(missing.status, missing.error) : apiUnauthorized()
         }
-        const caller = await resolveToken(s, token)
+        const now = s.now()
+        const caller = await findCaller(s, token, now)
         // An expired cookie leaves the page anonymous where anonymous is fine (the page signs in again).
         if (!caller && found?.cookie && mode === 'optional') return
         if (!caller) throw apiUnauthorized()
+        // A server-wide ban takes effect at once on every session and API token of the user.
+        if (isBanned(s, caller, now)) throw new ApiError(403, apiErrors.serverBanned)
         request.caller = caller
     })
 }

@@ -23,6 +23,7 @@ export const apiErrors = {
     tooManyPasswords: 'too many wrong passwords, try again later',
     passwordChecksBusy: 'password check already running or server busy, try again in a moment',
     banned: 'banned from this room',
+    serverBanned: 'banned from this server',
     notMember: 'not a member of this room',
     missingRoomName: 'missing room name',
     nameTaken: 'room name taken',

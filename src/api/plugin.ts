@@ -39,6 +39,7 @@ export type ApiServices = {
     now: () => number
     /** The moderation API (/api/admin); its routes answer 403 while config.adminToken is unset. */
     moderation?: Moderation
+    serverBans?: { has(userId: string, now: number): boolean }
 }
 
 export async function apiPlugin(app: FastifyInstance, services: ApiServices): Promise<void> {

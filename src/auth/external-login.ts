@@ -24,7 +24,7 @@ export const ExternalBodySchema = Type.Object({
 })
 const checker = TypeCompiler.Compile(ExternalBodySchema)
 
-export type ExternalRefusal = Exclude<SignedRefusal, 'addressInvalid' | 'roomInvalid'> | 'urlInvalid' | 'webLoginExpired'
+export type ExternalRefusal = Exclude<SignedRefusal, 'addressInvalid' | 'roomInvalid'> | 'urlInvalid' | 'webLoginExpired' | 'serverBanned'
 
 type Pending = { secretHash: string; expiresAt: number; done?: { token: string; userId: string } }
 
@@ -44,6 +44,8 @@ export type ExternalLoginDeps = {
     pool?: Pick<VerifierPool, 'verify'>
     /** The public URL of a pending login's endpoint (what the signed body's `url` must be). */
     endpointUrl: (id: string) => string
+    /** Server-wide bans: refused here as at the app's sign-in. */
+    serverBans?: { has(userId: string, now: number): boolean }
 }
 
 export class ExternalLogins {
@@ -83,6 +85,7 @@ export class ExternalLogins {
         // The same replay guard as the other signed bodies: keyed by the exact bytes, spent with the sign-in.
         const nonce = { hash: createHash('sha256').update(req.raw).digest('base64url'), time: body.time, expiresAt: body.time + timeWindowMs + nonceMarginMs }
         const profile = body.userProfile as CheckedUserProfile
+        if (this.deps.serverBans?.has(profile.id, req.now)) return refuse('serverBanned')
         const { token, session } = this.deps.webSessions.create(profile.id, req.now)
         const user = { id: profile.id, handle: profile.handle, name: profile.name, profile, updatedAt: req.now }
         if (!(await this.deps.store.recordSignIn({ nonce, user, session }))) return refuse('replayed')

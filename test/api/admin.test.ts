@@ -158,7 +158,11 @@ describe('moderation API', () => {
         assert.match(signIn.body.message, /banned/)
         assert.equal((await joinRoom(server, host.name, banned.profile)).status, 403)
         const api = await server.request('POST', '/api/join_room', { headers: { authorization: banned.session }, body: { name: host.name } })
-        assert.equal(api.status, 403)
+        assert.deepEqual([api.status, api.body], [403, { error: 'banned from this server' }])
+        // Every session and API token of the user stops working at once, not only joins.
+        const tokens = await server.request('GET', '/api/tokens', { headers: { authorization: banned.session } })
+        assert.deepEqual([tokens.status, tokens.body], [403, { error: 'banned from this server' }])
+        assert.equal((await server.request('POST', `/api/rooms/${host.name}/chat`, { headers: { authorization: banned.session }, body: { text: 'hi' } })).status, 403)
         const upgrade = await new Promise<number>((resolve, reject) => {
             const ws = new WebSocket(pending.url, { headers: { 'Sonolus-Room-Session': pending.session } })
             ws.on('unexpected-response', (_req, response) => resolve(response.statusCode!))
@@ -175,6 +179,7 @@ describe('moderation API', () => {
         assert.equal((await server.request('DELETE', `/api/admin/bans/${encodeURIComponent(banned.profile.id)}`, { headers: admin })).status, 204)
         assert.equal((await server.request('DELETE', `/api/admin/bans/${encodeURIComponent(banned.profile.id)}`, { headers: admin })).status, 404)
         assert.equal((await postSigned(server, '/sonolus/authenticate', authenticateBody(server, banned.profile))).status, 200)
+        assert.equal((await server.request('GET', '/api/tokens', { headers: { authorization: banned.session } })).status, 200)
         const audit = (await server.request('GET', '/api/admin/audit', { headers: admin, query: { limit: 2 } })).body.entries
         assert.deepEqual(audit.map((e: any) => e.action), ['user.unban', 'user.ban'])
         await host.client.close()
