@@ -1,5 +1,5 @@
 // One-shot copy of a SQLite database into an empty PostgreSQL one, keeping every row and id (rooms, chat,
-// results, reports, tokens keep their numbers, so REST ids and cursors stay valid). The SQLite file is
+// results, reports, tokens, audit entries keep their numbers, so REST ids and cursors stay valid). The SQLite file is
 // first brought to the current schema (as the server would at start); the copy is one transaction, so
 // a failure leaves PostgreSQL empty.
 import { existsSync } from 'node:fs'
@@ -43,8 +43,8 @@ const tables: Table[] = [
     {
         name: 'reports',
         identity: true,
-        select: 'id, room_name, reporter_id, target_id, option_values, at',
-        columns: ['id', 'room_name', 'reporter_id', 'target_id', 'option_values', 'at'],
+        select: 'id, room_name, reporter_id, target_id, option_values, at, resolved_at, resolution',
+        columns: ['id', 'room_name', 'reporter_id', 'target_id', 'option_values', 'at', 'resolved_at', 'resolution'],
     },
     { name: 'room_memberships', select: 'room_name, user_id, joined_at', columns: ['room_name', 'user_id', 'joined_at'] },
     {
@@ -53,6 +53,8 @@ const tables: Table[] = [
         select: `id, user_id, name, token_hash, created_at, last_used_at, ${bool('revoked')}`,
         columns: ['id', 'user_id', 'name', 'token_hash', 'created_at', 'last_used_at', 'revoked'],
     },
+    { name: 'user_bans', select: 'user_id, until, reason, created_at', columns: ['user_id', 'until', 'reason', 'created_at'] },
+    { name: 'audit_log', identity: true, select: 'id, at, action, target, details', columns: ['id', 'at', 'action', 'target', 'details'] },
 ]
 
 const CHUNK = 500
@@ -72,7 +74,7 @@ export async function copySqliteToPostgres(from: string, to: string, options: { 
         const client = await target.pool.connect()
         try {
             await client.query('BEGIN')
-            for (const t of ['users', 'sessions', 'rooms', 'chat_messages', 'round_results', 'api_tokens']) {
+            for (const t of ['users', 'sessions', 'rooms', 'chat_messages', 'round_results', 'api_tokens', 'user_bans', 'audit_log']) {
                 if ((await client.query(`SELECT EXISTS (SELECT 1 FROM ${t}) AS any`)).rows[0].any) {
                     throw new MigrateStoreError(`the PostgreSQL database already holds data (table ${t}); copy into an empty database`)
                 }

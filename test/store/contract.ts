@@ -364,8 +364,92 @@ export function storeContract(label: string, factory: StoreFactory, options: { s
             const p2 = await store.insertReport({ roomName: 's', reporterId: 'a', targetId: 'c', optionValues: '', at: T0 + 1 })
             assert.deepEqual((await store.listReports({ limit: 10 })).map((r) => r.id), [p2, p1])
             assert.deepEqual(await store.listReports({ roomName: 'r', limit: 10 }), [
-                { id: p1, roomName: 'r', reporterId: 'a', targetId: 'b', optionValues: 'reason=x', at: T0 },
+                { id: p1, roomName: 'r', reporterId: 'a', targetId: 'b', optionValues: 'reason=x', at: T0, resolvedAt: null, resolution: null },
             ])
+        })
+
+        withStore('reports resolve once; the open filter leaves resolved ones out', async (store) => {
+            const a = await store.insertReport({ roomName: 'r', reporterId: 'x', targetId: 'y', optionValues: '', at: T0 })
+            const b = await store.insertReport({ roomName: 'r', reporterId: 'x', targetId: 'z', optionValues: '', at: T0 + 1 })
+            const c = await store.insertReport({ roomName: 's', reporterId: 'x', targetId: 'z', optionValues: '', at: T0 + 2 })
+            const resolved = await store.resolveReport(b, { at: T0 + 10, note: 'warned' })
+            assert.deepEqual(resolved, { id: b, roomName: 'r', reporterId: 'x', targetId: 'z', optionValues: '', at: T0 + 1, resolvedAt: T0 + 10, resolution: 'warned' })
+            assert.equal(await store.resolveReport(b, { at: T0 + 20, note: 'again' }), undefined, 'resolved once')
+            assert.equal(await store.resolveReport(c + 100, { at: T0, note: 'none' }), undefined, 'no such report')
+            assert.deepEqual((await store.listReports({ open: true, limit: 10 })).map((r) => r.id), [c, a])
+            assert.deepEqual((await store.listReports({ open: true, roomName: 'r', limit: 10 })).map((r) => r.id), [a])
+            assert.deepEqual((await store.listReports({ open: true, limit: 1 })).map((r) => r.id), [c])
+            const all = await store.listReports({ roomName: 'r', limit: 10 })
+            assert.deepEqual(all.map((r) => [r.id, r.resolvedAt, r.resolution]), [[b, T0 + 10, 'warned'], [a, null, null]])
+        })
+
+        withStore("user chat: one user's lines in one room, newest first, until a time, limited; queued lines seen", async (store) => {
+            const ids: number[] = []
+            for (let i = 0; i < 4; i++) ids.push(await store.insertChatMessage({ roomName: 'r', userId: 'u', type: 'text', value: `u${i}`, at: T0 + i }))
+            await store.insertChatMessage({ roomName: 'r', userId: 'v', type: 'text', value: 'other user', at: T0 })
+            await store.insertChatMessage({ roomName: 's', userId: 'u', type: 'text', value: 'other room', at: T0 })
+            await store.insertChatMessage({ roomName: 'r', userId: null, type: 'text', value: 'system', at: T0 })
+            const values = async (o: { until: number; limit: number }) => (await store.listUserChat('r', 'u', o)).map((m) => m.value)
+            assert.deepEqual(await values({ until: T0 + 10, limit: 10 }), ['u3', 'u2', 'u1', 'u0'])
+            assert.deepEqual(await values({ until: T0 + 2, limit: 10 }), ['u2', 'u1', 'u0'], 'until is inclusive')
+            assert.deepEqual(await values({ until: T0 + 10, limit: 2 }), ['u3', 'u2'])
+            assert.deepEqual((await store.listUserChat('r', 'u', { until: T0, limit: 1 }))[0], { id: ids[0], roomName: 'r', userId: 'u', type: 'text', value: 'u0', at: T0 })
+            void store.insertChatMessage({ roomName: 'r', userId: 'u', type: 'quick', value: 'queued', at: T0 + 5 })
+            assert.deepEqual(await values({ until: T0 + 10, limit: 1 }), ['queued'])
+        })
+
+        withStore('chat deletion returns the line once; the rest stay', async (store) => {
+            const a = await store.insertChatMessage({ roomName: 'r', userId: 'u', type: 'text', value: 'keep', at: T0 })
+            const b = await store.insertChatMessage({ roomName: 'r', userId: 'u', type: 'quick', value: 'drop', at: T0 + 1 })
+            assert.deepEqual(await store.deleteChatMessage(b), { id: b, roomName: 'r', userId: 'u', type: 'quick', value: 'drop', at: T0 + 1 })
+            assert.equal(await store.deleteChatMessage(b), undefined)
+            assert.deepEqual((await store.listChatMessages('r', { limit: 10 })).map((m) => m.id), [a])
+            // A line asked for just before (not awaited) is there to delete once its id is known.
+            const queued = store.insertChatMessage({ roomName: 's', userId: 'u', type: 'text', value: 'q', at: T0 })
+            const gone = store.deleteChatMessage(await queued)
+            assert.equal((await gone)!.value, 'q')
+            assert.deepEqual(await store.listChatMessages('s', { limit: 10 }), [])
+        })
+
+        withStore('server bans: a new ban replaces the old one, lifting says whether there was one, only running bans listed, sweep drops lapsed ones', async (store, clock) => {
+            await store.putServerBan({ userId: 'a', until: T0 + 1000, reason: 'spam', createdAt: T0 })
+            await store.putServerBan({ userId: 'b', until: T0 + 10, reason: 'short', createdAt: T0 + 1 })
+            await store.putServerBan({ userId: 'a', until: T0 + 50, reason: 'shortened', createdAt: T0 + 2 })
+            assert.deepEqual(await store.listServerBans(T0), [
+                { userId: 'b', until: T0 + 10, reason: 'short', createdAt: T0 + 1 },
+                { userId: 'a', until: T0 + 50, reason: 'shortened', createdAt: T0 + 2 },
+            ])
+            assert.deepEqual((await store.listServerBans(T0 + 10)).map((b) => b.userId), ['a'], 'a ban ends at its until')
+            assert.equal(await store.deleteServerBan('a'), true)
+            assert.equal(await store.deleteServerBan('a'), false)
+            assert.deepEqual((await store.listServerBans(T0)).map((b) => b.userId), ['b'])
+            await store.putServerBan({ userId: 'c', until: T0 + 100, reason: 'later', createdAt: T0 + 3 })
+            clock.set(T0 + 10)
+            await store.sweep(T0 + 10)
+            assert.deepEqual((await store.listServerBans(0)).map((b) => b.userId), ['c'], 'the lapsed ban is gone, even for a reader in the past')
+            assert.equal(await store.deleteServerBan('b'), false)
+        })
+
+        withStore('audit log: entries with their details, newest first, paged by an id cursor', async (store) => {
+            const ids: number[] = []
+            for (let i = 0; i < 5; i++) {
+                ids.push(await store.insertAuditEntry({ at: T0 + i, action: `act${i}`, target: `t${i}`, details: { i, by: 'mod', nested: { list: [1, 'two'] } } }))
+            }
+            assert.deepEqual(ids, [...ids].sort((x, y) => x - y))
+            const first = await store.listAuditEntries({ limit: 2 })
+            assert.deepEqual(first[0], { id: ids[4], at: T0 + 4, action: 'act4', target: 't4', details: { i: 4, by: 'mod', nested: { list: [1, 'two'] } } })
+            assert.deepEqual(first.map((e) => e.id), [ids[4], ids[3]])
+            const second = await store.listAuditEntries({ before: first[1]!.id, limit: 2 })
+            assert.deepEqual(second.map((e) => e.id), [ids[2], ids[1]])
+            const last = await store.listAuditEntries({ before: second[1]!.id, limit: 2 })
+            assert.deepEqual(last.map((e) => e.id), [ids[0]])
+            assert.deepEqual(await store.listAuditEntries({ before: ids[0], limit: 2 }), [])
+        })
+
+        withStore('ping answers while the store is open and rejects once it is closed', async (store) => {
+            await store.ping()
+            await store.close()
+            await assert.rejects(store.ping())
         })
 
         withStore('memberships: upsert moves joined_at, members with names earliest first, delete', async (store) => {

@@ -33,6 +33,11 @@ async function fill(store: Store) {
     for (let i = 0; i < 3; i++) await store.insertChatMessage({ roomName: 'abc', userId: 'u1', type: 'text', value: `line ${i}`, at: T + i })
     await store.insertRoundResult({ roomName: 'abc', round: 1, userId: 'u1', result: { grade: 'pass', arcadeScore: 5 } as any, at: T })
     await store.insertReport({ roomName: 'abc', reporterId: 'u1', targetId: 'bad', optionValues: 'r=1', at: T })
+    const resolved = await store.insertReport({ roomName: 'abc', reporterId: 'u2', targetId: 'bad', optionValues: 'r=2', at: T + 1 })
+    await store.resolveReport(resolved, { at: T + 5, note: 'warned' })
+    await store.putServerBan({ userId: 'bad', until: T + 1e9, reason: 'spam', createdAt: T })
+    await store.putServerBan({ userId: 'gone', until: T - 1, reason: 'lapsed', createdAt: T - 10 })
+    for (const action of ['ban', 'resolve', 'unban']) await store.insertAuditEntry({ at: T, action, target: 'bad', details: { by: 'mod', n: [1, 'x'] } })
     await store.upsertRoomMembership({ roomName: 'abc', userId: 'u1', joinedAt: T })
     const token = await store.insertApiToken({ userId: 'u1', name: 'bot', tokenHash: 'th', createdAt: T })
     await store.revokeApiToken('u1', token.id)
@@ -52,6 +57,9 @@ async function snapshot(store: Store) {
         chat: await store.listChatMessages('abc', { limit: 10 }),
         results: await store.listRoundResults('abc', { limit: 10 }),
         reports: await store.listReports({ limit: 10 }),
+        openReports: await store.listReports({ open: true, limit: 10 }),
+        bans: await store.listServerBans(0),
+        audit: await store.listAuditEntries({ limit: 10 }),
         members: await store.listRoomMembers('abc'),
         tokens: [await store.getApiTokenByHash('th'), await store.getApiTokenByHash('th2')],
         replay: await store.useNonce({ hash: 'n1', time: T + 0.25, expiresAt: T + 60_000 }),
@@ -93,6 +101,11 @@ describe('migrate-store (SQLite to PostgreSQL)', { skip }, () => {
             const next = await store.insertChatMessage({ roomName: 'abc', userId: null, type: 'text', value: 'new', at: T })
             assert.equal(next, expected.chat[0]!.id + 1)
             assert.equal(await store.countOpenRooms({ viewerId: null, now: T, includeAllPrivate: true }), 1)
+            assert.equal(counts.user_bans, 2)
+            assert.equal(expected.reports[0]!.resolution, 'warned', 'the resolution came along')
+            assert.equal(expected.audit.length, 3)
+            assert.equal(await store.insertAuditEntry({ at: T, action: 'x', target: 'y', details: {} }), expected.audit[0]!.id + 1)
+            assert.equal(await store.insertReport({ roomName: 'abc', reporterId: 'a', targetId: 'b', optionValues: '', at: T }), expected.reports[0]!.id + 1)
             // The open-room counter came along (a cap of 1 is now full).
             await store.insertReservation({ name: 'zz', keyHash: 'k', creatorId: 'other', values: '', createdAt: T, expiresAt: T + 10 })
             assert.equal(

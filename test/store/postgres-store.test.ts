@@ -4,7 +4,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import pg from 'pg'
 import { StoreUnavailableError } from '../../src/store/errors.js'
-import { migrations } from '../../src/store/postgres/migrations.js'
+import { migrate, migrations } from '../../src/store/postgres/migrations.js'
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js'
 import { createTestDatabase, postgresSkip, type TestDatabase } from '../helpers/postgres.js'
 
@@ -40,6 +40,43 @@ describe('PostgresStore', { skip }, () => {
             assert.equal((await stores[5]!.getUser('u'))!.name, 'N')
         } finally {
             await Promise.all(stores.map((st) => st.close()))
+        }
+    })
+
+    test('a version 1 database upgrades to 2 with its reports open; moderation records work', async () => {
+        const s = await schema()
+        const old = new pg.Client({ connectionString: db.url, options: `-c search_path=${s}` })
+        await old.connect()
+        try {
+            assert.deepEqual(await migrate(old as unknown as pg.PoolClient, 0, migrations.slice(0, 1)), [1])
+            await old.query(`INSERT INTO reports (room_name, reporter_id, target_id, option_values, at) VALUES ('r', 'a', 'b', '', 5)`)
+        } finally {
+            await old.end()
+        }
+        const store = await PostgresStore.open({ url: db.url, schema: s })
+        try {
+            const [report] = await store.listReports({ open: true, limit: 10 })
+            assert.deepEqual(report, { id: report!.id, roomName: 'r', reporterId: 'a', targetId: 'b', optionValues: '', at: 5, resolvedAt: null, resolution: null })
+            assert.equal((await store.resolveReport(report!.id, { at: 9, note: 'done' }))!.resolvedAt, 9)
+            await store.putServerBan({ userId: 'b', until: 100, reason: 'x', createdAt: 1 })
+            assert.equal((await store.listServerBans(50)).length, 1)
+            assert.ok((await store.insertAuditEntry({ at: 9, action: 'resolve', target: 'b', details: {} })) > 0)
+        } finally {
+            await store.close()
+        }
+    })
+
+    test('onCommit is told each group-commit batch duration in seconds', async () => {
+        const seconds: number[] = []
+        const store = await PostgresStore.open({ url: db.url, schema: await schema(), onCommit: (s) => seconds.push(s) })
+        try {
+            await Promise.all([1, 2, 3].map((i) => store.insertSession({ tokenHash: `t${i}`, userId: 'u', createdAt: 0, expiresAt: 1 })))
+            await store.insertChatMessage({ roomName: 'r', userId: 'u', type: 'text', value: 'x', at: 0 })
+            assert.equal(seconds.length, store.commits.stats.batches)
+            assert.ok(seconds.length >= 2)
+            assert.ok(seconds.every((x) => x > 0 && x < 10), String(seconds))
+        } finally {
+            await store.close()
         }
     })
 

@@ -24,6 +24,8 @@ export class PgGroupCommit {
     /** Last job writing each key, until it settles. */
     private readonly pending = new Map<string, Promise<unknown>>()
     readonly stats = { batches: 0, jobs: 0, retries: 0 }
+    /** Told how long each batch took to run and commit, in seconds (metrics). */
+    onCommit: ((seconds: number) => void) | undefined
 
     constructor(
         private readonly transact: Transact,
@@ -100,12 +102,14 @@ export class PgGroupCommit {
     }
 
     private async commit(jobs: Job[]): Promise<void> {
+        const started = this.onCommit && performance.now()
         try {
             const results = await this.transact(async (client) => {
                 const out: unknown[] = []
                 for (const job of jobs) out.push(await job.work(client))
                 return out
             })
+            if (started !== undefined) this.onCommit!((performance.now() - started) / 1000)
             jobs.forEach((job, i) => job.resolve(results[i]))
         } catch (error) {
             if (jobs.length === 1) return jobs[0]!.reject(error)

@@ -8,7 +8,9 @@
 import pg from 'pg'
 import type {
     ApiTokenRecord,
+    AuditEntry,
     JoinSessionRecord,
+    NewAuditEntry,
     NewApiToken,
     NewChatMessage,
     NewReport,
@@ -24,6 +26,7 @@ import type {
     RoomQuery,
     RoomRecord,
     ScoringRule,
+    ServerBan,
     SessionRecord,
     Store,
     StoredChatMessage,
@@ -46,6 +49,8 @@ export type PostgresStoreOptions = {
     /** How long a lost connection is retried before the operation fails (default 10 s). */
     retryForMs?: number
     log?: { error(obj: object, msg: string): void; warn?(obj: object, msg: string): void }
+    /** Told how long each group-commit batch took to run and commit, in seconds (metrics). */
+    onCommit?: (seconds: number) => void
 }
 
 type Query = { name?: string; text: string; values?: unknown[] }
@@ -116,6 +121,21 @@ const toJoinSession = (row: any): JoinSessionRecord => ({
     expiresAt: row.expires_at,
 })
 
+const reportColumns = 'id, room_name, reporter_id, target_id, option_values, at, resolved_at, resolution'
+const toReport = (x: any): StoredReport => ({
+    id: x.id,
+    roomName: x.room_name,
+    reporterId: x.reporter_id,
+    targetId: x.target_id,
+    optionValues: x.option_values,
+    at: x.at,
+    resolvedAt: x.resolved_at,
+    resolution: x.resolution,
+})
+
+const chatColumns = 'id, room_name, user_id, type, value, at'
+const toChat = (m: any): StoredChatMessage => ({ id: m.id, roomName: m.room_name, userId: m.user_id, type: m.type, value: m.value, at: m.at })
+
 const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, (c) => '\\' + c)}%`
 
 // The nonce insert refuses a nonce a sweep (on any node) may already have forgotten.
@@ -153,6 +173,7 @@ const sql = {
             option_values, created_at, updated_at, closed_at)
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, NULL)`,
     sweep: [
+        'DELETE FROM user_bans WHERE until <= $1',
         'DELETE FROM sessions WHERE expires_at <= $1',
         'DELETE FROM nonces WHERE expires_at <= $1',
         'DELETE FROM join_sessions WHERE expires_at <= $1',
@@ -185,6 +206,7 @@ export class PostgresStore implements Store {
         // An idle connection dropped by the server (restart, network): the pool replaces it; never a crash.
         this.pool.on('error', (err) => options.log?.error({ err }, 'PostgreSQL connection lost (idle); reconnecting on next use'))
         this.commits = new PgGroupCommit((work) => this.tx(work))
+        this.commits.onCommit = options.onCommit
     }
 
     /** Connects, migrates (once across nodes: advisory lock) and returns the store; StoreUnavailableError when unreachable. */
@@ -655,12 +677,33 @@ export class PostgresStore implements Store {
         const r = await this.q(
             {
                 name: 'list_chat',
-                text: `SELECT id, room_name, user_id, type, value, at FROM chat_messages WHERE room_name = $1 AND id < $2 ORDER BY id DESC LIMIT $3`,
+                text: `SELECT ${chatColumns} FROM chat_messages WHERE room_name = $1 AND id < $2 ORDER BY id DESC LIMIT $3`,
                 values: [roomName, options.before ?? Number.MAX_SAFE_INTEGER, options.limit],
             },
             true,
         )
-        return r.rows.map((m) => ({ id: m.id, roomName: m.room_name, userId: m.user_id, type: m.type, value: m.value, at: m.at }))
+        return r.rows.map(toChat)
+    }
+
+    async listUserChat(roomName: string, userId: string, options: { until: number; limit: number }): Promise<StoredChatMessage[]> {
+        await this.commits.settle(`chat:${roomName}`)
+        const r = await this.q(
+            {
+                name: 'list_user_chat',
+                text: `SELECT ${chatColumns} FROM chat_messages WHERE room_name = $1 AND user_id = $2 AND at <= $3 ORDER BY id DESC LIMIT $4`,
+                values: [roomName, userId, options.until, options.limit],
+            },
+            true,
+        )
+        return r.rows.map(toChat)
+    }
+
+    async deleteChatMessage(id: number): Promise<StoredChatMessage | undefined> {
+        // The line's room is not known from its id: every queued line is committed first, so a delete
+        // never misses a line still in the group commit (and a line queued later cannot take its id).
+        await this.commits.settlePrefix('chat:')
+        const r = await this.q({ name: 'delete_chat', text: `DELETE FROM chat_messages WHERE id = $1 RETURNING ${chatColumns}`, values: [id] })
+        return r.rows[0] && toChat(r.rows[0])
     }
 
     async insertRoundResult(x: NewRoundResult): Promise<number> {
@@ -696,17 +739,84 @@ export class PostgresStore implements Store {
         return r.rows[0].id
     }
 
-    async listReports(options: { roomName?: string; limit: number }): Promise<StoredReport[]> {
+    async listReports(options: { roomName?: string; open?: boolean; limit: number }): Promise<StoredReport[]> {
+        // Two statements rather than one with an OR: the open queue uses its partial index.
+        const r = await this.q(
+            options.open
+                ? {
+                      name: 'list_open_reports',
+                      text: `SELECT ${reportColumns} FROM reports
+                          WHERE resolved_at IS NULL AND ($1::text IS NULL OR room_name = $1) ORDER BY id DESC LIMIT $2`,
+                      values: [options.roomName ?? null, options.limit],
+                  }
+                : {
+                      name: 'list_reports',
+                      text: `SELECT ${reportColumns} FROM reports WHERE ($1::text IS NULL OR room_name = $1) ORDER BY id DESC LIMIT $2`,
+                      values: [options.roomName ?? null, options.limit],
+                  },
+            true,
+        )
+        return r.rows.map(toReport)
+    }
+
+    async resolveReport(id: number, resolution: { at: number; note: string }): Promise<StoredReport | undefined> {
+        const r = await this.q({
+            name: 'resolve_report',
+            text: `UPDATE reports SET resolved_at = $2, resolution = $3 WHERE id = $1 AND resolved_at IS NULL RETURNING ${reportColumns}`,
+            values: [id, resolution.at, resolution.note],
+        })
+        return r.rows[0] && toReport(r.rows[0])
+    }
+
+    // moderation
+
+    async putServerBan(ban: ServerBan): Promise<void> {
+        await this.q({
+            name: 'put_server_ban',
+            text: `INSERT INTO user_bans (user_id, until, reason, created_at) VALUES ($1, $2, $3, $4)
+                ON CONFLICT (user_id) DO UPDATE SET until = excluded.until, reason = excluded.reason, created_at = excluded.created_at`,
+            values: [ban.userId, ban.until, ban.reason, ban.createdAt],
+        })
+    }
+
+    async deleteServerBan(userId: string): Promise<boolean> {
+        const r = await this.q({ name: 'delete_server_ban', text: 'DELETE FROM user_bans WHERE user_id = $1', values: [userId] })
+        return r.rowCount === 1
+    }
+
+    async listServerBans(now: number): Promise<ServerBan[]> {
+        const r = await this.q(
+            { name: 'list_server_bans', text: 'SELECT user_id, until, reason, created_at FROM user_bans WHERE until > $1 ORDER BY created_at, user_id', values: [now] },
+            true,
+        )
+        return r.rows.map((b) => ({ userId: b.user_id, until: b.until, reason: b.reason, createdAt: b.created_at }))
+    }
+
+    async insertAuditEntry(entry: NewAuditEntry): Promise<number> {
+        const r = await this.q({
+            name: 'insert_audit',
+            text: 'INSERT INTO audit_log (at, action, target, details) VALUES ($1, $2, $3, $4) RETURNING id',
+            values: [entry.at, entry.action, entry.target, JSON.stringify(entry.details)],
+        })
+        return r.rows[0].id
+    }
+
+    async listAuditEntries(options: { before?: number; limit: number }): Promise<AuditEntry[]> {
         const r = await this.q(
             {
-                name: 'list_reports',
-                text: `SELECT id, room_name, reporter_id, target_id, option_values, at FROM reports
-                    WHERE ($1::text IS NULL OR room_name = $1) ORDER BY id DESC LIMIT $2`,
-                values: [options.roomName ?? null, options.limit],
+                name: 'list_audit',
+                text: 'SELECT id, at, action, target, details FROM audit_log WHERE id < $1 ORDER BY id DESC LIMIT $2',
+                values: [options.before ?? Number.MAX_SAFE_INTEGER, options.limit],
             },
             true,
         )
-        return r.rows.map((x) => ({ id: x.id, roomName: x.room_name, reporterId: x.reporter_id, targetId: x.target_id, optionValues: x.option_values, at: x.at }))
+        return r.rows.map((e) => ({ id: e.id, at: e.at, action: e.action, target: e.target, details: JSON.parse(e.details) as Record<string, unknown> }))
+    }
+
+    /** One trivial query on a pooled connection, not retried: readiness must answer now, not in 10 s. */
+    async ping(): Promise<void> {
+        if (this.closed) throw new Error('the store is closed')
+        await this.pool.query('SELECT 1')
     }
 
     async sweep(now: number): Promise<void> {
