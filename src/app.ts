@@ -66,8 +66,9 @@ export type Attachment = {
 }
 
 export type AppDeps = {
-    /** A store to use instead of opening the configured one (the app closes it either way). */
-    store?: Store
+    /** A store to use instead of opening the configured one, or a factory told where to report commit
+     * times (tests open their own stores); the app closes it either way. */
+    store?: Store | ((onCommit: (seconds: number) => void) => Promise<Store>)
     /** Clock in Unix ms (tests move it). */
     now?: () => number
     /** Live room facts when no attachment provides them. */
@@ -119,7 +120,9 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
 
     // Opened once the logger exists: the store reports failures of its background thread there.
     const metrics = new Metrics()
-    const store = deps.store ?? (await openStore(config, fastify.log, now, (seconds) => metrics.storeCommit.observe(seconds)))
+    const onCommit = (seconds: number) => metrics.storeCommit.observe(seconds)
+    const store =
+        typeof deps.store === 'function' ? await deps.store(onCommit) : (deps.store ?? (await openStore(config, fastify.log, now, onCommit)))
     const sessions = new SessionService(store, config.sessionTtlMs)
     const signatures = new SignatureVerifier(config.signaturePublicKey)
     const pool = config.verifierThreads > 0 ? new VerifierPool(config.signaturePublicKey, signatures, { size: config.verifierThreads }) : undefined

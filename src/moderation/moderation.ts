@@ -62,12 +62,11 @@ export class Moderation {
     async closeRoom(name: string, reason: string): Promise<boolean> {
         const room = await this.deps.directory.getOpen(name)
         if (!room) return false
-        // Live here: the hub tells the players, closes the sockets and marks the room closed.
+        // Live here: the hub tells the players and closes the sockets (and publishes to the feed). The
+        // record is marked closed here either way, so the answer leaves only once that is written.
         const live = this.deps.live()?.closeRoom(name) ?? false
-        if (!live) {
-            await this.deps.directory.close(name, this.deps.now())
-            this.deps.feeds.publish(name, { type: 'closed' })
-        }
+        await this.deps.directory.close(name, this.deps.now())
+        if (!live) this.deps.feeds.publish(name, { type: 'closed' })
         await this.audit('room.close', `room:${name}`, { reason, live })
         return true
     }

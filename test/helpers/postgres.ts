@@ -46,7 +46,7 @@ let shared: Promise<TestDatabase> | undefined
  * A PostgreSQL store for a test server (ENSEMBLE_TEST_STORE=postgres): one throwaway database per test
  * process, dropped when the process is done; one schema per data directory.
  */
-export async function postgresTestStore(dataDir: string, now: () => number) {
+export async function postgresTestStore(dataDir: string, now: () => number, onCommit?: (seconds: number) => void) {
     const { PostgresStore } = await import('../../src/store/postgres/postgres-store.js')
     if (!shared) {
         shared = createTestDatabase()
@@ -63,5 +63,5 @@ export async function postgresTestStore(dataDir: string, now: () => number) {
     await client.connect()
     await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`)
     await client.end()
-    return PostgresStore.open({ url: db.url, schema, now, poolSize: 4 })
+    return PostgresStore.open({ url: db.url, schema, now, poolSize: 4, onCommit })
 }
