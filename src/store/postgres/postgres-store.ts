@@ -25,7 +25,6 @@ import type {
     RoomPatch,
     RoomQuery,
     RoomRecord,
-    ScoringRule,
     ServerBan,
     SessionRecord,
     Store,
@@ -37,6 +36,7 @@ import type {
 import { StoreUnavailableError } from '../errors.js'
 import { PgGroupCommit, type Work } from './group-commit.js'
 import { migrate } from './migrations.js'
+import { apiTokenColumns, chatColumns, likePattern, patchColumns, reportColumns, roomColumns, roomFrom, toApiToken, toChat, toReport, toRoom } from '../rows.js'
 
 export type PostgresStoreOptions = {
     url: string
@@ -70,49 +70,6 @@ export function isConnectionError(e: unknown): boolean {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
-const roomColumns = `r.id, r.name, r.creator_id, u.name AS creator_name, r.title, r.password_hash, r.max_players, r.scoring,
-    r.teams, r.allow_other_servers, r.option_values, r.created_at, r.updated_at, r.closed_at`
-const roomFrom = 'FROM rooms r LEFT JOIN users u ON u.id = r.creator_id'
-
-const toRoom = (row: any): RoomRecord => ({
-    id: row.id,
-    name: row.name,
-    creatorId: row.creator_id,
-    creatorName: row.creator_name,
-    title: row.title,
-    passwordHash: row.password_hash,
-    maxPlayers: row.max_players,
-    scoring: row.scoring as ScoringRule,
-    teams: row.teams,
-    allowOtherServers: row.allow_other_servers,
-    optionValues: row.option_values,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-    closedAt: row.closed_at,
-})
-
-const patchColumns: Record<keyof RoomPatch, string> = {
-    title: 'title',
-    passwordHash: 'password_hash',
-    maxPlayers: 'max_players',
-    scoring: 'scoring',
-    teams: 'teams',
-    allowOtherServers: 'allow_other_servers',
-    optionValues: 'option_values',
-    closedAt: 'closed_at',
-}
-
-const apiTokenColumns = 'id, user_id, name, token_hash, created_at, last_used_at, revoked'
-const toApiToken = (row: any): ApiTokenRecord => ({
-    id: row.id,
-    userId: row.user_id,
-    name: row.name,
-    tokenHash: row.token_hash,
-    createdAt: row.created_at,
-    lastUsedAt: row.last_used_at,
-    revoked: row.revoked,
-})
-
 const toJoinSession = (row: any): JoinSessionRecord => ({
     tokenHash: row.token_hash,
     roomName: row.room_name,
@@ -121,22 +78,6 @@ const toJoinSession = (row: any): JoinSessionRecord => ({
     expiresAt: row.expires_at,
 })
 
-const reportColumns = 'id, room_name, reporter_id, target_id, option_values, at, resolved_at, resolution'
-const toReport = (x: any): StoredReport => ({
-    id: x.id,
-    roomName: x.room_name,
-    reporterId: x.reporter_id,
-    targetId: x.target_id,
-    optionValues: x.option_values,
-    at: x.at,
-    resolvedAt: x.resolved_at,
-    resolution: x.resolution,
-})
-
-const chatColumns = 'id, room_name, user_id, type, value, at'
-const toChat = (m: any): StoredChatMessage => ({ id: m.id, roomName: m.room_name, userId: m.user_id, type: m.type, value: m.value, at: m.at })
-
-const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, (c) => '\\' + c)}%`
 
 // The nonce insert refuses a nonce a sweep (on any node) may already have forgotten.
 const spendNonce = `INSERT INTO nonces (time, hash, expires_at)

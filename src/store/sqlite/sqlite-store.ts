@@ -25,7 +25,6 @@ import type {
     RoomPatch,
     RoomQuery,
     RoomRecord,
-    ScoringRule,
     SessionRecord,
     Store,
     StoredChatMessage,
@@ -36,109 +35,10 @@ import type {
 import { Checkpointer, type CheckpointerOptions } from './checkpointer.js'
 import { GroupCommit } from './group-commit.js'
 import { migrate } from './migrations.js'
+import { apiTokenColumns, likePattern, patchColumns, reportColumns, roomColumns, roomFrom, toApiToken, toChat, toReport, toRoom, type ApiTokenRow, type ChatRow, type ReportRow, type RoomRow } from '../rows.js'
 
 type UserWrite = { user: UserRecord; profile: string; written: string }
 
-type RoomRow = {
-    id: number
-    name: string
-    creator_id: string
-    creator_name: string | null
-    title: string
-    password_hash: string | null
-    max_players: number
-    scoring: string
-    teams: number
-    allow_other_servers: number
-    option_values: string
-    created_at: number
-    updated_at: number
-    closed_at: number | null
-}
-
-const roomColumns = `r.id, r.name, r.creator_id, u.name AS creator_name, r.title, r.password_hash, r.max_players, r.scoring,
-    r.teams, r.allow_other_servers, r.option_values, r.created_at, r.updated_at, r.closed_at`
-const roomFrom = 'FROM rooms r LEFT JOIN users u ON u.id = r.creator_id'
-
-const toRoom = (row: RoomRow): RoomRecord => ({
-    id: row.id,
-    name: row.name,
-    creatorId: row.creator_id,
-    creatorName: row.creator_name,
-    title: row.title,
-    passwordHash: row.password_hash,
-    maxPlayers: row.max_players,
-    scoring: row.scoring as ScoringRule,
-    teams: row.teams,
-    allowOtherServers: row.allow_other_servers === 1,
-    optionValues: row.option_values,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-    closedAt: row.closed_at,
-})
-
-const patchColumns: Record<keyof RoomPatch, string> = {
-    title: 'title',
-    passwordHash: 'password_hash',
-    maxPlayers: 'max_players',
-    scoring: 'scoring',
-    teams: 'teams',
-    allowOtherServers: 'allow_other_servers',
-    optionValues: 'option_values',
-    closedAt: 'closed_at',
-}
-
-type ApiTokenRow = {
-    id: number
-    user_id: string
-    name: string
-    token_hash: string
-    created_at: number
-    last_used_at: number | null
-    revoked: number
-}
-
-const apiTokenColumns = 'id, user_id, name, token_hash, created_at, last_used_at, revoked'
-
-const toApiToken = (row: ApiTokenRow): ApiTokenRecord => ({
-    id: row.id,
-    userId: row.user_id,
-    name: row.name,
-    tokenHash: row.token_hash,
-    createdAt: row.created_at,
-    lastUsedAt: row.last_used_at,
-    revoked: row.revoked === 1,
-})
-
-const reportColumns = 'id, room_name, reporter_id, target_id, option_values, at, resolved_at, resolution'
-
-type ReportRow = {
-    id: number
-    room_name: string
-    reporter_id: string
-    target_id: string
-    option_values: string
-    at: number
-    resolved_at: number | null
-    resolution: string | null
-}
-
-const toReport = (r: ReportRow): StoredReport => ({
-    id: r.id,
-    roomName: r.room_name,
-    reporterId: r.reporter_id,
-    targetId: r.target_id,
-    optionValues: r.option_values,
-    at: r.at,
-    resolvedAt: r.resolved_at,
-    resolution: r.resolution,
-})
-
-type ChatRow = { id: number; room_name: string; user_id: string | null; type: 'text' | 'quick'; value: string; at: number }
-
-const toChat = (r: ChatRow): StoredChatMessage => ({ id: r.id, roomName: r.room_name, userId: r.user_id, type: r.type, value: r.value, at: r.at })
-
-const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, (c) => '\\' + c)}%`
 
 function prepareStatements(db: Database.Database) {
     return {
