@@ -4,25 +4,29 @@
 // in the order they were asked for, and a job waits at most for the batch ahead of it plus its own
 // (bounded by maxBatch jobs). Each caller's promise settles only after its batch committed.
 //
-// Pending-write bookkeeping lives here: each job names the keys it writes ("session:<hash>", ...), and a
-// read that could see one of them awaits settle(key) first (read-your-writes), while reads of other
-// keys leave the batch alone.
+// Each job names the rows it writes; a read of one of them awaits settle() first (read-your-writes),
+// while reads of other rows leave the batch alone. A job's rows stop being pending once it settled,
+// committed or failed.
 // A job that fails fails only its own caller: the batch is rolled back and its jobs run again one
 // transaction each (jobs are plain statements, safe to run again after a rollback).
 import type { PoolClient } from 'pg'
+import { PendingWrites, type PendingKind, type Touch } from '../pending-writes.js'
 
 export type Work<T> = (client: PoolClient) => Promise<T>
 /** Runs `work` in one transaction (BEGIN ... COMMIT) and returns its result once committed. */
 export type Transact = <T>(work: Work<T>) => Promise<T>
 
-type Job = { work: Work<unknown>; keys: readonly string[]; done: Promise<unknown>; resolve: (v: unknown) => void; reject: (e: unknown) => void }
+type Job = { work: Work<unknown>; done: Promise<unknown>; resolve: (v: unknown) => void; reject: (e: unknown) => void }
+
+const ignore = () => {}
 
 export class PgGroupCommit {
     private queue: Job[] = []
     private scheduled = false
     private inFlight: Promise<void> | undefined
-    /** Last job writing each key, until it settles. */
-    private readonly pending = new Map<string, Promise<unknown>>()
+    /** Jobs queued or committing. */
+    private readonly live = new Set<Job>()
+    private readonly writes = new PendingWrites<Job>()
     readonly stats = { batches: 0, jobs: 0, retries: 0 }
     /** Told how long each batch took to run and commit, in seconds (metrics). */
     onCommit: ((seconds: number) => void) | undefined
@@ -34,50 +38,56 @@ export class PgGroupCommit {
 
     /** Jobs queued or committing. */
     get size(): number {
-        return this.pending.size + this.queue.length
+        return this.live.size
     }
 
-    run<T>(keys: readonly string[], work: Work<T>): Promise<T> {
+    /** Runs `work` (statements writing the rows in `touches`) in the next batch; settles once committed. */
+    run<T>(touches: readonly Touch[], work: Work<T>): Promise<T> {
         let resolve!: (v: unknown) => void
         let reject!: (e: unknown) => void
         const done = new Promise<unknown>((res, rej) => ((resolve = res), (reject = rej)))
-        const job: Job = { work, keys, done, resolve, reject }
+        const job: Job = { work, done, resolve, reject }
         this.queue.push(job)
-        for (const key of keys) this.pending.set(key, done)
+        this.live.add(job)
+        this.writes.add(touches, job)
         const forget = () => {
-            for (const key of keys) if (this.pending.get(key) === done) this.pending.delete(key)
+            this.live.delete(job)
+            this.writes.release(touches, job)
         }
         done.then(forget, forget)
         this.schedule()
         return done as Promise<T>
     }
 
-    /** Resolves once every write queued so far under `key` has settled (committed or failed). */
-    async settle(key: string): Promise<void> {
-        const p = this.pending.get(key)
-        if (p) await p.catch(() => {})
+    /** Whether a write touching this row is queued or committing. */
+    has(kind: PendingKind, id: string): boolean {
+        return this.writes.has(kind, id)
     }
 
-    /** Whether a write under `key` is queued or committing. */
-    has(key: string): boolean {
-        return this.pending.has(key)
+    /** Ids of the rows of one kind that queued or committing writes touch. */
+    pendingIds(kind: PendingKind): string[] {
+        return this.writes.ids(kind)
     }
 
-    /** The keys with this prefix that have writes queued or committing. */
-    keys(prefix: string): string[] {
-        return [...this.pending.keys()].filter((k) => k.startsWith(prefix))
+    /**
+     * Resolves once every write queued so far touching this row has settled (committed or failed: a
+     * failed write is read as the database has it); true when there was one to wait for.
+     */
+    async settle(kind: PendingKind, id: string): Promise<boolean> {
+        const job = this.writes.get(kind, id)
+        if (!job) return false
+        await job.done.catch(ignore)
+        return true
     }
 
-    /** Resolves once every write queued so far under a key with this prefix has settled. */
-    async settlePrefix(prefix: string): Promise<void> {
-        const waits: Promise<unknown>[] = []
-        for (const [key, p] of this.pending) if (key.startsWith(prefix)) waits.push(p.catch(() => {}))
-        await Promise.all(waits)
+    /** Resolves once every write queued so far touching a row of this kind has settled. */
+    async settleKind(kind: PendingKind): Promise<void> {
+        await Promise.all(this.writes.jobs(kind).map((job) => job.done.catch(ignore)))
     }
 
     /** Resolves once everything queued so far has settled. */
     async settleAll(): Promise<void> {
-        await Promise.all([...this.queue.map((j) => j.done.catch(() => {})), ...[...this.pending.values()].map((p) => p.catch(() => {}))])
+        await Promise.all([...this.live].map((job) => job.done.catch(ignore)))
     }
 
     private schedule(): void {
@@ -102,15 +112,14 @@ export class PgGroupCommit {
     }
 
     private async commit(jobs: Job[]): Promise<void> {
-        const started = this.onCommit && performance.now()
+        const started = performance.now()
+        let results: unknown[]
         try {
-            const results = await this.transact(async (client) => {
+            results = await this.transact(async (client) => {
                 const out: unknown[] = []
                 for (const job of jobs) out.push(await job.work(client))
                 return out
             })
-            if (started !== undefined) this.onCommit!((performance.now() - started) / 1000)
-            jobs.forEach((job, i) => job.resolve(results[i]))
         } catch (error) {
             if (jobs.length === 1) return jobs[0]!.reject(error)
             // Rolled back as a whole: run each job on its own so that only the failing ones fail.
@@ -122,6 +131,14 @@ export class PgGroupCommit {
                     job.reject(e)
                 }
             }
+            return
+        }
+        jobs.forEach((job, i) => job.resolve(results[i]))
+        try {
+            this.onCommit?.((performance.now() - started) / 1000)
+        } catch {
+            // Metrics only. Outside the batch's error handling: a failing hook must not make a committed
+            // batch look rolled back (its jobs would run again).
         }
     }
 }

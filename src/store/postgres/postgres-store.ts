@@ -35,6 +35,7 @@ import type {
 } from '../store.js'
 import { StoreUnavailableError } from '../errors.js'
 import { PgGroupCommit, type Work } from './group-commit.js'
+import type { Touch } from '../pending-writes.js'
 import { migrate } from './migrations.js'
 import { apiTokenColumns, chatColumns, likePattern, patchColumns, reportColumns, roomColumns, roomFrom, toApiToken, toChat, toReport, toRoom } from '../rows.js'
 
@@ -249,17 +250,17 @@ export class PostgresStore implements Store {
     // users and sessions (group commit)
 
     async upsertUser(user: UserRecord): Promise<void> {
-        await this.commits.run([`user:${user.id}`], (c) => c.query({ name: 'upsert_user', text: sql.upsertUser, values: this.userValues(user) }))
+        await this.commits.run([['user', user.id]], (c) => c.query({ name: 'upsert_user', text: sql.upsertUser, values: this.userValues(user) }))
     }
 
     async getUser(id: string): Promise<UserRecord | undefined> {
-        await this.commits.settle(`user:${id}`)
+        await this.commits.settle('user', id)
         const row = (await this.q({ name: 'get_user', text: 'SELECT id, handle, name, profile, updated_at FROM users WHERE id = $1', values: [id] }, true)).rows[0]
         return row && { id: row.id, handle: row.handle, name: row.name, profile: JSON.parse(row.profile), updatedAt: row.updated_at }
     }
 
     async insertSession(s: SessionRecord): Promise<void> {
-        await this.commits.run([`session:${s.tokenHash}`], (c) =>
+        await this.commits.run([['session', s.tokenHash]], (c) =>
             c.query({
                 name: 'insert_session',
                 text: 'INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)',
@@ -269,7 +270,7 @@ export class PostgresStore implements Store {
     }
 
     async getSession(tokenHash: string): Promise<SessionRecord | undefined> {
-        await this.commits.settle(`session:${tokenHash}`)
+        await this.commits.settle('session', tokenHash)
         const row = (
             await this.q({ name: 'get_session', text: 'SELECT token_hash, user_id, created_at, expires_at FROM sessions WHERE token_hash = $1', values: [tokenHash] }, true)
         ).rows[0]
@@ -277,7 +278,7 @@ export class PostgresStore implements Store {
     }
 
     async deleteSession(tokenHash: string): Promise<void> {
-        await this.commits.run([`session:${tokenHash}`], (c) => c.query({ name: 'delete_session', text: 'DELETE FROM sessions WHERE token_hash = $1', values: [tokenHash] }))
+        await this.commits.run([['session', tokenHash]], (c) => c.query({ name: 'delete_session', text: 'DELETE FROM sessions WHERE token_hash = $1', values: [tokenHash] }))
     }
 
     async useNonce(n: Nonce): Promise<boolean> {
@@ -286,7 +287,7 @@ export class PostgresStore implements Store {
 
     async recordSignIn({ nonce: n, user, session: s }: { nonce: Nonce; user: UserRecord; session: SessionRecord }): Promise<boolean> {
         const values = [n.time, n.hash, n.expiresAt, ...this.userValues(user), s.tokenHash, s.createdAt, s.expiresAt, s.userId]
-        return this.commits.run([`user:${user.id}`, `session:${s.tokenHash}`], async (c) => (await c.query({ name: 'sign_in', text: sql.signIn, values })).rows[0].ok === 1)
+        return this.commits.run([['user', user.id], ['session', s.tokenHash]], async (c) => (await c.query({ name: 'sign_in', text: sql.signIn, values })).rows[0].ok === 1)
     }
 
     async recordJoin({ nonce: n, user, joinSession: j }: { nonce: Nonce; user: UserRecord; joinSession?: JoinSessionRecord }): Promise<boolean> {
@@ -294,8 +295,8 @@ export class PostgresStore implements Store {
         const query: Query = j
             ? { name: 'join_with_session', text: sql.joinWithSession, values: [...base, j.tokenHash, j.roomName, j.payload, j.expiresAt, j.userId] }
             : { name: 'join', text: sql.join, values: base }
-        const keys = [`user:${user.id}`, ...(j ? [`join:${j.tokenHash}`] : [])]
-        return this.commits.run(keys, async (c) => (await c.query(query)).rows[0].ok === 1)
+        const touches: Touch[] = [['user', user.id], ...(j ? [['join', j.tokenHash] as const] : [])]
+        return this.commits.run(touches, async (c) => (await c.query(query)).rows[0].ok === 1)
     }
 
     private insertJoinSessionWith(c: pg.PoolClient, j: JoinSessionRecord) {
@@ -307,11 +308,11 @@ export class PostgresStore implements Store {
     }
 
     async insertJoinSession(j: JoinSessionRecord): Promise<void> {
-        await this.commits.run([`join:${j.tokenHash}`], (c) => this.insertJoinSessionWith(c, j))
+        await this.commits.run([['join', j.tokenHash]], (c) => this.insertJoinSessionWith(c, j))
     }
 
     async takeJoinSession(tokenHash: string): Promise<JoinSessionRecord | undefined> {
-        await this.commits.settle(`join:${tokenHash}`)
+        await this.commits.settle('join', tokenHash)
         const row = (
             await this.q({
                 name: 'take_join_session',
@@ -415,10 +416,7 @@ export class PostgresStore implements Store {
         const read = async () => (await this.q({ name: 'get_room', text: `SELECT ${roomColumns} ${roomFrom} WHERE r.name = $1`, values: [name] }, true)).rows[0]
         let row = await read()
         // The creator's name comes from users: read again once their queued profile is committed.
-        if (row && this.commits.has(`user:${row.creator_id}`)) {
-            await this.commits.settle(`user:${row.creator_id}`)
-            row = await read()
-        }
+        if (row && (await this.commits.settle('user', row.creator_id))) row = await read()
         return row && toRoom(row)
     }
 
@@ -427,14 +425,13 @@ export class PostgresStore implements Store {
      * first; other queued profiles cannot change the answer, and the read does not wait for their batch.
      */
     private async settleCreators(): Promise<void> {
-        const keys = this.commits.keys('user:')
-        if (!keys.length) return
-        const ids = keys.map((k) => k.slice('user:'.length))
+        const ids = this.commits.pendingIds('user')
+        if (!ids.length) return
         const creators = await this.q(
             { name: 'open_room_creators', text: 'SELECT DISTINCT creator_id FROM rooms WHERE creator_id = ANY($1::text[]) AND closed_at IS NULL', values: [ids] },
             true,
         )
-        await Promise.all(creators.rows.map((r) => this.commits.settle(`user:${r.creator_id}`)))
+        await Promise.all(creators.rows.map((r) => this.commits.settle('user', r.creator_id)))
     }
 
     async updateRoom(name: string, patch: RoomPatch): Promise<RoomRecord | undefined> {
@@ -547,6 +544,17 @@ export class PostgresStore implements Store {
         return r.rowCount === 1
     }
 
+    /** Member lists show names from users: queued profiles of members of this room are committed first. */
+    private async settleMembers(roomName: string): Promise<void> {
+        const ids = this.commits.pendingIds('user')
+        if (!ids.length) return
+        const members = await this.q(
+            { name: 'pending_members', text: 'SELECT user_id FROM room_memberships WHERE room_name = $1 AND user_id = ANY($2::text[])', values: [roomName, ids] },
+            true,
+        )
+        await Promise.all(members.rows.map((r) => this.commits.settle('user', r.user_id)))
+    }
+
     async getRoomMembership(roomName: string, userId: string): Promise<RoomMembership | undefined> {
         const row = (
             await this.q({ name: 'get_membership', text: 'SELECT joined_at FROM room_memberships WHERE room_name = $1 AND user_id = $2', values: [roomName, userId] }, true)
@@ -555,7 +563,7 @@ export class PostgresStore implements Store {
     }
 
     async listRoomMembers(roomName: string): Promise<RoomMember[]> {
-        await this.commits.settlePrefix('user:') // names come from users
+        await this.settleMembers(roomName)
         const rows = (
             await this.q(
                 {
@@ -603,7 +611,7 @@ export class PostgresStore implements Store {
     // Chat lines and results go through the group commit: batches commit one after another and a batch
     // runs its jobs in order, so ids follow the order lines were asked for (the pool alone would race).
     async insertChatMessage(m: NewChatMessage): Promise<number> {
-        return this.commits.run([`chat:${m.roomName}`], async (c) => {
+        return this.commits.run([['chat', m.roomName]], async (c) => {
             const r = await c.query({
                 name: 'insert_chat',
                 text: 'INSERT INTO chat_messages (room_name, user_id, type, value, at) VALUES ($1, $2, $3, $4, $5) RETURNING id',
@@ -614,7 +622,7 @@ export class PostgresStore implements Store {
     }
 
     async listChatMessages(roomName: string, options: { before?: number; limit: number }): Promise<StoredChatMessage[]> {
-        await this.commits.settle(`chat:${roomName}`)
+        await this.commits.settle('chat', roomName)
         const r = await this.q(
             {
                 name: 'list_chat',
@@ -627,7 +635,7 @@ export class PostgresStore implements Store {
     }
 
     async listUserChat(roomName: string, userId: string, options: { until: number; limit: number }): Promise<StoredChatMessage[]> {
-        await this.commits.settle(`chat:${roomName}`)
+        await this.commits.settle('chat', roomName)
         const r = await this.q(
             {
                 name: 'list_user_chat',
@@ -642,13 +650,13 @@ export class PostgresStore implements Store {
     async deleteChatMessage(id: number): Promise<StoredChatMessage | undefined> {
         // The line's room is not known from its id: every queued line is committed first, so a delete
         // never misses a line still in the group commit (and a line queued later cannot take its id).
-        await this.commits.settlePrefix('chat:')
+        await this.commits.settleKind('chat')
         const r = await this.q({ name: 'delete_chat', text: `DELETE FROM chat_messages WHERE id = $1 RETURNING ${chatColumns}`, values: [id] })
         return r.rows[0] && toChat(r.rows[0])
     }
 
     async insertRoundResult(x: NewRoundResult): Promise<number> {
-        return this.commits.run([`results:${x.roomName}`], async (c) => {
+        return this.commits.run([['results', x.roomName]], async (c) => {
             const r = await c.query({
                 name: 'insert_result',
                 text: 'INSERT INTO round_results (room_name, round, user_id, result, at) VALUES ($1, $2, $3, $4, $5) RETURNING id',
@@ -659,7 +667,7 @@ export class PostgresStore implements Store {
     }
 
     async listRoundResults(roomName: string, options: { limit: number }): Promise<StoredRoundResult[]> {
-        await this.commits.settle(`results:${roomName}`)
+        await this.commits.settle('results', roomName)
         const r = await this.q(
             {
                 name: 'list_results',

@@ -1,17 +1,22 @@
 // Group commit: small writes asked for during one event-loop turn run together in one transaction,
-// committed in a setImmediate callback (or earlier, when a read or another write must see them). A
-// commit costs far more than the statements in it (WAL frames, B-tree pages shared by the batch), so
-// 16 sign-ins committed together cost a fraction of 16 commits. Each caller's promise settles only
-// after its batch committed: an answer sent after it still means the data is on disk (WAL,
-// synchronous=NORMAL: it survives a process crash).
+// committed in a setImmediate callback (or earlier, when a read must see them). A commit costs far
+// more than the statements in it (WAL frames, B-tree pages shared by the batch), so 16 sign-ins
+// committed together cost a fraction of 16 commits. Each caller's promise settles only after its batch
+// committed: an answer sent after it still means the data is on disk (WAL, synchronous=NORMAL: it
+// survives a process crash).
+// Each job names the rows it writes; a read of one of them commits the queue first (settle), reads of
+// other rows leave it alone. A batch runs synchronously, so its rows are pending until it returns,
+// committed or failed.
 // A job that throws must fail only its own caller: the batch is rolled back and its jobs run again one
 // transaction each (jobs are plain statements, safe to run twice after a rollback).
 import type { Database } from 'better-sqlite3'
+import { PendingWrites, type PendingKind, type Touch } from '../pending-writes.js'
 
-type Job = { work: () => unknown; resolve: (value: any) => void; reject: (error: unknown) => void }
+type Job = { work: () => unknown; touches: readonly Touch[]; resolve: (value: any) => void; reject: (error: unknown) => void }
 
 export class GroupCommit {
     private queue: Job[] = []
+    private readonly writes = new PendingWrites<Job>()
     private scheduled = false
     private held = false
     private readonly batch: (jobs: Job[], results: unknown[]) => void
@@ -21,13 +26,9 @@ export class GroupCommit {
     /** Told how long each batch took to run and commit, in seconds (metrics). */
     onCommit: ((seconds: number) => void) | undefined
 
-    /**
-     * `onFlush` runs when a batch is taken from the queue (the store forgets its pending keys);
-     * `onRollback` whenever a transaction was rolled back (its writes did not happen).
-     */
+    /** `onRollback` runs whenever a transaction was rolled back (its writes did not happen). */
     constructor(
         db: Database,
-        private readonly onFlush: () => void = () => {},
         private readonly onRollback: () => void = () => {},
     ) {
         const batch = db.transaction((jobs: Job[], results: unknown[]) => {
@@ -44,15 +45,42 @@ export class GroupCommit {
         return this.queue.length
     }
 
-    /** Runs `work` (synchronous statements) inside the next batch; settles after that batch committed. */
-    run<T>(work: () => T): Promise<T> {
+    /**
+     * Runs `work` (synchronous statements writing the rows in `touches`) inside the next batch; settles
+     * after that batch committed.
+     */
+    run<T>(touches: readonly Touch[], work: () => T): Promise<T> {
         return new Promise<T>((resolve, reject) => {
-            this.queue.push({ work, resolve, reject })
+            const job: Job = { work, touches, resolve, reject }
+            this.queue.push(job)
+            this.writes.add(touches, job)
             if (!this.scheduled) {
                 this.scheduled = true
                 setImmediate(this.onImmediate)
             }
         })
+    }
+
+    /** Whether a queued write touches this row. */
+    has(kind: PendingKind, id: string): boolean {
+        return this.writes.has(kind, id)
+    }
+
+    /** Ids of the rows of one kind that queued writes touch. */
+    pendingIds(kind: PendingKind): string[] {
+        return this.writes.ids(kind)
+    }
+
+    /** Commits the queue if a queued write touches this row (true), so that a read next sees it. */
+    settle(kind: PendingKind, id: string): boolean {
+        if (!this.writes.has(kind, id)) return false
+        this.flush()
+        return true
+    }
+
+    /** Commits the queue if a queued write touches any row of this kind. */
+    settleKind(kind: PendingKind): void {
+        if (this.writes.ids(kind).length) this.flush()
     }
 
     private readonly onImmediate = (): void => {
@@ -76,19 +104,25 @@ export class GroupCommit {
         }
     }
 
-    /** Commits what is queued now (synchronously). */
+    /** Commits what is queued now (synchronously); every job has settled when it returns. */
     flush(): void {
         const jobs = this.queue
         if (!jobs.length) return
         this.queue = []
-        this.onFlush()
+        try {
+            this.commit(jobs)
+        } finally {
+            for (const job of jobs) this.writes.release(job.touches, job)
+        }
+    }
+
+    private commit(jobs: Job[]): void {
         this.stats.batches++
         this.stats.jobs += jobs.length
         const results = new Array<unknown>(jobs.length)
-        const started = this.onCommit && performance.now()
+        const started = performance.now()
         try {
             this.batch(jobs, results)
-            if (started !== undefined) this.onCommit!((performance.now() - started) / 1000)
         } catch (error) {
             this.onRollback()
             if (jobs.length === 1) return jobs[0]!.reject(error)
@@ -105,5 +139,11 @@ export class GroupCommit {
             return
         }
         for (let i = 0; i < jobs.length; i++) jobs[i]!.resolve(results[i])
+        try {
+            this.onCommit?.((performance.now() - started) / 1000)
+        } catch {
+            // Metrics only. Outside the batch's error handling: a failing hook must not make a committed
+            // batch look rolled back (its jobs would run again).
+        }
     }
 }

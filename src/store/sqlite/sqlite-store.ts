@@ -34,6 +34,7 @@ import type {
 } from '../store.js'
 import { Checkpointer, type CheckpointerOptions } from './checkpointer.js'
 import { GroupCommit } from './group-commit.js'
+import type { Touch } from '../pending-writes.js'
 import { migrate } from './migrations.js'
 import { apiTokenColumns, likePattern, patchColumns, reportColumns, roomColumns, roomFrom, toApiToken, toChat, toReport, toRoom, type ApiTokenRow, type ChatRow, type ReportRow, type RoomRow } from '../rows.js'
 
@@ -173,13 +174,6 @@ export class SqliteStore implements Store {
     /** Nonces from before migration 2 remain (until swept): they are checked too. */
     private legacyNonces: boolean
     private readonly now: () => number
-    /**
-     * Keys written by jobs still waiting in the group commit. Only users, sessions, join sessions and
-     * nonces are written through it; a read that could see one of these keys commits the queue first,
-     * so every read sees the writes asked for before it, and reads that cannot (rooms, bans, chat...)
-     * leave the batch alone. Nonces are only ever read by the queued writes themselves, in order.
-     */
-    private readonly pending = { users: new Set<string>(), sessions: new Set<string>(), joinSessions: new Set<string>() }
 
     constructor(options: SqliteStoreOptions) {
         if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true })
@@ -193,16 +187,10 @@ export class SqliteStore implements Store {
         migrate(db)
         this.st = prepareStatements(db)
         this.legacyNonces = this.hasLegacyNonces()
-        const { users, sessions, joinSessions } = this.pending
-        this.commits = new GroupCommit(
-            db,
-            () => {
-                users.clear()
-                sessions.clear()
-                joinSessions.clear()
-            },
-            () => this.writtenUsers.clear(),
-        )
+        // Users, sessions, join sessions and nonces are written through the group commit; a read of one
+        // of those rows commits the queue first (the group commit knows which rows its jobs write).
+        // Nonces are only ever read by the queued writes themselves, in order.
+        this.commits = new GroupCommit(db, () => this.writtenUsers.clear())
         this.commits.onCommit = options.onCommit
         if (options.path !== ':memory:' && options.checkpointThread !== false) {
             db.pragma(`wal_autocheckpoint = ${options.walHardLimitPages ?? 16384}`)
@@ -221,11 +209,6 @@ export class SqliteStore implements Store {
         return (this.st.legacyNoncesLeft.get() as { left: number }).left === 1
     }
 
-    /** Commits what the group commit holds (before a read that may see it, before sweep and close). */
-    private settle(): void {
-        if (this.commits.pending) this.commits.flush()
-    }
-
     /**
      * Players sign in and join again and again with the same profile, which the upsert then leaves as
      * it is: what was last written per user is remembered (bounded) so that case costs no statement.
@@ -238,9 +221,9 @@ export class SqliteStore implements Store {
         return { user, profile, written: `${user.handle}\n${user.name}\n${profile}` }
     }
 
-    /** Marks the user's row as about to change, unless the queued write would leave it as it is. */
-    private expectUser(w: UserWrite): void {
-        if (this.writtenUsers.get(w.user.id) !== w.written) this.pending.users.add(w.user.id)
+    /** The user's row, as a row the queued write touches, unless the write would leave it as it is. */
+    private touchesUser(w: UserWrite): Touch[] {
+        return this.writtenUsers.get(w.user.id) === w.written ? [] : [['user', w.user.id]]
     }
 
     private writeUser({ user, profile, written }: UserWrite): void {
@@ -252,23 +235,21 @@ export class SqliteStore implements Store {
 
     async upsertUser(user: UserRecord): Promise<void> {
         const w = this.userWrite(user)
-        this.expectUser(w)
-        return this.commits.run(() => this.writeUser(w))
+        return this.commits.run(this.touchesUser(w), () => this.writeUser(w))
     }
 
     async getUser(id: string): Promise<UserRecord | undefined> {
-        if (this.pending.users.has(id)) this.settle()
+        this.commits.settle('user', id)
         const row = this.st.getUser.get(id) as { id: string; handle: string; name: string; profile: string; updated_at: number } | undefined
         return row && { id: row.id, handle: row.handle, name: row.name, profile: JSON.parse(row.profile), updatedAt: row.updated_at }
     }
 
     async insertSession(session: SessionRecord): Promise<void> {
-        this.pending.sessions.add(session.tokenHash)
-        return this.commits.run(() => void this.st.insertSession.run(session))
+        return this.commits.run([['session', session.tokenHash]], () => void this.st.insertSession.run(session))
     }
 
     async getSession(tokenHash: string): Promise<SessionRecord | undefined> {
-        if (this.pending.sessions.has(tokenHash)) this.settle()
+        this.commits.settle('session', tokenHash)
         const row = this.st.getSession.get(tokenHash) as
             | { token_hash: string; user_id: string; created_at: number; expires_at: number }
             | undefined
@@ -276,8 +257,7 @@ export class SqliteStore implements Store {
     }
 
     async deleteSession(tokenHash: string): Promise<void> {
-        this.pending.sessions.add(tokenHash)
-        return this.commits.run(() => void this.st.deleteSession.run(tokenHash))
+        return this.commits.run([['session', tokenHash]], () => void this.st.deleteSession.run(tokenHash))
     }
 
     /**
@@ -295,14 +275,12 @@ export class SqliteStore implements Store {
     }
 
     async useNonce(nonce: Nonce): Promise<boolean> {
-        return this.commits.run(() => this.spend(nonce))
+        return this.commits.run([], () => this.spend(nonce))
     }
 
     async recordSignIn(signIn: SignIn): Promise<boolean> {
         const w = this.userWrite(signIn.user)
-        this.expectUser(w)
-        this.pending.sessions.add(signIn.session.tokenHash)
-        return this.commits.run(() => {
+        return this.commits.run([...this.touchesUser(w), ['session', signIn.session.tokenHash]], () => {
             if (!this.spend(signIn.nonce)) return false
             this.writeUser(w)
             this.st.insertSession.run(signIn.session)
@@ -312,9 +290,8 @@ export class SqliteStore implements Store {
 
     async recordJoin(join: Join): Promise<boolean> {
         const w = this.userWrite(join.user)
-        this.expectUser(w)
-        if (join.joinSession) this.pending.joinSessions.add(join.joinSession.tokenHash)
-        return this.commits.run(() => {
+        const touches: Touch[] = [...this.touchesUser(w), ...(join.joinSession ? [['join', join.joinSession.tokenHash] as const] : [])]
+        return this.commits.run(touches, () => {
             if (!this.spend(join.nonce)) return false
             this.writeUser(w)
             if (join.joinSession) this.st.insertJoinSession.run(join.joinSession)
@@ -323,12 +300,11 @@ export class SqliteStore implements Store {
     }
 
     async insertJoinSession(session: JoinSessionRecord): Promise<void> {
-        this.pending.joinSessions.add(session.tokenHash)
-        return this.commits.run(() => void this.st.insertJoinSession.run(session))
+        return this.commits.run([['join', session.tokenHash]], () => void this.st.insertJoinSession.run(session))
     }
 
     async takeJoinSession(tokenHash: string): Promise<JoinSessionRecord | undefined> {
-        if (this.pending.joinSessions.has(tokenHash)) this.settle()
+        this.commits.settle('join', tokenHash)
         const row = this.st.takeJoinSession.get(tokenHash) as
             | { token_hash: string; room_name: string; user_id: string; payload: string; expires_at: number }
             | undefined
@@ -397,11 +373,8 @@ export class SqliteStore implements Store {
 
     async getRoom(name: string): Promise<RoomRecord | undefined> {
         let row = this.st.getRoom.get(name) as RoomRow | undefined
-        // The creator's name comes from users: read again if their profile is waiting to be committed.
-        if (row && this.pending.users.has(row.creator_id)) {
-            this.settle()
-            row = this.st.getRoom.get(name) as RoomRow | undefined
-        }
+        // The creator's name comes from users: read again if their profile was waiting to be committed.
+        if (row && this.commits.settle('user', row.creator_id)) row = this.st.getRoom.get(name) as RoomRow | undefined
         return row && toRoom(row)
     }
 
@@ -422,8 +395,8 @@ export class SqliteStore implements Store {
      * must be committed first; any other queued write cannot change the answer and stays in its batch.
      */
     private settleCreators(): void {
-        for (const id of this.pending.users) {
-            if (this.st.hasOpenRoom.get(id) !== undefined) return this.settle()
+        for (const id of this.commits.pendingIds('user')) {
+            if (this.st.hasOpenRoom.get(id) !== undefined) return void this.commits.settle('user', id)
         }
     }
 
@@ -537,7 +510,13 @@ export class SqliteStore implements Store {
     }
 
     async listRoomMembers(roomName: string): Promise<RoomMember[]> {
-        if (this.pending.users.size) this.settle() // names come from users
+        // Names come from users: a queued profile of a member of this room is committed first.
+        for (const id of this.commits.pendingIds('user')) {
+            if (this.st.getMembership.get(roomName, id) !== undefined) {
+                this.commits.settle('user', id)
+                break
+            }
+        }
         const rows = this.st.listMembers.all(roomName) as {
             room_name: string
             user_id: string
@@ -658,7 +637,7 @@ export class SqliteStore implements Store {
     }
 
     async sweep(now: number): Promise<void> {
-        this.settle()
+        this.commits.flush()
         this.db.transaction(() => {
             for (const st of this.st.sweep) st.run(now)
         })()
@@ -668,11 +647,11 @@ export class SqliteStore implements Store {
 
     async close(): Promise<void> {
         if (!this.db.open) return
-        this.settle()
+        this.commits.flush()
         // The thread's connection first: the last connection to close checkpoints and removes the WAL.
         await this.checkpointer?.close()
         if (!this.db.open) return
-        this.settle()
+        this.commits.flush()
         this.db.close()
     }
 }
