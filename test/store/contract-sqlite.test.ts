@@ -11,4 +11,8 @@ let n = 0
 before(async () => void (dir = await mkdtemp(join(tmpdir(), 'ensemble-contract-'))))
 after(() => rm(dir, { recursive: true, force: true }))
 
-storeContract('SQLite', async (clock) => new SqliteStore({ path: join(dir, `store-${n++}.sqlite`), checkpointThread: false, now: clock.now }))
+const open = (path: string, now: () => number) => new SqliteStore({ path, checkpointThread: false, now })
+
+storeContract('SQLite', async (clock) => open(join(dir, `store-${n++}.sqlite`), clock.now), {
+    reopen: async (closed, clock) => open((closed as SqliteStore).db.name, clock.now),
+})

@@ -35,7 +35,10 @@ const room = (name: string, extra: Partial<NewRoom> = {}): NewRoom => ({
     ...extra,
 })
 
-export function storeContract(label: string, factory: StoreFactory, options: { skip?: string | false } = {}): void {
+/** Opens the database of a closed store again (for the tests of what close() keeps). */
+export type StoreReopener = (closed: Store, clock: ContractClock) => Promise<Store>
+
+export function storeContract(label: string, factory: StoreFactory, options: { skip?: string | false; reopen?: StoreReopener } = {}): void {
     describe(`Store contract: ${label}`, { skip: options.skip || false }, () => {
         /** Runs a test on a fresh store and closes it afterwards. */
         const withStore = (name: string, body: (store: Store, clock: ContractClock) => Promise<void>) =>
@@ -542,6 +545,88 @@ export function storeContract(label: string, factory: StoreFactory, options: { s
             await store.sweep(T0)
             assert.ok(await store.getSession('late'))
         })
+
+        withStore('read-your-writes: each read that may see a queued row, asked for right after the write', async (store) => {
+            const session = (t: string, u: string) => ({ tokenHash: t, userId: u, createdAt: T0, expiresAt: T0 + 1 })
+            // Profiles written by joins (with and without a join session) and by sign-ins.
+            void store.recordJoin({ nonce: nonce('j1'), user: user('a', 'Joined') })
+            assert.equal((await store.getUser('a'))!.name, 'Joined')
+            void store.recordJoin({ nonce: nonce('j2'), user: user('a', 'Joined again'), joinSession: { tokenHash: 'ja', roomName: 'r', userId: 'a', payload: '', expiresAt: T0 } })
+            assert.equal((await store.getUser('a'))!.name, 'Joined again')
+            void store.recordSignIn({ nonce: nonce('s1'), user: user('a', 'Signed'), session: session('sa', 'a') })
+            assert.equal((await store.getUser('a'))!.name, 'Signed')
+            void store.deleteSession('sa')
+            assert.equal(await store.getSession('sa'), undefined)
+            // Chat lines and results.
+            void store.insertChatMessage({ roomName: 'r', userId: 'a', type: 'text', value: 'queued', at: T0 })
+            assert.deepEqual((await store.listChatMessages('r', { limit: 10 })).map((m) => m.value), ['queued'])
+            void store.insertRoundResult({ roomName: 'r', round: 7, userId: 'a', result: {} as any, at: T0 })
+            assert.deepEqual((await store.listRoundResults('r', { limit: 10 })).map((r) => r.round), [7])
+            // A creator renamed by a sign-in or a join: every room read shows the new name.
+            await store.upsertUser(user('c', 'Old'))
+            await makeRoom(store, room('cr', { creatorId: 'c' }))
+            void store.recordSignIn({ nonce: nonce('s2'), user: user('c', 'Signed Name'), session: session('sc', 'c') })
+            assert.equal((await store.getRoom('cr'))!.creatorName, 'Signed Name')
+            void store.recordJoin({ nonce: nonce('j3'), user: user('c', 'Joined Name') })
+            assert.equal((await store.updateRoom('cr', { title: 'T' }))!.creatorName, 'Joined Name')
+            void store.recordJoin({ nonce: nonce('j4'), user: user('c', 'Findme') })
+            assert.deepEqual((await store.listOpenRooms({ viewerId: null, now: T0, keywords: ['findme'] })).map((r) => r.name), ['cr'])
+            void store.recordSignIn({ nonce: nonce('s3'), user: user('c', 'Counted'), session: session('sc2', 'c') })
+            assert.equal(await store.countOpenRooms({ viewerId: null, now: T0, keywords: ['counted'] }), 1)
+            // A member renamed by a join, beside a queued profile of someone who is no member.
+            await store.upsertRoomMembership({ roomName: 'cr', userId: 'm', joinedAt: T0 })
+            void store.upsertUser(user('stranger', 'Stranger'))
+            void store.recordJoin({ nonce: nonce('j5'), user: user('m', 'Member Name') })
+            assert.deepEqual((await store.listRoomMembers('cr')).map((m) => m.name), ['Member Name'])
+            assert.equal((await store.getUser('stranger'))!.name, 'Stranger')
+        })
+
+        withStore('a queued write that fails: reads see the row as stored (nothing pretended); later writes of the row are seen', async (store) => {
+            const s = { tokenHash: 'dup', userId: 'owner', createdAt: T0, expiresAt: T0 + 1 }
+            await store.insertSession(s)
+            // Beside a good write: the batch is rolled back and its jobs run again one by one.
+            const bad = assert.rejects(store.insertSession({ ...s, userId: 'intruder' }))
+            const good = store.insertSession({ ...s, tokenHash: 'good' })
+            assert.equal((await store.getSession('dup'))!.userId, 'owner')
+            await bad
+            await good
+            assert.ok(await store.getSession('good'))
+            void store.deleteSession('dup')
+            assert.equal(await store.getSession('dup'), undefined)
+            // A join whose join session clashes is rolled back whole: no profile, nonce not spent.
+            const taken = { tokenHash: 'taken', roomName: 'r', userId: 'x', payload: '', expiresAt: T0 + 10 }
+            await store.insertJoinSession(taken)
+            const join = assert.rejects(store.recordJoin({ nonce: nonce('jx'), user: user('ghost', 'Ghost'), joinSession: { ...taken, userId: 'ghost' } }))
+            assert.equal(await store.getUser('ghost'), undefined)
+            await join
+            assert.equal(await store.useNonce(nonce('jx')), true, 'the rolled-back join did not spend its nonce')
+            // The same profile asked for again is really written: a rolled-back write is not taken as done.
+            void store.upsertUser(user('ghost', 'Ghost'))
+            assert.equal((await store.getUser('ghost'))!.name, 'Ghost')
+            assert.deepEqual(await store.takeJoinSession('taken'), taken)
+        })
+
+        if (options.reopen) {
+            const reopen = options.reopen
+            withStore('close commits the queued writes first: the reopened store has them', async (store, clock) => {
+                const written = [
+                    store.recordSignIn({ nonce: nonce('c1'), user: user('u', 'Closing'), session: { tokenHash: 'cs', userId: 'u', createdAt: T0, expiresAt: T0 + 1 } }),
+                    store.recordJoin({ nonce: nonce('c2'), user: user('v'), joinSession: { tokenHash: 'cj', roomName: 'r', userId: 'v', payload: '', expiresAt: T0 } }),
+                    store.insertChatMessage({ roomName: 'r', userId: 'u', type: 'text', value: 'last words', at: T0 }),
+                ]
+                await store.close()
+                await Promise.all(written)
+                const again = await reopen(store, clock)
+                try {
+                    assert.equal((await again.getUser('u'))!.name, 'Closing')
+                    assert.ok(await again.getSession('cs'))
+                    assert.ok(await again.takeJoinSession('cj'))
+                    assert.deepEqual((await again.listChatMessages('r', { limit: 10 })).map((m) => m.value), ['last words'])
+                } finally {
+                    await again.close()
+                }
+            })
+        }
 
         withStore('a nonce spent twice at once: exactly one of the writes wins, the other writes nothing', async (store) => {
             const session = (t: string) => ({ tokenHash: t, userId: t, createdAt: T0, expiresAt: T0 + 1 })
