@@ -80,6 +80,12 @@ describe('PostgresStore', { skip }, () => {
         }
     })
 
+    test('migrations are stamped with the injected clock', async () => {
+        const s = await schema()
+        await (await PostgresStore.open({ url: db.url, schema: s, now: () => 4242 })).close()
+        assert.deepEqual((await admin.query(`SELECT DISTINCT applied_at FROM ${s}.schema_migrations`)).rows, [{ applied_at: '4242' }])
+    })
+
     test('a database from a newer Ensemble is refused with one line', async () => {
         const s = await schema()
         await (await PostgresStore.open({ url: db.url, schema: s })).close()

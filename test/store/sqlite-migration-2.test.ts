@@ -21,7 +21,7 @@ describe('SqliteStore: migration 2 (nonces_legacy)', () => {
         const path = join(dir, name)
         const db = new Database(path)
         db.pragma('journal_mode = WAL')
-        assert.deepEqual(migrate(db, migrations.filter((m) => m.version === 1)), [1])
+        assert.deepEqual(migrate(db, 0, migrations.filter((m) => m.version === 1)), [1])
         const insert = db.prepare('INSERT INTO nonces (hash, expires_at) VALUES (?, ?)')
         for (const n of nonces) insert.run(n.hash, n.expiresAt)
         db.close()

@@ -19,7 +19,7 @@ describe('SqliteStore: migration 3 (memberships, API tokens)', () => {
     test('a version 2 database upgrades with its data; the new tables work', async () => {
         const path = join(dir, 'v2.sqlite')
         const db = new Database(path)
-        assert.deepEqual(migrate(db, migrations.filter((m) => m.version <= 2)), [1, 2])
+        assert.deepEqual(migrate(db, 0, migrations.filter((m) => m.version <= 2)), [1, 2])
         db.prepare("INSERT INTO users (id, handle, name, profile, updated_at) VALUES ('u1', '1234', 'Alice', '{}', 1)").run()
         db.close()
 

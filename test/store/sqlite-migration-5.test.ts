@@ -14,7 +14,7 @@ test('a version 4 database upgrades to 5 with its reports open; moderation recor
     try {
         const path = join(dir, 'v4.sqlite')
         const db = new Database(path)
-        assert.deepEqual(migrate(db, migrations.filter((m) => m.version <= 4)), [1, 2, 3, 4])
+        assert.deepEqual(migrate(db, 0, migrations.filter((m) => m.version <= 4)), [1, 2, 3, 4])
         db.prepare("INSERT INTO reports (room_name, reporter_id, target_id, option_values, at) VALUES ('r1', 'u1', 'u2', 'reason=spamming', 1000)").run()
         db.prepare("INSERT INTO chat_messages (room_name, user_id, type, value, at) VALUES ('r1', 'u2', 'text', 'bad words', 900)").run()
         db.prepare("INSERT INTO chat_messages (room_name, user_id, type, value, at) VALUES ('r1', 'u1', 'text', 'hi', 950)").run()

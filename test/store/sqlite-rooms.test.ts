@@ -121,7 +121,7 @@ describe('SqliteStore: migration 4 on a database with rooms', () => {
         const path = join(dir, 'old.sqlite')
         const db = new Database(path)
         db.pragma('journal_mode = WAL')
-        migrate(db, migrations.filter((m) => m.version <= 2))
+        migrate(db, 0, migrations.filter((m) => m.version <= 2))
         const insert = db.prepare(`INSERT INTO rooms (name, creator_id, title, max_players, scoring, teams, allow_other_servers, option_values,
             created_at, updated_at, closed_at) VALUES (?, 'old', 't', 8, 'arcade', 0, 1, '', 1, 1, ?)`)
         for (let i = 0; i < 7; i++) insert.run(`old${i}`, i < 5 ? null : 2)

@@ -49,14 +49,24 @@ describe('SqliteStore', () => {
         assert.equal(store.db.pragma('journal_mode', { simple: true }), 'wal')
         const versions = store.db.prepare('SELECT version FROM schema_migrations').all()
         assert.deepEqual(versions, migrations.map((m) => ({ version: m.version })))
-        assert.deepEqual(migrate(store.db), [])
+        assert.deepEqual(migrate(store.db, 0), [])
+    })
+
+    test('migrations are stamped with the injected clock', async () => {
+        const other = new SqliteStore({ path: ':memory:', now: () => 4242 })
+        try {
+            const stamps = other.db.prepare('SELECT DISTINCT applied_at FROM schema_migrations').all()
+            assert.deepEqual(stamps, [{ applied_at: 4242 }])
+        } finally {
+            await other.close()
+        }
     })
 
     test('a database from a newer Ensemble is refused', () => {
         const db = new Database(':memory:')
-        migrate(db)
+        migrate(db, 0)
         db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, ?, 0)').run('future')
-        assert.throws(() => migrate(db), /newer than this Ensemble/)
+        assert.throws(() => migrate(db, 0), /newer than this Ensemble/)
         db.close()
     })
 

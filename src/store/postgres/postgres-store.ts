@@ -172,6 +172,9 @@ export class PostgresStore implements Store {
         return store
     }
 
+    // Retry deadlines below read the wall clock, not the app's injected one: they bound real waits
+    // (setTimeout), and a frozen test clock must not make them endless. Nothing they decide expires data.
+
     /** Gets a connection, retrying while the database is unreachable (up to retryForMs). */
     private async connect(): Promise<pg.PoolClient> {
         const deadline = Date.now() + this.retryForMs

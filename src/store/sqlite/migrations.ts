@@ -251,8 +251,8 @@ CREATE INDEX chat_messages_room_user ON chat_messages (room_name, user_id, id);
     },
 ]
 
-/** Applies the migrations the database has not seen yet; returns the versions applied. */
-export function migrate(db: Database, list: readonly Migration[] = migrations): number[] {
+/** Applies the migrations the database has not seen yet, stamped `now`; returns the versions applied. */
+export function migrate(db: Database, now: number, list: readonly Migration[] = migrations): number[] {
     db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
         version INTEGER PRIMARY KEY,
         name TEXT NOT NULL,
@@ -272,7 +272,7 @@ export function migrate(db: Database, list: readonly Migration[] = migrations): 
         if (applied.has(m.version)) continue
         db.transaction(() => {
             db.exec(m.sql)
-            record.run(m.version, m.name, Date.now())
+            record.run(m.version, m.name, now)
         })()
         done.push(m.version)
     }

@@ -184,7 +184,7 @@ export class SqliteStore implements Store {
         db.pragma('synchronous = NORMAL')
         db.pragma('busy_timeout = 5000')
         db.pragma('foreign_keys = ON')
-        migrate(db)
+        migrate(db, this.now())
         this.st = prepareStatements(db)
         this.legacyNonces = this.hasLegacyNonces()
         // Users, sessions, join sessions and nonces are written through the group commit; a read of one
