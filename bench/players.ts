@@ -1,34 +1,22 @@
 // Bench players: a signing key the bench server trusts, signed bodies, and joins over real HTTP and
 // WebSocket (light clients that count frames; the benchmarks measure the server, not a client model).
-import { generateKeyPairSync, randomBytes, sign, type JsonWebKey } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import { WebSocket } from 'ws'
+import { makeProfile, type TestProfile } from '../test/helpers/profiles.js'
+import { makeKeys, sign } from '../test/helpers/signing.js'
 
-const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })
-export const benchJwk = publicKey.export({ format: 'jwk' }) as JsonWebKey
+const keys = makeKeys()
+export const benchJwk = keys.publicJwk
 
 export type Signed = { body: string; signature: string }
 
-export const signBody = (body: string): Signed => ({
-    body,
-    signature: sign('sha256', Buffer.from(body), { key: privateKey, dsaEncoding: 'ieee-p1363' }).toString('base64'),
-})
+export const signBody = (body: string): Signed => ({ body, signature: sign(body, keys.privateKey) })
 
-export type BenchProfile = { id: string; handle: string; name: string } & Record<string, unknown>
+export type BenchProfile = TestProfile
 
 /** A current-shape ServiceUserProfile, as the app sends it. */
-export const benchProfile = (i: number): BenchProfile => ({
-    id: randomBytes(32).toString('hex'),
-    handle: String(100000 + i),
-    name: `Bench Player ${i}`,
-    avatarType: 'default',
-    avatarForegroundType: 'player',
-    avatarForegroundColor: '#ffffffff',
-    avatarBackgroundType: 'default',
-    avatarBackgroundColor: '#000020ff',
-    bannerType: 'none',
-    aboutMe: '',
-    favorites: [],
-})
+export const benchProfile = (i: number): BenchProfile =>
+    makeProfile(`Bench Player ${i}`, { id: randomBytes(32).toString('hex'), handle: String(100000 + i) })
 
 export const authenticateBody = (address: string, profile: BenchProfile): Signed =>
     signBody(JSON.stringify({ type: 'authenticateServer', address, time: Date.now(), userProfile: profile }))

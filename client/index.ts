@@ -1,7 +1,9 @@
 // Ensemble's TypeScript client for bots and tests: connects with a join answer, keeps a local copy of
 // the room with the same reducer the server and the Sonolus app rules use, and exposes typed commands
 // and the events as an async stream. A fatal error of the local model means the server sent an event a
-// Sonolus client would reject: it is kept in `fatal` and ends the stream.
+// Sonolus client would reject: it is kept in `fatal` and ends the stream. It is also published on its
+// own (client/package.json): its only runtime dependency is `ws`; `@sonolus/core` is imported for types
+// only, so every import of it here and in the multiplayer modules it uses must stay `import type`.
 import type {
     AutoExit,
     ChatMessage,
@@ -33,7 +35,16 @@ export type ConnectOptions = {
      * the official schemas with it); an exception it throws becomes the client's fatal error.
      */
     onFrame?: (data: RawData, isBinary: boolean) => void
+    /**
+     * How many events `received` keeps and how many the `events()` stream holds for a reader that is
+     * behind (oldest dropped first; default 1000), so a bot running for days stays bounded.
+     */
+    maxEvents?: number
+    /** How many chat messages the model keeps (oldest dropped first; default 1000). */
+    maxChat?: number
 }
+
+const DEFAULT_MAX_EVENTS = 1000
 
 export type Closed = { code: number; reason: string }
 
@@ -42,8 +53,10 @@ type Waiter = { predicate: (event: Event) => boolean; resolve: (event: Event) =>
 export class RoomClient {
     readonly model: ClientModel
     readonly userId: string
-    /** Every event received, in order (the app's view before the model filters it). */
+    /** The latest events received (at most `maxEvents`), in order: the app's view before the model filters it. */
     readonly received: Event[] = []
+    /** Events the `events()` stream dropped because its reader fell more than `maxEvents` behind. */
+    droppedEvents = 0
     fatal: Error | undefined
     closedWith: Closed | undefined
     readonly closed: Promise<Closed>
@@ -55,11 +68,16 @@ export class RoomClient {
     private readonly waiters = new Set<Waiter>()
     private readonly queue: Event[] = []
     private pull: (() => void) | undefined
+    private readonly maxEvents: number
 
     private constructor(ws: WebSocket, options: ConnectOptions) {
         this.ws = ws
         this.userId = options.userId
-        this.model = new ClientModel(options.userId, options.verifyUser ? { verifyUser: options.verifyUser } : {})
+        this.maxEvents = Math.max(1, options.maxEvents ?? DEFAULT_MAX_EVENTS)
+        this.model = new ClientModel(options.userId, {
+            ...(options.verifyUser ? { verifyUser: options.verifyUser } : {}),
+            ...(options.maxChat !== undefined ? { chatLimit: Math.max(1, options.maxChat) } : {}),
+        })
         this.closed = new Promise((resolve) => {
             ws.on('close', (code, reason) => {
                 this.closedWith = { code, reason: reason.toString() }
@@ -188,7 +206,8 @@ export class RoomClient {
 
     /**
      * Resolves with the first event not yet taken by `next` that matches (events that arrive together
-     * with the upgrade answer are not lost); events skipped on the way count as taken.
+     * with the upgrade answer are not lost); events skipped on the way count as taken, and so do events
+     * older than the last `maxEvents`.
      */
     next(predicate: (event: Event) => boolean = () => true, timeoutMs = 5000): Promise<Event> {
         return new Promise((resolve, reject) => {
@@ -255,6 +274,11 @@ export class RoomClient {
             return
         }
         this.received.push(event)
+        if (this.received.length > this.maxEvents) {
+            const excess = this.received.length - this.maxEvents
+            this.received.splice(0, excess)
+            this.cursor = Math.max(0, this.cursor - excess)
+        }
         try {
             this.model.receive(event)
         } catch (error) {
@@ -262,6 +286,10 @@ export class RoomClient {
             return
         }
         this.queue.push(event)
+        if (this.queue.length > this.maxEvents) {
+            this.queue.shift()
+            this.droppedEvents++
+        }
         this.pull?.()
         if (this.waiters.size > 0) this.cursor = this.received.length
         for (const waiter of [...this.waiters]) {

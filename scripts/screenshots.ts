@@ -5,7 +5,7 @@ import type { LevelItem, StartRoundEvent } from '@sonolus/core'
 import { launchBrowser } from '../test/helpers/browser.js'
 import { connect, converge, joinPlayer, level, startMultiplayerServer, type MultiplayerServer } from '../test/helpers/multiplayer.js'
 import { createAndJoin, makeProfile, postSigned } from '../test/helpers/sonolus.js'
-import { sampleResult } from '../test/multiplayer/harness.js'
+import { sampleResult } from '../test/helpers/gameplay.js'
 
 /** Creates a room as `name` from the app and connects them (master and lead). */
 async function hostAs(server: MultiplayerServer, params: Record<string, string>, name: string) {

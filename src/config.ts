@@ -395,7 +395,7 @@ export function loadConfig(input: LoadConfigInput = {}): LoadedConfig {
 
     const redisUrl = raw(get('ENSEMBLE_REDIS_URL')) ?? null
     if (redisUrl !== null) {
-        let ok = false
+        let ok: boolean
         try {
             ok = ['redis:', 'rediss:'].includes(new URL(redisUrl).protocol)
         } catch {

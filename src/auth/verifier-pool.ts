@@ -96,11 +96,10 @@ export class VerifierPool {
     async ready(): Promise<void> {
         this.start()
         await Promise.all(
-            this.threads.map(
-                (t) =>
-                    t &&
-                    !t.ready &&
-                    new Promise<void>((resolve, reject) => {
+            this.threads.map((t) =>
+                !t || t.ready
+                    ? Promise.resolve()
+                    : new Promise<void>((resolve, reject) => {
                         t.worker.once('online', () => resolve())
                         t.worker.once('error', reject)
                         // A thread gone before it came online: its work is done inline, nothing to wait for.

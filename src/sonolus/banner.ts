@@ -16,7 +16,7 @@ export async function loadBanner(config: Config): Promise<SonolusServices['banne
     try {
         file = await readFile(config.bannerFile)
     } catch (e) {
-        throw new Error(`ENSEMBLE_BANNER_FILE: cannot read ${config.bannerFile} (${(e as NodeJS.ErrnoException).code ?? 'error'})`)
+        throw new Error(`ENSEMBLE_BANNER_FILE: cannot read ${config.bannerFile} (${(e as NodeJS.ErrnoException).code ?? 'error'})`, { cause: e })
     }
     const hash = createHash('sha1').update(file).digest('hex')
     return { hash, file, contentType: types[extname(config.bannerFile).toLowerCase()] ?? 'application/octet-stream' }

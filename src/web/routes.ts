@@ -51,7 +51,7 @@ export const externalLoginLink = (url: string) => `sonolus://external-login/${ur
 function loadAssets(): Map<string, Buffer> {
     const assets = new Map<string, Buffer>()
     const dir = join(webRoot, 'assets')
-    let names: string[] = []
+    let names: string[]
     try {
         names = readdirSync(dir)
     } catch {

@@ -7,7 +7,7 @@ import type { AddChatMessageEvent, LevelItem, StartRoundEvent } from '@sonolus/c
 import { converge, hostRoom, joinPlayer, level, startMultiplayerServer, type MultiplayerServer } from '../helpers/multiplayer.js'
 import { makeProfile, signedAuthenticate } from '../helpers/sonolus.js'
 import { SseClient } from '../helpers/sse.js'
-import { sampleResult } from '../multiplayer/harness.js'
+import { sampleResult } from '../helpers/gameplay.js'
 
 describe('chat and scoreboard through the API', () => {
     let server: MultiplayerServer

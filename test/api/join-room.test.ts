@@ -1,11 +1,11 @@
-// POST /api/join_room against seeds/001: every status and exact body, the repeat join, the wrong-password
+// POST /api/join_room as the join-room API is specified: every status and exact body, the repeat join, the wrong-password
 // limiter (429 + Retry-After, shared with the app's private search), and unlocks shared both ways.
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { startTestServer, type TestServer } from '../helpers/server.js'
 import { createAndJoin, makeProfile, signedAuthenticate, type CreatedRoom } from '../helpers/sonolus.js'
 
-describe('POST /api/join_room (seed 001)', () => {
+describe('POST /api/join_room', () => {
     let server: TestServer
     let publicRoom: CreatedRoom
     let privateRoom: CreatedRoom

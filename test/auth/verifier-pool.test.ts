@@ -1,19 +1,16 @@
 // VerifierPool: Sonolus-Signature checks on worker threads give exactly SignatureVerifier's answers,
 // whether a thread answers, the event loop answers (no thread yet, a thread died, the pool closed).
 import assert from 'node:assert/strict'
-import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto'
 import type { Worker } from 'node:worker_threads'
 import { describe, test } from 'node:test'
 import { SignatureVerifier } from '../../src/auth/signature.js'
 import { VerifierPool } from '../../src/auth/verifier-pool.js'
+import { makeKeys, sign as signWith } from '../helpers/signing.js'
 
-const pair = () => generateKeyPairSync('ec', { namedCurve: 'P-256' })
-const trusted = pair()
-const other = pair()
-const jwk = trusted.publicKey.export({ format: 'jwk' })
+const trusted = makeKeys()
+const other = makeKeys()
+const jwk = trusted.publicJwk
 const inline = new SignatureVerifier(jwk)
-
-const signWith = (body: Uint8Array, key: KeyObject) => sign('sha256', body, { key, dsaEncoding: 'ieee-p1363' }).toString('base64')
 
 type Case = { body: Uint8Array; signature: string; kind: string }
 

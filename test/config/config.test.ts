@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url'
 import { signaturePublicKeyJWK } from '@sonolus/core'
 import { ConfigError, loadConfig, normalizeAddress, parseBytes, parseDuration, settings } from '../../src/config.js'
 import { multiplayerUrl } from '../../src/urls.js'
+import { makeKeys } from '../helpers/signing.js'
 
 const load = (env: Record<string, string> = {}, argv: string[] = []) => loadConfig({ env, argv, cwd: '/srv/ensemble' })
 
@@ -83,7 +84,7 @@ describe('config', () => {
     })
 
     test('a signature key override is accepted (with a loud warning) only if it is an EC P-256 public JWK', () => {
-        const jwk = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'jwk' })
+        const jwk = makeKeys().publicJwk
         const { config, warnings } = load({ ENSEMBLE_SIGNATURE_PUBLIC_KEY: JSON.stringify(jwk) })
         assert.equal(config.signatureKeyOverridden, true)
         assert.deepEqual(config.signaturePublicKey, jwk)

@@ -24,7 +24,7 @@ export async function postgresSkip(): Promise<string | false> {
         await withAdmin((c) => c.query('SELECT 1'))
         return false
     } catch (e) {
-        if (process.env.CI === 'true') throw new Error(`PostgreSQL unreachable at ${adminUrl} under CI: ${(e as Error).message}`)
+        if (process.env.CI === 'true') throw new Error(`PostgreSQL unreachable at ${adminUrl} under CI: ${(e as Error).message}`, { cause: e })
         return `PostgreSQL unreachable at ${adminUrl}`
     }
 }

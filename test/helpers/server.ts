@@ -9,7 +9,7 @@ import type { LiveRoomSource } from '../../src/rooms/live-info.js'
 import type { Store } from '../../src/store/store.js'
 import { validateSonolusAnswer } from '../schema/validate.js'
 import { postgresTestStore } from './postgres.js'
-import { testKeys, type TestKeys } from './sonolus.js'
+import { testKeys, type TestKeys } from './signing.js'
 
 export type TestClock = {
     now(): number
@@ -99,7 +99,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
         }
         const res = await fetch(url, { method, headers, body })
         const text = await res.text()
-        let parsed: unknown = undefined
+        let parsed: unknown
         try {
             parsed = text ? JSON.parse(text) : undefined
         } catch {

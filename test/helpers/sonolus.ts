@@ -1,47 +1,13 @@
-// Signing like the Sonolus app does, with a key pair made for the tests, and the usual request flows:
-// authenticate, create a room, join it.
+// The usual Sonolus request flows of the tests, signed with the test key: authenticate, create a room,
+// join it.
 import type { ServerJoinRoomResponse } from '@sonolus/core'
-import { generateKeyPairSync, randomUUID, sign as cryptoSign, type JsonWebKey, type KeyObject } from 'node:crypto'
+import { makeProfile, type TestProfile } from './profiles.js'
 import type { TestResponse, TestServer } from './server.js'
+import { sign } from './signing.js'
 
-export type TestKeys = { privateKey: KeyObject; publicJwk: JsonWebKey }
-
-const makeKeys = (): TestKeys => {
-    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })
-    return { privateKey, publicJwk: publicKey.export({ format: 'jwk' }) }
-}
-
-let keys: TestKeys | undefined
-let other: TestKeys | undefined
-/** The key pair test servers trust (one per process). */
-export const testKeys = (): TestKeys => (keys ??= makeKeys())
-/** A key pair no test server trusts. */
-export const otherKeys = (): TestKeys => (other ??= makeKeys())
-
-/** Sonolus-Signature of `body`: ECDSA P-256 / SHA-256, base64 of raw r||s. */
-export function sign(body: string | Buffer, privateKey: KeyObject = testKeys().privateKey): string {
-    return cryptoSign('sha256', Buffer.from(body), { key: privateKey, dsaEncoding: 'ieee-p1363' }).toString('base64')
-}
-
-export type TestProfile = { id: string; handle: string; name: string } & Record<string, unknown>
-
-/** A current-shape ServiceUserProfile (@sonolus/core 7.15). */
-export function makeProfile(name = 'Player', extra: Record<string, unknown> = {}): TestProfile {
-    return {
-        id: randomUUID().replaceAll('-', ''),
-        handle: String(1000 + Math.floor(Math.random() * 9000)),
-        name,
-        avatarType: 'default',
-        avatarForegroundType: 'player',
-        avatarForegroundColor: '#ffffffff',
-        avatarBackgroundType: 'default',
-        avatarBackgroundColor: '#000020ff',
-        bannerType: 'none',
-        aboutMe: '',
-        favorites: [],
-        ...extra,
-    }
-}
+// Signing and profiles live in their own modules; re-exported because most request tests want all three.
+export { makeProfile, type TestProfile } from './profiles.js'
+export { otherKeys, sign, testKeys, type TestKeys } from './signing.js'
 
 /** The body of POST /sonolus/authenticate, as JSON text. */
 export function authenticateBody(server: TestServer, profile: TestProfile, overrides: Record<string, unknown> = {}): string {

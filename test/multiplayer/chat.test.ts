@@ -2,7 +2,8 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import type { Delivery, EngineOutput } from '../../src/multiplayer/index.js'
 import { renderNotice } from '../../src/multiplayer/index.js'
-import { events, Harness, level, notices } from './harness.js'
+import { level } from '../helpers/gameplay.js'
+import { events, Harness, notices } from './harness.js'
 
 function setup(n = 3): Harness {
     const h = new Harness({ limits: { chat: { burst: 100, windowMs: 1000 } } })

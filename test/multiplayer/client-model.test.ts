@@ -2,7 +2,8 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import type { UpdateEvent } from '@sonolus/core'
 import { ClientModel, FatalEventError, defaultRoomOptions } from '../../src/multiplayer/index.js'
-import { level, makeRoomUser } from './harness.js'
+import { level } from '../helpers/gameplay.js'
+import { makeRoomUser } from '../helpers/room-user.js'
 
 const T0 = 1_700_000_000_000
 const me = makeRoomUser({ id: 'me', time: T0 })

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import type { Delivery, EngineOutput } from '../../src/multiplayer/index.js'
-import { events, Harness, level, levelItem, notices, sampleResult, type HarnessOptions } from './harness.js'
+import { level, levelItem, sampleResult } from '../helpers/gameplay.js'
+import { events, Harness, notices, type HarnessOptions } from './harness.js'
 
 /** Corrections are rate-limited; these tests refuse many commands in a row, so the limit is lifted. */
 function setup(n = 3, options: HarnessOptions = {}): Harness {

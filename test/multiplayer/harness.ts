@@ -4,8 +4,7 @@
 // fatal error fails the test with the event and the client named. A mirror view folds every event the
 // room sent, so the room's state must always be exactly the fold of what it sent.
 import assert from 'node:assert/strict'
-import { generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto'
-import type { Event, GameplayResult, RoomUser, ServerForm, Sil } from '@sonolus/core'
+import type { Event, GameplayResult, RoomUser, ServerForm } from '@sonolus/core'
 import {
     applyEvent,
     ClientModel,
@@ -29,10 +28,11 @@ import {
     type LeaveReason,
     type RoomView,
 } from '../../src/multiplayer/index.js'
+import { levelItem } from '../helpers/gameplay.js'
+import { DEFAULT_ADDRESS, DEFAULT_ROOM, makeRoomUser, roomUserChecker } from '../helpers/room-user.js'
 
-export const ADDRESS = 'https://ensemble.test'
-export const ROOM = 'room-1'
-const DAY = 24 * 60 * 60 * 1000
+export const ADDRESS = DEFAULT_ADDRESS
+export const ROOM = DEFAULT_ROOM
 
 /** A small seeded PRNG (mulberry32): deterministic randomness for the engine and the tests. */
 export function seededRandom(seed: number): () => number {
@@ -45,84 +45,6 @@ export function seededRandom(seed: number): () => number {
         return ((t ^ (t >>> 14)) >>> 0) / 4294967296
     }
 }
-
-let keys: { privateKey: KeyObject; publicKey: KeyObject } | undefined
-function signingKeys() {
-    keys ??= generateKeyPairSync('ec', { namedCurve: 'P-256' })
-    return keys
-}
-
-export type UserSpec = { id: string; handle?: string; name?: string; time: number; room?: string; address?: string }
-
-/** A signed RoomUser as the Sonolus app produces it (ECDSA P-256 / SHA-256, raw r||s, base64). */
-export function makeRoomUser(spec: UserSpec, privateKey: KeyObject = signingKeys().privateKey): RoomUser {
-    const body = JSON.stringify({
-        type: 'authenticateMultiplayer',
-        address: spec.address ?? ADDRESS,
-        room: spec.room ?? ROOM,
-        time: spec.time,
-        userProfile: {
-            id: spec.id,
-            handle: spec.handle ?? spec.id.replace(/\D/g, '') ?? '0',
-            name: spec.name ?? spec.id,
-            avatarType: 'default',
-            avatarForegroundType: 'player',
-            avatarForegroundColor: '#000000ff',
-            avatarBackgroundType: 'default',
-            avatarBackgroundColor: '#ffffffff',
-            bannerType: 'none',
-            aboutMe: '',
-            favorites: [],
-        },
-    })
-    const signature = sign('sha256', Buffer.from(body), { key: privateKey, dsaEncoding: 'ieee-p1363' }).toString('base64')
-    return { authentication: Buffer.from(body).toString('base64'), signature }
-}
-
-/** The app's RoomUser checks (misc/room-user.md): signature, address, room, at most 24 h old. */
-export function makeVerifier(now: () => number, publicKey: KeyObject = signingKeys().publicKey) {
-    const signatures = new Map<string, boolean>()
-    return (user: RoomUser): string | null => {
-        const key = `${user.authentication}|${user.signature}`
-        let ok = signatures.get(key)
-        if (ok === undefined) {
-            try {
-                ok = verify(
-                    'sha256',
-                    Buffer.from(user.authentication, 'base64'),
-                    { key: publicKey, dsaEncoding: 'ieee-p1363' },
-                    Buffer.from(user.signature, 'base64'),
-                )
-            } catch {
-                ok = false
-            }
-            signatures.set(key, ok)
-        }
-        if (!ok) return 'signature does not match'
-        const info = roomUserInfo(user)
-        if (!info) return 'not a join body'
-        if (info.address !== ADDRESS) return 'address does not match'
-        if (info.room !== ROOM) return 'room does not match'
-        if (now() - info.time > DAY) return 'older than 24 hours'
-        return null
-    }
-}
-
-export const sampleResult = (arcadeScore: number, accuracyScore = arcadeScore / 2): GameplayResult => ({
-    grade: 'pass',
-    arcadeScore,
-    accuracyScore,
-    combo: 10,
-    perfect: 8,
-    great: 1,
-    good: 1,
-    miss: 0,
-    totalCount: 10,
-})
-
-export const level = (name: string, address = ADDRESS): Sil => ({ address, name })
-
-export const levelItem = (name: string) => ({ name, version: 1, rating: 1, title: name, artists: '', author: '', tags: [] })
 
 export type SimClient = {
     id: string
@@ -179,7 +101,7 @@ export class Harness {
             ...(options.limits ? { limits: options.limits } : {}),
         })
         this.mirror = structuredClone(this.room.view)
-        this.verifyUser = makeVerifier(() => this.now)
+        this.verifyUser = roomUserChecker({ now: () => this.now })
     }
 
     ctx(): EngineContext {
@@ -320,7 +242,7 @@ export class Harness {
             client.model.receive(wire)
         } catch (error) {
             const message = error instanceof Error ? error.message : String(error)
-            throw new Error(`client ${client.id} (${client.model.phase}) rejected ${JSON.stringify(wire).slice(0, 500)}: ${message}`)
+            throw new Error(`client ${client.id} (${client.model.phase}) rejected ${JSON.stringify(wire).slice(0, 500)}: ${message}`, { cause: error })
         }
     }
 

@@ -1,5 +1,6 @@
 // Checks of the engine's own state, beyond what a client checks: private bookkeeping agrees with the
-// view, and the strict readings hold (BRIEF section 2).
+// view, and the strict readings of the rules hold (a round exists exactly while playing, a non-empty
+// room has a master and a lead, the scoreboard shows exactly the players with stats).
 import assert from 'node:assert/strict'
 import { isCompatible, userIdOf, type EngineRoom } from '../../src/multiplayer/index.js'
 

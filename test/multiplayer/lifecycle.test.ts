@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import type { Delivery, EngineOutput } from '../../src/multiplayer/index.js'
-import { events, Harness, level, notices, sampleResult } from './harness.js'
+import { level, sampleResult } from '../helpers/gameplay.js'
+import { events, Harness, notices } from './harness.js'
 
 function deliveries(output: EngineOutput): Delivery[] {
     return output.out.filter((i): i is Delivery => !('kind' in i))

@@ -4,7 +4,8 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import type { RoomStatus } from '@sonolus/core'
-import { Harness, level, levelItem, sampleResult } from './harness.js'
+import { level, levelItem, sampleResult } from '../helpers/gameplay.js'
+import { Harness } from './harness.js'
 
 type Actor = 'u1' | 'u2' | 'u3' | 'u4'
 const actors: Actor[] = ['u1', 'u2', 'u3', 'u4']

@@ -4,7 +4,8 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import fc from 'fast-check'
 import type { RoomStatus, UserStatus } from '@sonolus/core'
-import { Harness, level, levelItem, sampleResult } from './harness.js'
+import { level, levelItem, sampleResult } from '../helpers/gameplay.js'
+import { Harness } from './harness.js'
 import { assertInternal } from './invariants.js'
 
 const commandTypes = [
@@ -39,7 +40,7 @@ const actionArb: fc.Arbitrary<Action> = fc.record({
     junk: fc.oneof(
         { weight: 4, arbitrary: fc.jsonValue({ maxDepth: 3 }) },
         { weight: 1, arbitrary: fc.string({ minLength: 0, maxLength: 20 }).map((s) => s.repeat(500)) },
-        { weight: 1, arbitrary: fc.constantFrom(null, -1, 1e309 as number, Number.MAX_VALUE, '', '0', [], {}, { __proto__: null }) },
+        { weight: 1, arbitrary: fc.constantFrom(null, -1, Number.POSITIVE_INFINITY, Number.MAX_VALUE, '', '0', [], {}, { __proto__: null }) },
     ),
     text: fc.oneof(
         fc.string({ maxLength: 30 }),

@@ -2,7 +2,9 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import type { Event, RoomUser, UpdateEvent } from '@sonolus/core'
 import { applyEvent, defaultRoomOptions, FatalEventError, isCompatible, type ApplyContext, type RoomView } from '../../src/multiplayer/index.js'
-import { level, makeRoomUser, makeVerifier, plain, sampleResult } from './harness.js'
+import { level, sampleResult } from '../helpers/gameplay.js'
+import { makeRoomUser, roomUserChecker } from '../helpers/room-user.js'
+import { plain } from './harness.js'
 
 const T0 = 1_700_000_000_000
 const users: Record<string, RoomUser> = {
@@ -95,12 +97,12 @@ describe('reducer: UpdateEvent', () => {
         assert.equal('scoreboardDescription' in view, false)
     })
     it('verifies users with the given verifier', () => {
-        const verifyUser = makeVerifier(() => T0 + 1000)
+        const verifyUser = roomUserChecker({ now: () => T0 + 1000 })
         const view = baseView()
         apply(view, updateOf(baseView()), { selfId: 'a', verifyUser })
         const forged = { ...users.b!, signature: users.a!.signature }
         fatal(view, updateOf(baseView({ users: [users.a!, forged] })), { verifyUser }, /signature/)
-        const old = makeVerifier(() => T0 + 25 * 60 * 60 * 1000)
+        const old = roomUserChecker({ now: () => T0 + 25 * 60 * 60 * 1000 })
         fatal(view, updateOf(baseView()), { verifyUser: old }, /24 hours/)
         const otherRoom = makeRoomUser({ id: 'b', time: T0, room: 'elsewhere' })
         fatal(view, updateOf(baseView({ users: [users.a!, otherRoom] })), { verifyUser }, /room/)
@@ -145,7 +147,7 @@ describe('reducer: users', () => {
         fatal(baseView(), { type: 'addUser', user: makeRoomUser({ id: 'b', time: T0 + 5 }) }, {}, /already exists/)
     })
     it('AddUserEvent is fatal when the user does not verify', () => {
-        const verifyUser = makeVerifier(() => T0)
+        const verifyUser = roomUserChecker({ now: () => T0 })
         fatal(baseView(), { type: 'addUser', user: { ...users.c!, signature: users.a!.signature } }, { verifyUser })
     })
     it('RemoveUserEvent removes the user, their roles, result, status and scores', () => {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { events, Harness, level, notices, sampleResult } from './harness.js'
+import { level, sampleResult } from '../helpers/gameplay.js'
+import { events, Harness, notices } from './harness.js'
 
 describe('a full round with three players', () => {
     it('selects, readies, starts, plays, scores and finishes by itself', () => {

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import type { EngineOutput } from '../../src/multiplayer/index.js'
-import { events, Harness, level, sampleResult, type HarnessOptions } from './harness.js'
+import { level, sampleResult } from '../helpers/gameplay.js'
+import { events, Harness, type HarnessOptions } from './harness.js'
 
 function setup(players: string[], options: HarnessOptions = {}): Harness {
     const h = new Harness(options)

@@ -53,7 +53,7 @@ describe('KdfGate', () => {
         assert.deepEqual(gate.load, { running: 2, queued: 0 })
         jobs[1]!.resolve()
         jobs[2]!.resolve()
-        await Promise.all(admissions.map((a) => (a.ok ? a.result : undefined)))
+        await Promise.all(admissions.map((a) => (a.ok ? a.result : Promise.resolve())))
         assert.deepEqual(gate.load, { running: 0, queued: 0 })
         assert.equal(gate.tryRun('p0', async () => 0).ok, true, 'a key is free again once its job is done')
     })

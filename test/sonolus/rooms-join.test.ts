@@ -1,5 +1,5 @@
 // POST /sonolus/rooms/create and POST /sonolus/rooms/{name}: reservation, creation with the key,
-// the join answer, and every refusal (seeds/000_3e43684edb00d7bd.txt).
+// the join answer, and every refusal the custom-server endpoints define.
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { t, type MessageKey } from '../../src/i18n.js'

@@ -80,11 +80,9 @@ describe('private rooms', () => {
 
     test('many players guessing one room → 429 for the room', async () => {
         const target = await createAndJoin(server, { params: { password: 'p4ss' } })
-        let status = 0
         for (let i = 0; i < server.config.passwordAttemptsPerRoom; i++) {
             const guesser = await signedAuthenticate(server)
-            status = (await privateSearch(guesser.session, target.name, `nope ${i}`)).status
-            assert.equal(status, 403)
+            assert.equal((await privateSearch(guesser.session, target.name, `nope ${i}`)).status, 403)
         }
         const late = await signedAuthenticate(server)
         const res = await privateSearch(late.session, target.name, 'p4ss')

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { WebSocket } from 'ws'
 import { RoomClient } from '../../client/index.js'
+import { sampleResult } from '../helpers/gameplay.js'
 import { converge, hostRoom, joinPlayer, startMultiplayerServer, type MultiplayerServer } from '../helpers/multiplayer.js'
 import { join, makeProfile, signedAuthenticate } from '../helpers/sonolus.js'
 
@@ -113,9 +114,7 @@ describe('websocket upgrade', () => {
         const busy = await joinPlayer(server, host.name, 'Busy')
         // 60 messages at once: the burst is 40, so the last ones are dropped by the transport.
         for (let i = 0; i < 60; i++) busy.client.chat(`spam ${i}`)
-        busy.client.finishGameplay('no-such-round', {
-            grade: 'pass', arcadeScore: 1, accuracyScore: 1, combo: 1, perfect: 1, great: 0, good: 0, miss: 0, totalCount: 1,
-        })
+        busy.client.finishGameplay('no-such-round', sampleResult(1, 1))
         // The app waits for an UpdateEvent after gameplay: it must come although the client is over the rate.
         await busy.client.nextOf('update', 3000)
         await converge(server, host.name, [host.client, busy.client], 5000)

@@ -2,21 +2,10 @@
 // the app would, and the clients' states compared with a fresh UpdateEvent.
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
-import type { LevelItem, StartRoundEvent } from '@sonolus/core'
-import { sampleResult } from '../multiplayer/harness.js'
-
-import {
-    connect,
-    converge,
-    hostRoom,
-    joinPlayer,
-    level,
-    startMultiplayerServer,
-    type MultiplayerServer,
-} from '../helpers/multiplayer.js'
+import type { StartRoundEvent } from '@sonolus/core'
+import { level, levelItem, sampleResult } from '../helpers/gameplay.js'
+import { connect, converge, hostRoom, joinPlayer, startMultiplayerServer, type MultiplayerServer } from '../helpers/multiplayer.js'
 import { createRoom, join, joinRoom, makeProfile, signedAuthenticate } from '../helpers/sonolus.js'
-
-const levelItem = (name: string) => ({ name, title: name }) as unknown as LevelItem
 
 const result = (arcadeScore: number) => sampleResult(arcadeScore, arcadeScore / 10000)
 

@@ -8,7 +8,7 @@ import { makeProfile, postSigned, sign, signedAuthenticate } from '../helpers/so
 
 const cookieIn = (res: { headers: Headers }, name: string) =>
     res.headers.getSetCookie().find((c) => c.startsWith(`${name}=`))
-const valueOf = (setCookie: string | undefined) => setCookie?.split(';')[0]!
+const valueOf = (setCookie: string | undefined) => (setCookie ?? '').split(';')[0]!
 
 async function startLogin(server: TestServer) {
     const res = await server.request('POST', '/web/logins', { headers: { 'x-ensemble-csrf': '1' } })

@@ -1,14 +1,14 @@
 // A bare `ws` client that reads the room as a strict Sonolus app would: every frame must be a UTF-8
 // text frame holding one JSON event whose `type` is one of the spec's event types and which matches
 // the official schema of that type; then the client's own room model (room-model.ts) applies it. The
-// first problem is kept in `problem` and fails every wait. Commands are written by hand from
-// specs/round-multiplayer/commands/*.md.
+// first problem is kept in `problem` and fails every wait. Commands are written by hand from the
+// round-multiplayer command definitions, not from the server's code.
 import { createPublicKey, verify, type JsonWebKey } from 'node:crypto'
 import { WebSocket } from 'ws'
 import { checkFrame } from '../schema/validate.js'
 import { RoomModel } from './room-model.js'
 
-/** The event types of specs/round-multiplayer/events/*.md, one per file. */
+/** The event types the round-multiplayer protocol defines, written out by hand. */
 export const specEventTypes: readonly string[] = [
     'addChatMessage', 'addResult', 'addSuggestion', 'addUser', 'arrangeScoreboardSectionScores', 'clearSuggestions',
     'insertScoreboardSection', 'insertScoreboardSectionScore', 'mergeScoreboardSectionScores', 'moveScoreboardSection',
@@ -24,7 +24,7 @@ export const specEventTypes: readonly string[] = [
 export type WireEvent = { type: string } & Record<string, any>
 
 /**
- * The app's checks of a RoomUser (specs/round-multiplayer/misc/room-user.md): the signature matches the
+ * The app's checks of a RoomUser (as the round-multiplayer protocol defines RoomUser): the signature matches the
  * authentication, which names this server's address and this room and is under 24 hours old. Returns
  * the user's id from the signed profile.
  */

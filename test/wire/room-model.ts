@@ -1,5 +1,5 @@
-// A client's copy of the room, written from the round-multiplayer spec texts alone (events/*.md,
-// state/*.md, misc/*.md; nothing of src/multiplayer): it applies every event as the spec says the app
+// A client's copy of the room, written from the round-multiplayer protocol's definitions of events,
+// state and RoomUser alone (nothing of src/multiplayer): it applies every event as the spec says the app
 // does, and throws where the spec says the app "will raise a fatal error" (and where a status is
 // incompatible with the room's: ready/skipped while selecting, playing outside a round).
 
@@ -20,7 +20,7 @@ const sameSil = (a: Sil | null, b: Sil | null) => a === b || (!!a && !!b && a.ad
 const sameSuggestion = (a: Suggestion, b: Suggestion) => a.userId === b.userId && sameSil(a.level, b.level)
 
 export class RoomModel {
-    /** uninitialized until an UpdateEvent; suspended during gameplay (spec state/overview.md). */
+    /** uninitialized until an UpdateEvent; suspended during gameplay (as the app's client states are defined). */
     phase: 'uninitialized' | 'initialized' | 'suspended' = 'uninitialized'
     users: string[] = []
     statuses = new Map<string, UserStatus>()
@@ -42,7 +42,7 @@ export class RoomModel {
 
     /**
      * @param self the signed-in user's id
-     * @param identify checks a RoomUser as the app does (room-user.md) and returns its user id; throws if invalid
+     * @param identify checks a RoomUser as the app does and returns its user id; throws if invalid
      */
     constructor(
         readonly self: string,
@@ -365,7 +365,7 @@ export class RoomModel {
         this.checkScoreboard(fatal)
     }
 
-    /** state/scoreboard-sections.md: every user exists, none twice. */
+    /** Scoreboard sections: every user exists, none twice. */
     private checkScoreboard(fatal: (why: string) => never): void {
         const seen = new Set<string>()
         for (const s of this.sections) {

@@ -36,7 +36,7 @@ const resource = (name: string, version: number, files: string[]) => ({
     tags: [],
     ...Object.fromEntries(['thumbnail', ...files].map((file) => [file, srl(`${name}/${file}`)])),
 })
-/** The LevelItem a StartGameplayCommand carries (start-gameplay-command.md; @sonolus/core LevelItem). */
+/** The LevelItem a StartGameplayCommand carries (StartGameplayCommand; @sonolus/core LevelItem). */
 const levelItem = {
     name: level.name,
     version: 1,
@@ -83,7 +83,7 @@ async function signIn(name: string): Promise<Player> {
 async function enter(name: string, roomName: string, player: Player, answer: { url: string; session: string }): Promise<WireClient> {
     const client = await WireClient.connect(name, answer, player.profile.id, roomUserReader(keys.publicJwk, server.address, roomName))
     clients.push(client)
-    // An uninitialized app ignores everything before its first UpdateEvent (state/overview.md), so the
+    // An uninitialized app ignores everything before its first UpdateEvent, so the
     // server sends that first: anything earlier would be lost on the player.
     await client.nextOf('update')
     assert.equal(client.events[0]!.type, 'update', `${name}: the first frame is the UpdateEvent`)
@@ -150,7 +150,7 @@ test('HTTP answers match the official types, errors included', async () => {
 test('a whole round over the wire: join, chat, play, results, reconnect, leave', async () => {
     const [alice, bob, carol] = await Promise.all([signIn('Alice'), signIn('Bob'), signIn('Carol')])
 
-    // Create (post-sonolus-rooms-create.md), then the creator joins with Sonolus-Room-Key and the create form's values.
+    // Create (POST /sonolus/rooms/create), then the creator joins with Sonolus-Room-Key and the create form's values.
     const { name: roomName, key } = await http.createRoom(alice.session)
     const aliceAnswer = await http.joinRoom(roomName, alice.profile, { session: alice.session, key, query: { title: 'Wire test', maxPlayers: '4' } })
     assert.equal(aliceAnswer.type, 'round')
@@ -163,7 +163,7 @@ test('a whole round over the wire: join, chat, play, results, reconnect, leave',
     assert.equal(A.model.lead, alice.profile.id, 'the creator is lead')
     assert.equal(A.model.status, 'selecting')
     assert.equal(A.model.title, 'Wire test')
-    // The RoomUser relayed is the signed join body, byte for byte (room-user.md).
+    // The RoomUser relayed is the signed join body, byte for byte.
     assert.equal(Buffer.from(A.all('update')[0]!.users[0].authentication, 'base64').toString(), aliceAnswer.body)
 
     const listed = await http.request('GET', '/sonolus/rooms/list', { headers: { 'sonolus-session': bob.session } })
@@ -176,7 +176,7 @@ test('a whole round over the wire: join, chat, play, results, reconnect, leave',
     await agree(room)
     assert.deepEqual(A.model.statuses.get(carol.profile.id), 'waiting')
 
-    // Chat: the nonce goes back to the sender only (add-chat-message-event.md).
+    // Chat: the nonce goes back to the sender only (AddChatMessageEvent).
     B.send({ type: 'addChatMessage', nonce: 41, message: { userId: bob.profile.id, type: 'text', value: 'hello over the wire' } })
     C.send({ type: 'addChatMessage', nonce: 7, message: { userId: carol.profile.id, type: 'quick', value: 'glhf' } })
     const isLine = (value: string) => (e: WireEvent) => e.type === 'addChatMessage' && e.message.value === value
@@ -238,7 +238,7 @@ test('a whole round over the wire: join, chat, play, results, reconnect, leave',
     for (const client of room) for (const player of [alice, bob, carol]) assert.equal(statusOf(client, player), 'waiting')
     assert.equal(C.all('startRound').length, 0, 'a skipped player is not started')
 
-    // A finish with the ended round's state changes nothing (start-round-event.md: the state identifies the round).
+    // A finish with the ended round's state changes nothing (StartRoundEvent: the state identifies the round).
     const resultsBefore = C.all('addResult').length
     A.send({ type: 'finishGameplay', state, result: gameplayResult(999_999) })
     A.model.finishGameplay()

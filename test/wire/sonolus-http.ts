@@ -1,7 +1,7 @@
-// The Sonolus app's side of the HTTP endpoints, written from the spec texts alone
-// (specs/custom-server: headers/sonolus-signature.md, endpoints/post-sonolus-authenticate.md,
-// post-sonolus-rooms-create.md, post-sonolus-rooms-item-name.md): a key pair standing in for Sonolus,
-// signed bodies, and every answer checked against the official types.
+// The Sonolus app's side of the HTTP endpoints, written from the custom-server definitions alone (the
+// Sonolus-Signature header, POST /sonolus/authenticate, POST /sonolus/rooms/create and POST
+// /sonolus/rooms/{name}): a key pair standing in for Sonolus, signed bodies, and every answer checked
+// against the official types.
 import { generateKeyPairSync, randomBytes, sign, type JsonWebKey, type KeyObject } from 'node:crypto'
 import { validateSonolusAnswer } from '../schema/validate.js'
 

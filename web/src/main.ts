@@ -39,7 +39,7 @@ function header(): void {
             h('button', { type: 'button', onclick: () => void request('POST', 'web/logout').then(() => session.refresh()) }, t('signOut')),
         )
     } else {
-        clear(account, h('button', { type: 'button', class: 'primary', id: 'sign-in', onclick: () => signInDialog(session) }, t('signIn')))
+        clear(account, h('button', { type: 'button', class: 'primary', id: 'sign-in', onclick: () => void signInDialog(session) }, t('signIn')))
     }
     const select = document.getElementById('lang') as HTMLSelectElement
     select.value = locale

@@ -175,7 +175,7 @@ export function roomView(main: HTMLElement, name: string, session: Session): () 
                 status.textContent = t('error', { text: (error as Error).message })
             }
         }
-        clear(chatForm, h('form', { class: 'inline', onsubmit: send }, h('label', { for: 'chat-text' }, t('message')), text, h('button', { type: 'submit', class: 'primary' }, t('send'))), status)
+        clear(chatForm, h('form', { class: 'inline', onsubmit: (e) => void send(e) }, h('label', { for: 'chat-text' }, t('message')), text, h('button', { type: 'submit', class: 'primary' }, t('send'))), status)
     }
     const renderJoin = () => {
         const status = h('p', { class: 'form-status', role: 'status' })
@@ -189,7 +189,7 @@ export function roomView(main: HTMLElement, name: string, session: Session): () 
                 status.textContent = t('error', { text: (error as Error).message })
             }
         }
-        clear(chatForm, h('form', { class: 'inline', onsubmit: join }, state.isPrivate ? h('label', { for: 'join-password' }, t('password')) : null, state.isPrivate ? password : null, h('button', { type: 'submit', class: 'primary', id: 'join' }, t('join'))), status)
+        clear(chatForm, h('form', { class: 'inline', onsubmit: (e) => void join(e) }, state.isPrivate ? h('label', { for: 'join-password' }, t('password')) : null, state.isPrivate ? password : null, h('button', { type: 'submit', class: 'primary', id: 'join' }, t('join'))), status)
     }
 
     void load().then((ok) => {

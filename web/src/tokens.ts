@@ -33,7 +33,7 @@ export function tokensView(main: HTMLElement, session: Session): () => void {
             clear(shown, t('error', { text: (error as Error).message }))
         }
     }
-    clear(main, h('h1', {}, t('tokens')), h('form', { class: 'inline', onsubmit: create }, h('label', { for: 'token-name' }, t('tokenName')), name, h('button', { type: 'submit', class: 'primary' }, t('createToken'))), shown, list)
+    clear(main, h('h1', {}, t('tokens')), h('form', { class: 'inline', onsubmit: (e) => void create(e) }, h('label', { for: 'token-name' }, t('tokenName')), name, h('button', { type: 'submit', class: 'primary' }, t('createToken'))), shown, list)
     void load().catch(() => {})
     return () => {}
 }
