@@ -27,6 +27,7 @@ import { loggerOptions, registerRequestLog } from './ops/request-log.js'
 import { serverTimeouts } from './http/timeouts.js'
 import { RoomDirectory } from './rooms/directory.js'
 import { RoomFeeds } from './rooms/room-feeds.js'
+import { closeLostRooms } from './rooms/lost-rooms.js'
 import type { LiveRoomSource } from './rooms/live-info.js'
 import type { PasswordHasher } from './rooms/passwords.js'
 import { loadBanner } from './sonolus/banner.js'
@@ -130,6 +131,12 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
     const joinSessions = new StoreJoinSessions(store, config.joinSessionTtlMs, now)
     const serverBans = new ServerBans(store)
     await serverBans.load(now())
+    // A single node hosts every room and none is live yet: rooms left open by the previous run lost their
+    // live state and close now (history kept). Multi-node mode (Redis) must close only a dead node's rooms.
+    if (config.redisUrl === null) {
+        const lost = await closeLostRooms(store, now())
+        if (lost.length) fastify.log.info({ rooms: lost.length }, 'rooms left open by the previous run closed')
+    }
     const directory = new RoomDirectory({
         store,
         config,

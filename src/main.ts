@@ -1,8 +1,14 @@
-// Start-up: read the configuration, build the app, listen; close gracefully on SIGTERM / SIGINT.
+// Start-up: read the configuration, lock the SQLite data directory, build the app, listen; close
+// gracefully on SIGTERM / SIGINT.
+import { dirname } from 'node:path'
 import { buildApp } from './app.js'
 import { CONFIG_EXIT_CODE, ConfigError, loadConfig, usage, type LoadedConfig } from './config.js'
 import { StoreUnavailableError } from './store/open.js'
+import { DataDirLockedError, lockDataDir, type DataDirLock } from './store/sqlite/data-dir-lock.js'
 import { attachMultiplayer } from './transport/attach.js'
+
+/** Held for the life of the process (module scope: never collected while the server runs). */
+let dataDirLock: DataDirLock | undefined
 
 async function main(): Promise<void> {
     let loaded: LoadedConfig
@@ -20,6 +26,19 @@ async function main(): Promise<void> {
         return
     }
     const { config, warnings } = loaded
+
+    // SQLite: one process per data directory (the directory holding the database). PostgreSQL is for several.
+    if (config.database.kind === 'sqlite') {
+        try {
+            dataDirLock = lockDataDir(dirname(config.database.path), { address: config.address })
+        } catch (e) {
+            if (e instanceof DataDirLockedError) {
+                process.stderr.write(`ensemble: ${e.message}\n`)
+                process.exit(CONFIG_EXIT_CODE)
+            }
+            throw e
+        }
+    }
 
     let app
     try {
@@ -46,7 +65,10 @@ async function main(): Promise<void> {
         stopping = true
         log.info(`${signal}: shutting down`)
         app.close().then(
-            () => process.exit(0),
+            () => {
+                dataDirLock?.release()
+                process.exit(0)
+            },
             (err) => {
                 log.error({ err }, 'shutdown failed')
                 process.exit(1)

@@ -326,8 +326,15 @@ export class LiveRoom {
             }
         }
         const members = this.engine.members
+        // Stored before any frame leaves: an event a player saw (their chat line echoed, their result
+        // back) means the write is done, so it survives the process dying right after.
+        for (const effect of output.effects) this.persistEffect(effect)
         for (const item of output.out) {
             if ('kind' in item) {
+                if (item.chat.persist) {
+                    const value = renderNotice('en', item.key, item.params)
+                    this.deps.persistence.chat(this.name, { userId: null, type: 'text', value }, this.deps.now())
+                }
                 // System notices are rendered per recipient locale; one frame per locale.
                 const frames = new Map<string, Buffer>()
                 for (const [, seat] of this.recipients(item.to, members)) {
@@ -340,10 +347,6 @@ export class LiveRoom {
                         frames.set(seat.locale, frame)
                     }
                     seat.peer!.send(frame)
-                }
-                if (item.chat.persist) {
-                    const value = renderNotice('en', item.key, item.params)
-                    this.deps.persistence.chat(this.name, { userId: null, type: 'text', value }, this.deps.now())
                 }
                 continue
             }
@@ -372,7 +375,8 @@ export class LiveRoom {
         }
     }
 
-    private applyEffect(effect: EngineOutput['effects'][number]): void {
+    /** The records a player is told of: chat lines, results, reports. */
+    private persistEffect(effect: EngineOutput['effects'][number]): void {
         const { persistence, now } = this.deps
         switch (effect.type) {
             case 'chat':
@@ -384,6 +388,13 @@ export class LiveRoom {
             case 'report':
                 persistence.report(this.name, effect.reporterId, effect.targetId, effect.optionValues, now())
                 break
+        }
+    }
+
+    /** Everything else an engine step asks for, once its frames are out. */
+    private applyEffect(effect: EngineOutput['effects'][number]): void {
+        const { persistence, now } = this.deps
+        switch (effect.type) {
             case 'kick': {
                 persistence.ban(this.name, effect.userId, now() + this.deps.timings.kickBanMs)
                 const seat = this.seats.get(effect.userId)

@@ -203,10 +203,12 @@ export function createGateway(
     const send = (connection: Connection, data: Buffer) => {
         const { ws } = connection
         if (ws.readyState !== WebSocket.OPEN) return
-        // A client that does not read must not make us buffer without bound.
+        // A client that does not read must not make us buffer without bound: past the bound nothing more
+        // is queued (the socket is closing) and it is told why (4004) should it ever read again; the
+        // close timer cuts it off if it does not. The seat is kept for the reconnect grace.
         if (ws.bufferedAmount > options.maxBufferedBytes) {
-            connection.closedByServer = true
-            ws.terminate()
+            log.warn({ room: connection.room.name, userId: connection.userId, buffered: ws.bufferedAmount }, 'slow consumer cut off')
+            closeConnection(connection, CloseCode.slowConsumer, CloseReason[CloseCode.slowConsumer]!)
             return
         }
         cork(ws)

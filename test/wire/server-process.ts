@@ -20,6 +20,7 @@ export type ServerProcess = {
     /** The exit code, once the process has exited. */
     exited: Promise<number | null>
     dataDir: string
+    pid: number
 }
 
 // dist/test/wire/server-process.js → dist/src/main.js
@@ -36,9 +37,10 @@ async function freePort(): Promise<number> {
     })
 }
 
-export async function startServerProcess(publicJwk: object, env: Record<string, string> = {}): Promise<ServerProcess> {
+/** `dataDir`: reuse this data directory (restart tests); it is left in place on stop. */
+export async function startServerProcess(publicJwk: object, env: Record<string, string> = {}, options: { dataDir?: string } = {}): Promise<ServerProcess> {
     const port = await freePort()
-    const dataDir = await mkdtemp(join(tmpdir(), 'ensemble-wire-'))
+    const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'ensemble-wire-')))
     const address = `http://127.0.0.1:${port}`
     const child: ChildProcess = spawn(process.execPath, [mainJs], {
         env: {
@@ -83,12 +85,13 @@ export async function startServerProcess(publicJwk: object, env: Record<string, 
         kill: (signal) => void child.kill(signal),
         exited,
         dataDir,
+        pid: child.pid!,
         stop: async () => {
             if (exitCode === undefined) child.kill('SIGTERM')
             const timer = setTimeout(() => child.kill('SIGKILL'), 10_000)
             const code = await exited
             clearTimeout(timer)
-            await rm(dataDir, { recursive: true, force: true })
+            if (!options.dataDir) await rm(dataDir, { recursive: true, force: true })
             return code
         },
     }
