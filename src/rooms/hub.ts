@@ -3,8 +3,8 @@
 // everything on shutdown. Kicks' bans are kept in memory too (ban-list.ts).
 import type { JoinTicket } from '../auth/join-sessions.js'
 import { defaultRoomOptions, defaultReportUserOptions, type EngineLimits, type RoomInit } from '../multiplayer/index.js'
-import type { AdmitResult, RoomAdmitter } from '../transport/gateway.js'
-import { CloseCode } from '../transport/close-codes.js'
+import { checkSeat, type RoomAdmitter } from './admission.js'
+import { CloseCode } from './close-codes.js'
 import { BanList } from './ban-list.js'
 import type { LiveRoomInfo, LiveRoomSource } from './live-info.js'
 import { LiveRoom, type LiveRoomDeps, type RoomPersistence } from './live-room.js'
@@ -61,14 +61,17 @@ export class RoomHub implements RoomAdmitter, LiveRoomSource {
         return [...this.rooms.values()]
     }
 
-    async admit(ticket: JoinTicket): Promise<AdmitResult> {
+    async admit(ticket: JoinTicket): ReturnType<RoomAdmitter['admit']> {
         const room = await this.open(ticket.roomName)
-        if (!room) return { ok: false, status: 404, message: 'room not found' }
+        if (!room) return { ok: false, reason: 'roomNotFound' }
         const now = this.deps.now()
-        if (!room.isMember(ticket.userId) && (this.bans.has(room.name, ticket.userId, now) || (await this.deps.isBanned(room.name, ticket.userId, now)))) {
-            return { ok: false, status: 403, message: 'banned from this room' }
-        }
-        if (!room.hasRoomFor(ticket.userId)) return { ok: false, status: 409, message: 'room is full' }
+        const refused = await checkSeat({
+            member: room.isMember(ticket.userId),
+            playerCount: room.playerCount,
+            maxPlayers: room.maxPlayers,
+            isBanned: async () => this.bans.has(room.name, ticket.userId, now) || (await this.deps.isBanned(room.name, ticket.userId, now)),
+        })
+        if (refused) return { ok: false, reason: refused }
         const body = JSON.parse(Buffer.from(ticket.authentication, 'base64').toString()) as { time: number }
         return {
             ok: true,
@@ -114,12 +117,15 @@ export class RoomHub implements RoomAdmitter, LiveRoomSource {
         return this.bans.has(roomName, userId, now)
     }
 
-    /** Closes every room, telling its players why in chat first (graceful shutdown). */
-    closeAll(code?: number, notice?: string): void {
+    /**
+     * Graceful shutdown: every room closes, its players reading why in their language before their
+     * sockets close with 1001 (going away).
+     */
+    shutdown(): void {
         if (this.rooms.size) this.deps.log.info({ rooms: this.rooms.size }, 'closing every room')
         for (const room of this.rooms.values()) {
-            if (notice) room.announce(notice)
-            room.close(code)
+            room.announce('server.shutdown')
+            room.close(CloseCode.goingAway)
         }
         this.rooms.clear()
     }

@@ -20,7 +20,7 @@ import {
     type RoomInit,
 } from '../multiplayer/index.js'
 import { peek, take, waitMs } from '../multiplayer/rate-limit.js'
-import { CloseCode, CloseReason } from '../transport/close-codes.js'
+import { CloseCode, CloseReason } from './close-codes.js'
 import type { Peer } from './peer.js'
 
 export type LiveRoomTimings = {
@@ -116,11 +116,6 @@ export class LiveRoom {
         return this.seats.get(userId)?.peer !== undefined
     }
 
-    /** A new player needs a free seat; a member coming back always has theirs. */
-    hasRoomFor(userId: string): boolean {
-        return this.seats.has(userId) || this.seats.size < this.maxPlayers
-    }
-
     connect(admission: Admission, peer: Peer): void {
         if (this.closed) {
             peer.close(CloseCode.roomClosed, CloseReason[CloseCode.roomClosed])
@@ -153,9 +148,7 @@ export class LiveRoom {
         )
         if (output.ignored) {
             // The last seat went to someone else between admission and upgrade.
-            this.seats.delete(admission.userId)
-            peer.close(CloseCode.roomFull, CloseReason[CloseCode.roomFull]!)
-            if (this.seats.size === 0) this.armIdleTimer()
+            this.unseat(admission.userId, CloseCode.roomFull)
             return
         }
         this.dispatch(output)
@@ -198,16 +191,24 @@ export class LiveRoom {
 
     /** Removes a member (left, kicked by an operator, join expired) with the events that say so. */
     remove(userId: string, reason: 'left' | 'kicked' | 'expired'): void {
+        const code = reason === 'kicked' ? CloseCode.kicked : reason === 'expired' ? CloseCode.expired : CloseCode.normal
+        if (!this.unseat(userId, code)) return
+        this.dispatch(this.run(() => leaveUser(this.engine, userId, reason, this.context())))
+    }
+
+    /**
+     * Takes a seat away: its grace timer stops, its socket (if any) closes with `code`, and an emptied
+     * room starts its idle timer. The engine is told by the caller (or already knows: a kick). False
+     * when the player had no seat.
+     */
+    private unseat(userId: string, code: number): boolean {
         const seat = this.seats.get(userId)
-        if (!seat) return
+        if (!seat) return false
         if (seat.graceTimer) clearTimeout(seat.graceTimer)
         this.seats.delete(userId)
-        this.dispatch(this.run(() => leaveUser(this.engine, userId, reason, this.context())))
-        if (seat.peer) {
-            const code = reason === 'kicked' ? CloseCode.kicked : reason === 'expired' ? CloseCode.expired : CloseCode.normal
-            seat.peer.close(code, CloseReason[code] ?? '')
-        }
+        seat.peer?.close(code, CloseReason[code] ?? '')
         if (this.seats.size === 0) this.armIdleTimer()
+        return true
     }
 
     /**
@@ -386,13 +387,7 @@ export class LiveRoom {
                 break
             case 'kick': {
                 persistence.ban(this.name, effect.userId, now() + this.deps.timings.kickBanMs)
-                const seat = this.seats.get(effect.userId)
-                if (seat) {
-                    if (seat.graceTimer) clearTimeout(seat.graceTimer)
-                    this.seats.delete(effect.userId)
-                    seat.peer?.close(CloseCode.kicked, CloseReason[CloseCode.kicked]!)
-                    if (this.seats.size === 0) this.armIdleTimer()
-                }
+                this.unseat(effect.userId, CloseCode.kicked)
                 break
             }
             case 'titleChanged':
