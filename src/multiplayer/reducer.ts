@@ -36,6 +36,7 @@ import { FatalEventError } from './errors.js'
 import { isValidOptionValues } from './options.js'
 import { roomUserInfo, sameRoomUser } from './room-user.js'
 import type { RoomView } from './state.js'
+import { autoExits, roomStatuses, userStatuses } from './validate.js'
 
 export type ApplyContext = {
     /** The client's own user id: enables the self checks of UpdateEvent, UpdateUsersEvent, RemoveUserEvent. */
@@ -44,9 +45,6 @@ export type ApplyContext = {
     verifyUser?: (user: RoomUser) => string | null
 }
 
-const roomStatuses: readonly RoomStatus[] = ['selecting', 'preparing', 'playing']
-const userStatuses: readonly UserStatus[] = ['waiting', 'ready', 'skipped', 'playing']
-const autoExits = ['off', 'pass', 'fullCombo', 'allPerfect']
 
 /** Whether a user status may be held while the room has a status (strict reading). */
 export function isCompatible(room: RoomStatus, user: UserStatus): boolean {

@@ -2,6 +2,7 @@
 // (exists, not banned, a seat free), answers the directory's questions about live rooms, and closes
 // everything on shutdown. Kicks' bans are kept in memory too (ban-list.ts).
 import type { JoinTicket } from '../auth/join-sessions.js'
+import type { RoomRecord } from '../store/store.js'
 import { defaultRoomOptions, defaultReportUserOptions, type EngineLimits, type RoomInit } from '../multiplayer/index.js'
 import { checkSeat, type RoomAdmitter } from './admission.js'
 import { CloseCode } from './close-codes.js'
@@ -9,19 +10,12 @@ import { BanList } from './ban-list.js'
 import type { LiveRoomInfo, LiveRoomSource } from './live-info.js'
 import { LiveRoom, type LiveRoomDeps, type RoomPersistence } from './live-room.js'
 
-/** What the hub needs to know of a stored room to open it. */
-export type RoomSettings = {
-    name: string
-    title: string
-    creatorId: string
-    maxPlayers: number
-    allowOtherServers: boolean
-    /** Saved in-game option values, if the master changed them before. */
-    optionValues?: string
-}
+/** What the hub needs to know of a stored room to open it; saved option values, if any, are restored. */
+export type OpenableRoom = Pick<RoomRecord, 'name' | 'title' | 'creatorId' | 'maxPlayers' | 'allowOtherServers'> &
+    Partial<Pick<RoomRecord, 'optionValues'>>
 
 export type HubDeps = Omit<LiveRoomDeps, 'onClosed'> & {
-    loadRoom(name: string): Promise<RoomSettings | undefined>
+    loadRoom(name: string): Promise<OpenableRoom | undefined>
     isBanned(roomName: string, userId: string, now: number): Promise<boolean>
     /** Engine limits overriding the defaults (chat rate, suggestions, ...). */
     limits?: Partial<EngineLimits>

@@ -17,9 +17,10 @@ import {
     type EngineContext,
     type EngineOutput,
     type EngineRoom,
+    type NoticeKey,
     type RoomInit,
 } from '../multiplayer/index.js'
-import { peek, take, waitMs } from '../multiplayer/rate-limit.js'
+import { take, waitMs } from '../multiplayer/rate-limit.js'
 import { CloseCode, CloseReason } from './close-codes.js'
 import type { Peer } from './peer.js'
 
@@ -215,7 +216,7 @@ export class LiveRoom {
      * A system line to everyone connected, rendered in each player's language (notices.ts): a shutdown
      * or a moderator's action, said before the sockets close.
      */
-    announce(key: string, params: Record<string, string | number> = {}): void {
+    announce(key: NoticeKey, params: Record<string, string | number> = {}): void {
         if (this.closed) return
         const frames = new Map<string, Buffer>()
         for (const seat of this.seats.values()) {
@@ -252,9 +253,8 @@ export class LiveRoom {
         if (this.closed) return { ok: false, reason: 'closed' }
         const { buckets, limits } = this.engine
         const now = this.deps.now()
-        if (!peek(buckets.chat, author.userId, limits.chat, now)) {
-            return { ok: false, reason: 'tooFast', retryAfterMs: Math.max(1, waitMs(buckets.chat, author.userId, limits.chat, now)) }
-        }
+        const wait = waitMs(buckets.chat, author.userId, limits.chat, now)
+        if (wait > 0) return { ok: false, reason: 'tooFast', retryAfterMs: wait }
         const output = this.run(() => postChatMessage(this.engine, author, text, this.context()))
         if (output.ignored) {
             return { ok: false, reason: /too long/.test(output.ignored) ? 'tooLong' : /malformed/.test(output.ignored) ? 'empty' : 'failed' }

@@ -68,18 +68,7 @@ export function attachMultiplayer(ctx: AttachContext, tuning: MultiplayerTuning 
         random: Math.random,
         address: config.address,
         log: logger,
-        loadRoom: async (name) => {
-            const room = await directory.getOpen(name)
-            if (!room) return undefined
-            return {
-                name: room.name,
-                title: room.title,
-                creatorId: room.creatorId,
-                maxPlayers: room.maxPlayers,
-                allowOtherServers: room.allowOtherServers,
-                optionValues: room.optionValues,
-            }
-        },
+        loadRoom: (name) => directory.getOpen(name),
         isBanned: (roomName, userId, at) => directory.isBanned(roomName, userId, at),
         roomClosed: (name) => closing.closed(name),
     })
