@@ -1,5 +1,5 @@
 // Every text Ensemble writes, in one table. English is the reference and the fallback; a locale is chosen
-// by the `localization` query parameter (specs/custom-server/query-parameters/localization.md).
+// by the `localization` query parameter (https://wiki.sonolus.com/custom-server-specs/query-parameters/localization).
 
 const en = {
     serverDescription: 'Play together: create a room, invite friends, pick levels from any server.',

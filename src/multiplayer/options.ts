@@ -1,5 +1,6 @@
-// Room options and report forms (specs/round-multiplayer/state/options-and-option-values.md,
-// specs/custom-server/misc/server-form.md). `optionValues` is the query string a form submits:
+// Room options and report forms
+// (https://wiki.sonolus.com/round-multiplayer-server-specs/state/options-and-option-values,
+// https://wiki.sonolus.com/custom-server-specs/misc/server-form). `optionValues` is the query string a form submits:
 // `type=<form type>&<query>=<value>...`, e.g. "type=casual&round=3".
 //
 // Ensemble's reading, used by the reducer (the client's validity check) and by the command handlers:

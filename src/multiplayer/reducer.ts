@@ -1,13 +1,15 @@
 // The event reducer: what a Sonolus client does upon receiving each event
-// (specs/round-multiplayer/events/*.md), with every "raise a fatal error if" rule and the state
-// invariants of specs/round-multiplayer/state/*.md. The server folds its own events with it, so the
+// (https://wiki.sonolus.com/round-multiplayer-server-specs/events/...), with every "raise a fatal error if"
+// rule and the state
+// invariants of https://wiki.sonolus.com/round-multiplayer-server-specs/state/.... The server folds its own
+// events with it, so the
 // server's view is exactly the fold of what it sent.
 //
 // Every reducer checks everything first and mutates only after, so a throw leaves the view untouched.
 // Objects taken from an event into the view are never mutated later (arrays and sections are copied),
 // so an event already queued for sending cannot change under the sender.
 //
-// Readings taken where the spec is open (Ensemble's strict reading, BRIEF section 2):
+// Readings taken where the protocol is open (Ensemble's strict reading):
 // - user status vs room status: 'waiting' fits every room status, 'ready' / 'skipped' fit preparing and
 //   playing, 'playing' fits playing only; selecting therefore means everybody waits.
 // - UpdateStatusEvent's "changing status to waiting" names no room status and is not implemented; the

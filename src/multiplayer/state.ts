@@ -6,7 +6,7 @@ import type { Bucket, Rate } from './rate-limit.js'
 import { userIdOf } from './room-user.js'
 import { initialSections } from './scoreboard.js'
 
-/** The client-visible room state (specs/round-multiplayer/events/update-event.md without `type`). */
+/** The client-visible room state (https://wiki.sonolus.com/round-multiplayer-server-specs/events/update-event without `type`). */
 export type RoomView = Omit<UpdateEvent, 'type'>
 
 export type EngineLimits = {

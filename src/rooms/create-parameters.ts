@@ -1,5 +1,6 @@
 // The settings a creator chooses in the `creates` form of GET /sonolus/rooms/info. The app sends them as
-// query parameters of the join that carries Sonolus-Room-Key (seeds/000, post-sonolus-rooms-create.md).
+// query parameters of the join that carries Sonolus-Room-Key
+// (https://wiki.sonolus.com/custom-server-specs/endpoints/post-sonolus-rooms-create).
 // One table of names and limits serves the form (sonolus/rooms/forms.ts) and the parser below. Scoring and
 // teams use the value names of the in-game room options (multiplayer/options.ts), so the creator's choice
 // becomes the room's initial optionValues.

@@ -28,7 +28,7 @@ export type LiveRoomTimings = {
     reconnectGraceMs: number
     emptyRoomIdleMs: number
     kickBanMs: number
-    /** Joins older than this are removed before clients would reject them (spec: 24 h). */
+    /** Joins older than this are removed before clients would reject them (they do at 24 h). */
     maxJoinAgeMs: number
 }
 
@@ -73,7 +73,10 @@ type Seat = {
     peer: Peer | undefined
     locale: string
     joinedAt: number
-    /** The client started gameplay and ignores events until it finishes (spec state/overview.md). */
+    /**
+     * The client started gameplay and ignores events until it finishes
+     * (https://wiki.sonolus.com/round-multiplayer-server-specs/state/overview).
+     */
     suspended: boolean
     graceTimer: NodeJS.Timeout | undefined
 }

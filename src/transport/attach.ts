@@ -20,7 +20,7 @@ export type MultiplayerAttachment = Attachment & {
 /** Limits that stay in code (benchmarks and tests lift them; operators have no need to). */
 export type MultiplayerTuning = { limits?: Partial<EngineLimits>; flood?: FloodPolicy }
 
-/** Spec misc/room-user.md: clients reject a RoomUser whose join is over 24 h old; leave a margin. */
+/** Clients reject a RoomUser whose join is over 24 h old (https://wiki.sonolus.com/round-multiplayer-server-specs/misc/room-user); leave a margin. */
 const maxJoinAgeMs = 23 * 60 * 60 * 1000
 
 export function attachMultiplayer(ctx: AttachContext, tuning: MultiplayerTuning = {}): MultiplayerAttachment {

@@ -212,7 +212,8 @@ export function createGateway(
         }
         cork(ws)
         metrics?.sent(data.length)
-        // Events are JSON text (specs/round-multiplayer): a Buffer goes out binary unless told otherwise.
+        // Events are JSON text (https://wiki.sonolus.com/round-multiplayer-server-specs/state/overview): a
+        // Buffer goes out binary unless told otherwise.
         ws.send(data, { binary: false })
     }
 

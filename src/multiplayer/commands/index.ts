@@ -1,6 +1,6 @@
 // handleCommand: one untrusted command from a member → the events that follow.
 //
-// Permissions (BRIEF section 2):
+// Permissions (Ensemble's reading where the protocol leaves roles open):
 //   master: updateMaster, updateLead, removeUser, updateOptionValues, resetScoreboard,
 //           updateStatus preparing → playing (start) and playing → selecting (finish)
 //   lead:   updateLevel, updateLevelOption, updateAutoExit (selecting), updateIsSuggestionsLocked,

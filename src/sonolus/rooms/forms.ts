@@ -1,6 +1,6 @@
 // The rooms forms: `creates` (what a creator chooses; read back by rooms/join.ts through
 // rooms/create-parameters.ts) and `searches` (advanced search, and the private-room search that unlocks
-// a private room for the player who types its password). specs/custom-server/misc/server-form.md.
+// a private room for the player who types its password). https://wiki.sonolus.com/custom-server-specs/misc/server-form.
 import type { ServerForm } from '@sonolus/core'
 import type { Config } from '../../config.js'
 import type { MessageKey, Translate } from '../../i18n.js'
