@@ -5,7 +5,7 @@ import { canonicalOptionValues, parseOptionValues, roomSettings, type RoomSettin
 import type { Bucket, Rate } from './rate-limit.js'
 import { initialSections } from './scoreboard.js'
 
-/** The client-visible room state (https://wiki.sonolus.com/round-multiplayer-server-specs/events/update-event without `type`). */
+/** The client-visible room state: an UpdateEvent without `type` (https://wiki.sonolus.com/round-multiplayer-server-specs/events/update-event). */
 export type RoomView = Omit<UpdateEvent, 'type'>
 
 export type EngineLimits = {

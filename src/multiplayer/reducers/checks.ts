@@ -41,7 +41,10 @@ export function sameSil(a: Sil, b: Sil): boolean {
     return a.address === b.address && a.name === b.name
 }
 
-/** Suggestions are equal when user id and level are equal (https://wiki.sonolus.com/round-multiplayer-server-specs/state/suggestions). */
+/**
+ * Suggestions are equal when user id and level are equal
+ * (https://wiki.sonolus.com/round-multiplayer-server-specs/state/suggestions).
+ */
 export function sameSuggestion(a: Suggestion, b: Suggestion): boolean {
     return a.userId === b.userId && sameSil(a.level, b.level)
 }
