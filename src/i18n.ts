@@ -1,5 +1,5 @@
 // Every text Ensemble writes, in one table. English is the reference and the fallback; a locale is chosen
-// by the `localization` query parameter (specs/custom-server/query-parameters/localization.md).
+// by the `localization` query parameter (https://wiki.sonolus.com/custom-server-specs/query-parameters/localization).
 
 const en = {
     serverDescription: 'Play together: create a room, invite friends, pick levels from any server.',
@@ -171,15 +171,7 @@ const ja: Table = {
 
 const tables: Record<string, Table> = { en, ja }
 
-export type Locale = 'en' | 'ja'
-export const locales: readonly Locale[] = ['en', 'ja']
-
-/** The supported locale for a `localization` value ('ja', 'ja-JP' → 'ja'); anything else → 'en'. */
-export function resolveLocale(localization: unknown): Locale {
-    if (typeof localization !== 'string') return 'en'
-    const base = localization.toLowerCase().split(/[-_]/)[0]!
-    return base in tables ? (base as Locale) : 'en'
-}
+export { locales, resolveLocale, type Locale } from './locale.js'
 
 /** The text for `key` in `locale` with {placeholders} filled. */
 export function t(locale: string, key: MessageKey, params?: Record<string, string | number>): string {

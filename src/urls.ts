@@ -3,9 +3,6 @@
 // it (basePath '/ensemble'); either way the public URL is the address plus the route.
 import type { Config } from './config.js'
 
-/** Server route of the round-multiplayer WebSocket, relative to basePath. */
-export const multiplayerRoute = '/multiplayer/rooms/:name'
-
 /** `url` of a join answer: ws(s)://<address host and path>/multiplayer/rooms/<name>. */
 export function multiplayerUrl(config: Pick<Config, 'address'>, roomName: string): string {
     const ws = config.address.replace(/^http/, 'ws')

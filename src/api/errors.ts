@@ -1,5 +1,5 @@
-// REST errors: every failure is `{"error": "<text>"}` with its status, never a stack trace (BRIEF 3).
-// The texts are part of the API contract (join_room's come verbatim from the seed), so they are English
+// REST errors: every failure is `{"error": "<text>"}` with its status, never a stack trace.
+// The texts are part of the API contract (join_room's are fixed word for word), so they are English
 // and fixed, not localized: clients match on them.
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 

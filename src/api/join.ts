@@ -1,4 +1,4 @@
-// POST /api/join_room, exactly as seeds/001 describes it, and POST /api/leave_room.
+// POST /api/join_room and POST /api/leave_room (their request and answer texts are a fixed contract).
 // Joining makes the caller an API member of the room (user, room, joined_at; a repeat join moves
 // joined_at). A private room needs its password unless the caller may already see it (creator, player in
 // it, unlocked in the app or earlier through the API, or already a member); a right password unlocks it

@@ -3,14 +3,8 @@
 // the same parser as the app's create form; the request schema is built from the same limits.
 import { Type } from '@sinclair/typebox'
 import type { Config } from '../config.js'
-import {
-    parseCreateParameters,
-    passwordMaxLength,
-    scoringRules,
-    teamChoices,
-    titleMaxLength,
-    type CreateParameters,
-} from '../rooms/create-parameters.js'
+import { scoringRules, teamChoices } from '../multiplayer/index.js'
+import { parseCreateParameters, passwordMaxLength, titleMaxLength, type CreateParameters } from '../rooms/create-parameters.js'
 import type { RoomCapReason } from '../rooms/directory.js'
 import type { RoomRecord } from '../store/store.js'
 import type { ApiServices } from './plugin.js'

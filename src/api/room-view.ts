@@ -2,6 +2,7 @@
 // (status, level, master, lead, players) come from the live room when it is open on this node; a room
 // nobody has entered yet reads as selecting with nobody in it.
 import { Type, type Static } from '@sinclair/typebox'
+import { roomStatuses } from '../multiplayer/index.js'
 import type { ListedRoom } from '../rooms/directory.js'
 import type { LiveRoom } from '../rooms/live-room.js'
 import type { RoomMember, RoomRecord } from '../store/store.js'
@@ -10,14 +11,14 @@ const Level = Type.Union([Type.Object({ address: Type.Optional(Type.String()), n
     description: 'The selected level (a Sonolus item locator), null when none',
 })
 const Person = Type.Object({ id: Type.String(), handle: Type.String(), name: Type.String() })
-const Status = Type.Union([Type.Literal('selecting'), Type.Literal('preparing'), Type.Literal('playing')])
+export const RoomStatusSchema = Type.Union(roomStatuses.map((status) => Type.Literal(status)))
 
 export const RoomSummary = Type.Object({
     room_id: Type.Integer(),
     room_name: Type.String(),
     title: Type.String(),
     private: Type.Boolean(),
-    status: Status,
+    status: RoomStatusSchema,
     level: Level,
     players: Type.Integer({ description: 'Players in the game now' }),
     max_players: Type.Integer(),
@@ -33,7 +34,7 @@ export const RoomDetails = Type.Object({
     title: Type.String(),
     private: Type.Boolean(),
     closed: Type.Boolean({ description: 'Closed rooms keep their history but cannot be joined' }),
-    status: Status,
+    status: RoomStatusSchema,
     level: Level,
     scoring: Type.String(),
     teams: Type.Integer({ description: '0: no teams' }),

@@ -8,12 +8,12 @@ import { callerOf } from './auth.js'
 import { ApiError, apiErrors, apiUnauthorized } from './errors.js'
 import type { ApiServices } from './plugin.js'
 import { createBodySchema, createParameters, createRoomNow, type CreateBody } from './room-create.js'
-import { RoomDetails, roomDetails, RoomSummary, roomSummary } from './room-view.js'
+import { RoomDetails, roomDetails, RoomStatusSchema, RoomSummary, roomSummary } from './room-view.js'
 import { errorResponses, RoomParams, tokenSecurity } from './schemas.js'
 
 const ListQuery = Type.Object({
     keywords: Type.Optional(Type.String({ maxLength: 200, description: 'Words that must all appear in the title, name or creator name' })),
-    status: Type.Optional(Type.Union([Type.Literal('selecting'), Type.Literal('preparing'), Type.Literal('playing')])),
+    status: Type.Optional(RoomStatusSchema),
     free_seats: Type.Optional(Type.Boolean({ description: 'Only rooms with a free seat' })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
     cursor: Type.Optional(Type.String({ pattern: '^[0-9]+_[0-9]+$', description: 'next_cursor of the previous page' })),

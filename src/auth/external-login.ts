@@ -1,4 +1,5 @@
-// Sign-in with Sonolus for the web page (specs/custom-server/misc/external-authentication.md). A browser
+// Sign-in with Sonolus for the web page
+// (https://wiki.sonolus.com/custom-server-specs/misc/external-authentication). A browser
 // asks for a one-time endpoint; the page shows it as a `sonolus://external-login/...` link and a QR code;
 // the Sonolus app POSTs a signed `authenticateExternal` body there. The body is checked like the other
 // signed bodies (signature by the same verifier or its thread pool, type, `url` exactly this endpoint,

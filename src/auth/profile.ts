@@ -1,4 +1,5 @@
-// ServiceUserProfile: both the shape of specs/custom-server/misc/service-user-profile.md and the current
+// ServiceUserProfile: both the shape of
+// https://wiki.sonolus.com/custom-server-specs/misc/service-user-profile and the current
 // @sonolus/core one are accepted. Only what Ensemble uses is checked (id, handle, name); the rest is kept
 // as sent, because the signed body is relayed to other players byte for byte.
 import { Type, type Static } from '@sinclair/typebox'

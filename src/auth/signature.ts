@@ -1,5 +1,6 @@
 // Sonolus-Signature: ECDSA P-256 / SHA-256 over the exact body bytes, base64 of raw r||s (IEEE P1363).
-// specs/custom-server/headers/sonolus-signature.md. The key is imported once; crypto.verify is synchronous,
+// https://wiki.sonolus.com/custom-server-specs/headers/sonolus-signature. The key is imported once;
+// crypto.verify is synchronous,
 // the fastest path in Node for a single small verification (no thread-pool hop). VerifierPool runs the
 // same check on other cores.
 import { createPublicKey, verify, type JsonWebKey, type KeyObject } from 'node:crypto'

@@ -1,7 +1,8 @@
 // Checks a body signed by Sonolus, in the order the specs list them: signature over the exact bytes, type,
 // address, (room), time window; then refuses a body already used. Returns the reason of a refusal as a
 // localization key, so each surface words it its own way.
-// specs: endpoints/post-sonolus-authenticate.md, seeds/000 (POST /sonolus/rooms/{name}).
+// https://wiki.sonolus.com/custom-server-specs/endpoints/post-sonolus-authenticate; the multiplayer join
+// (POST /sonolus/rooms/{name}) is signed the same way, its body also naming the room.
 import { Type, type Static } from '@sinclair/typebox'
 import { TypeCompiler } from '@sinclair/typebox/compiler'
 import { createHash } from 'node:crypto'

@@ -1,5 +1,6 @@
 // Cross-cutting per-request work, once for every route: the Sonolus-Version header on every response
-// (specs/custom-server/headers/sonolus-version.md) and the request's language from `localization`.
+// (https://wiki.sonolus.com/custom-server-specs/headers/sonolus-version) and the request's language from
+// `localization`.
 import { version } from '@sonolus/core'
 import type { FastifyInstance } from 'fastify'
 import { resolveLocale, type Locale } from '../i18n.js'

@@ -1,4 +1,5 @@
-// A model of one Sonolus client (specs/round-multiplayer/state/overview.md): ignores everything until
+// A model of one Sonolus client (https://wiki.sonolus.com/round-multiplayer-server-specs/state/overview):
+// ignores everything until
 // an UpdateEvent, ignores everything while suspended in gameplay, goes back to uninitialized after
 // gameplay, and raises a fatal error (FatalEventError) on any event the app would reject.
 import type { ChatMessage, Event, RoomUser } from '@sonolus/core'

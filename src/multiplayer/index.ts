@@ -26,12 +26,15 @@ export {
     type ParsedOptionValues,
     type RoomSettings,
     type ScoringRule,
+    scoringRules,
+    defaultScoring,
+    teamChoices,
 } from './options.js'
-export { applyEvent, isCompatible, sameSil, sameSuggestion, type ApplyContext } from './reducer.js'
+export { applyEvent, reducers, isCompatible, sameSil, sameSuggestion, type ApplyContext } from './reducer.js'
 export { ClientModel, type ClientPhase, type ClientModelOptions } from './client-model.js'
-export { handleCommand, handlers } from './commands/index.js'
+export { handleCommand, handlers, commandTypes } from './commands/index.js'
 export { joinUser, rejoinUser, leaveUser, requestResync, tick, type JoinInput, type LeaveReason } from './lifecycle.js'
-export { renderNotice, noticeTables, noticeLocale } from './notices.js'
+export { renderNotice, noticeTables, type NoticeKey } from './notices.js'
 export type { Audience, Delivery, Notice, Effect, EngineOutput, EngineContext } from './output.js'
 export { postChatMessage, type ChatAuthor } from './external.js'
 export {
@@ -42,6 +45,7 @@ export {
     asSuggestion,
     asAutoExit,
     asRoomStatus,
+    roomStatuses,
     asUserStatus,
     asLevelOption,
     asGameplayResult,

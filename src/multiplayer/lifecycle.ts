@@ -1,4 +1,4 @@
-// Joining, returning, leaving: the room's membership and the role succession (BRIEF section 2):
+// Joining, returning, leaving: the room's membership and the role succession:
 // - the creator becomes master and lead on their first join; a vacant role goes to the longest-present
 //   member (so the first player into an empty room takes both);
 // - when the master or lead leaves, the role passes to the longest-present remaining member;
@@ -45,7 +45,8 @@ export function joinUser(room: EngineRoom, input: JoinInput, ctx: EngineContext)
     if (id === room.creatorId) room.creatorJoined = true
     const heir = creatorFirstJoin ? id : longestPresent(room)!.id
     // The joiner learns master and lead from its snapshot: its first frame is always the UpdateEvent
-    // (state/overview.md: an uninitialized client ignores everything before it).
+    // (an uninitialized client ignores everything before it:
+    // https://wiki.sonolus.com/round-multiplayer-server-specs/state/overview).
     if (room.view.master === null || (creatorFirstJoin && room.view.master !== id)) {
         em.emit({ type: 'updateMaster', master: heir as never }, { except: id })
     }

@@ -1,10 +1,9 @@
 // System chat texts (messages with `userId: null`). The engine emits notices as a key and parameters;
 // the runtime renders them per recipient locale with `renderNotice`. Room-state texts (section titles,
 // option names) are '#...' Text codes instead, localized by the app itself.
+import { resolveLocale, type Locale } from '../locale.js'
 
-export type NoticeTable = Record<string, string>
-
-const en: NoticeTable = {
+const en = {
     'user.joined': '{name} joined the room.',
     'user.left': '{name} left the room.',
     'user.kicked': '{name} was kicked from the room.',
@@ -38,6 +37,10 @@ const en: NoticeTable = {
     'server.shutdown': 'The server is restarting. This room closes now; please join again in a minute.',
     'room.closedByModerator': 'A moderator closed this room.',
 }
+
+/** The notices there are: a key not in the English table is a type error wherever a notice is emitted. */
+export type NoticeKey = keyof typeof en
+export type NoticeTable = Record<NoticeKey, string>
 
 const ja: NoticeTable = {
     'user.joined': '{name}さんが入室しました。',
@@ -80,27 +83,23 @@ const roles: Record<string, Record<string, string>> = {
     ja: { master: 'ルームマスター', lead: 'ルームリード' },
 }
 
-export const noticeTables: Record<string, NoticeTable> = { en, ja }
-
-export function noticeLocale(locale: string): 'en' | 'ja' {
-    return typeof locale === 'string' && locale.toLowerCase().startsWith('ja') ? 'ja' : 'en'
-}
+export const noticeTables: Record<Locale, NoticeTable> = { en, ja }
 
 /**
  * Renders a notice for a locale ('en' fallback); unknown keys render as the key. Parameters are
  * inserted as given, except {role} ('master' / 'lead', localized) and {more} (a count, rendered as the
  * localized "(+n more)" or nothing when 0).
  */
-export function renderNotice(locale: string, key: string, params: Record<string, string | number> = {}): string {
-    const lang = noticeLocale(locale)
-    const template = noticeTables[lang]![key] ?? en[key] ?? key
+export function renderNotice(locale: string, key: NoticeKey, params: Record<string, string | number> = {}): string {
+    const lang = resolveLocale(locale)
+    const template = noticeTables[lang][key] ?? en[key] ?? key
     return template.replace(/\{(\w+)\}/g, (whole, name: string) => {
         const value = params[name]
         if (value === undefined) return whole
         if (name === 'role' && typeof value === 'string') return roles[lang]![value] ?? value
         if (name === 'more') {
             const count = Number(value)
-            return count > 0 ? (noticeTables[lang]!['round.more'] ?? en['round.more']!).replace('{count}', String(count)) : ''
+            return count > 0 ? noticeTables[lang]['round.more'].replace('{count}', String(count)) : ''
         }
         return String(value)
     })

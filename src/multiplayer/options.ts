@@ -1,5 +1,6 @@
-// Room options and report forms (specs/round-multiplayer/state/options-and-option-values.md,
-// specs/custom-server/misc/server-form.md). `optionValues` is the query string a form submits:
+// Room options and report forms
+// (https://wiki.sonolus.com/round-multiplayer-server-specs/state/options-and-option-values,
+// https://wiki.sonolus.com/custom-server-specs/misc/server-form). `optionValues` is the query string a form submits:
 // `type=<form type>&<query>=<value>...`, e.g. "type=casual&round=3".
 //
 // Ensemble's reading, used by the reducer (the client's validity check) and by the command handlers:
@@ -21,7 +22,14 @@ export type ParsedOptionValues = { type: string; form: ServerForm; values: Map<s
 const MAX_OPTION_VALUES_LENGTH = 8192
 const MAX_OPAQUE_VALUE_LENGTH = 4096
 
-export type ScoringRule = 'arcade' | 'accuracy' | 'wins'
+/** How a round is scored: the values of the room option 'scoring' (and of the create form's). */
+export const scoringRules = ['arcade', 'accuracy', 'wins'] as const
+export type ScoringRule = (typeof scoringRules)[number]
+export const defaultScoring: ScoringRule = 'arcade'
+/** Values of the room option 'teams': 'none' or a count. */
+export const teamChoices: readonly string[] = ['none', '2', '3', '4']
+const scoringTitles: Record<ScoringRule, string> = { arcade: '#ARCADE_SCORE', accuracy: '#ACCURACY_SCORE', wins: '#WINNER' }
+
 export type RoomSettings = { scoring: ScoringRule; teams: number; suggestionsPerPlayer: number }
 
 /** The room options the master edits in game. */
@@ -37,25 +45,16 @@ export function defaultRoomOptions(maxSuggestionsPerPlayer = 50): ServerForm[] {
                     name: '#ROUND_SCORING',
                     required: false,
                     type: 'select',
-                    def: 'arcade',
-                    values: [
-                        { name: 'arcade', title: '#ARCADE_SCORE' },
-                        { name: 'accuracy', title: '#ACCURACY_SCORE' },
-                        { name: 'wins', title: '#WINNER' },
-                    ],
+                    def: defaultScoring,
+                    values: scoringRules.map((rule) => ({ name: rule, title: scoringTitles[rule] })),
                 },
                 {
                     query: 'teams',
                     name: '#TEAM_COUNT',
                     required: false,
                     type: 'select',
-                    def: 'none',
-                    values: [
-                        { name: 'none', title: '#NONE' },
-                        { name: '2', title: '2' },
-                        { name: '3', title: '3' },
-                        { name: '4', title: '4' },
-                    ],
+                    def: teamChoices[0]!,
+                    values: teamChoices.map((n) => ({ name: n, title: n === 'none' ? '#NONE' : n })),
                 },
                 {
                     query: 'suggestionsPerPlayer',
@@ -167,7 +166,7 @@ export function serializeOptionValues(parsed: ParsedOptionValues): string {
 /** The settings the engine reads from the room options; options it does not know fall back. */
 export function roomSettings(parsed: ParsedOptionValues | null, maxSuggestionsPerPlayer: number): RoomSettings {
     const scoringValue = parsed?.values.get('scoring')
-    const scoring: ScoringRule = scoringValue === 'accuracy' || scoringValue === 'wins' ? scoringValue : 'arcade'
+    const scoring = scoringRules.find((rule) => rule === scoringValue) ?? defaultScoring
     const teamsValue = parsed?.values.get('teams')
     const teamsNumber = typeof teamsValue === 'string' ? Number(teamsValue) : 0
     const teams = Number.isInteger(teamsNumber) && teamsNumber >= 2 && teamsNumber <= 8 ? teamsNumber : 0

@@ -1,6 +1,7 @@
 // What the engine hands the runtime: deliveries in order, system notices to render per locale, and
 // effects (what must be persisted or acted on). The runtime depends on these types exactly.
 import type { ChatMessage, Event, GameplayResult, ResultEntry, Sil } from '@sonolus/core'
+import type { NoticeKey } from './notices.js'
 import { applyEvent } from './reducer.js'
 import { snapshot, type EngineRoom } from './state.js'
 
@@ -18,7 +19,7 @@ export type Delivery = { event: Event; to: Audience }
 export type Notice = {
     kind: 'notice'
     to: Audience
-    key: string
+    key: NoticeKey
     params: Record<string, string | number>
     /** Whether the runtime keeps it in the room's chat history. */
     chat: { persist: boolean }
@@ -67,7 +68,7 @@ export class Emitter {
         this.out.push({ event: snapshot(this.room), to: { only: [userId] } })
     }
 
-    notice(to: Audience, key: string, params: Record<string, string | number> = {}, persist = true): void {
+    notice(to: Audience, key: NoticeKey, params: Record<string, string | number> = {}, persist = true): void {
         this.out.push({ kind: 'notice', to, key, params, chat: { persist } })
     }
 

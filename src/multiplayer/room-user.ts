@@ -1,4 +1,5 @@
-// Reading a RoomUser (specs/round-multiplayer/misc/room-user.md): `authentication` is the base64 of the
+// Reading a RoomUser (https://wiki.sonolus.com/round-multiplayer-server-specs/misc/room-user):
+// `authentication` is the base64 of the
 // signed `authenticateMultiplayer` join body. The engine only parses it; checking the signature is the
 // caller's job (the runtime did it on join, the client model gets a `verifyUser`).
 import type { RoomUser } from '@sonolus/core'

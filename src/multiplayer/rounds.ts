@@ -1,5 +1,5 @@
 // Rounds: preparing → playing (start) and playing → selecting (finish), with the implicit status
-// effects made explicit (BRIEF section 2): skipped players are set waiting by the server's own
+// effects made explicit: skipped players are set waiting by the server's own
 // UpdateUserStatusesEvent before the room plays, and everybody is set waiting before it selects again.
 import type { ResultEntry, ServiceUserId, UserStatusEntry } from '@sonolus/core'
 import type { Emitter } from './output.js'

@@ -1,5 +1,6 @@
-// The server-computed scoreboard (specs/round-multiplayer/state/scoreboard-sections.md and the
-// "Optimizations" part of state/overview.md).
+// The server-computed scoreboard
+// (https://wiki.sonolus.com/round-multiplayer-server-specs/state/scoreboard-sections and the
+// "Optimizations" part of https://wiki.sonolus.com/round-multiplayer-server-specs/state/overview).
 //
 // Layout: without teams, one section; with teams, one section per team (titles '#TEAM_RED', ...),
 // ordered by team total (ties: team order). A player appears once they have a result since the last

@@ -1,12 +1,11 @@
 // The engine's room: the client-visible view (exactly what an UpdateEvent carries) plus the server's
 // private bookkeeping. Everything here is plain data; time and randomness never live in it implicitly.
-import type { RoomUser, ServerForm, StartRoundEvent, UpdateEvent } from '@sonolus/core'
+import type { ServerForm, StartRoundEvent, UpdateEvent } from '@sonolus/core'
 import { canonicalOptionValues, parseOptionValues, roomSettings, type RoomSettings } from './options.js'
 import type { Bucket, Rate } from './rate-limit.js'
-import { userIdOf } from './room-user.js'
 import { initialSections } from './scoreboard.js'
 
-/** The client-visible room state (specs/round-multiplayer/events/update-event.md without `type`). */
+/** The client-visible room state: an UpdateEvent without `type` (https://wiki.sonolus.com/round-multiplayer-server-specs/events/update-event). */
 export type RoomView = Omit<UpdateEvent, 'type'>
 
 export type EngineLimits = {
@@ -171,9 +170,4 @@ export function longestPresent(room: EngineRoom, exclude?: string): Member | und
         if (!best || member.joinSeq < best.joinSeq) best = member
     }
     return best
-}
-
-/** The RoomUser entry of a member in the view. */
-export function roomUserOf(room: EngineRoom, userId: string): RoomUser | undefined {
-    return room.view.users.find((user) => userIdOf(user) === userId)
 }

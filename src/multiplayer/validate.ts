@@ -42,17 +42,17 @@ export function asSuggestion(value: unknown): Suggestion | null {
     return { userId: userId as ServiceUserId, level }
 }
 
-const autoExits: readonly AutoExit[] = ['off', 'pass', 'fullCombo', 'allPerfect']
+export const autoExits: readonly AutoExit[] = ['off', 'pass', 'fullCombo', 'allPerfect']
 export function asAutoExit(value: unknown): AutoExit | null {
     return autoExits.includes(value as AutoExit) ? (value as AutoExit) : null
 }
 
-const roomStatuses: readonly RoomStatus[] = ['selecting', 'preparing', 'playing']
+export const roomStatuses: readonly RoomStatus[] = ['selecting', 'preparing', 'playing']
 export function asRoomStatus(value: unknown): RoomStatus | null {
     return roomStatuses.includes(value as RoomStatus) ? (value as RoomStatus) : null
 }
 
-const userStatuses: readonly UserStatus[] = ['waiting', 'ready', 'skipped', 'playing']
+export const userStatuses: readonly UserStatus[] = ['waiting', 'ready', 'skipped', 'playing']
 export function asUserStatus(value: unknown): UserStatus | null {
     return userStatuses.includes(value as UserStatus) ? (value as UserStatus) : null
 }

@@ -3,7 +3,7 @@
 // prom-client reads them at scrape time through collect(). Labels come from small fixed sets: route
 // patterns (never raw URLs), result names, close codes, the engine's refusal reasons (capped).
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
-import { CloseCode } from '../transport/close-codes.js'
+import { CloseCode } from '../rooms/close-codes.js'
 import type { GatewayMetrics } from '../transport/gateway.js'
 
 /** Close codes kept as labels; a client may close with any code, the rest become "other". */

@@ -1,10 +1,11 @@
 // The settings a creator chooses in the `creates` form of GET /sonolus/rooms/info. The app sends them as
-// query parameters of the join that carries Sonolus-Room-Key (seeds/000, post-sonolus-rooms-create.md).
+// query parameters of the join that carries Sonolus-Room-Key
+// (https://wiki.sonolus.com/custom-server-specs/endpoints/post-sonolus-rooms-create).
 // One table of names and limits serves the form (sonolus/rooms/forms.ts) and the parser below. Scoring and
 // teams use the value names of the in-game room options (multiplayer/options.ts), so the creator's choice
 // becomes the room's initial optionValues.
 import type { Config } from '../config.js'
-import type { ScoringRule } from '../store/store.js'
+import { defaultScoring, scoringRules, teamChoices, type ScoringRule } from '../multiplayer/index.js'
 
 export type CreateParameters = {
     title: string
@@ -28,10 +29,17 @@ export const createQuery = {
 
 export const titleMaxLength = 50
 export const passwordMaxLength = 64
-export const scoringRules: readonly ScoringRule[] = ['arcade', 'accuracy', 'wins']
-/** Values of the teams select, the same names the in-game room options use ('none' or a count). */
-export const teamChoices: readonly string[] = ['none', '2', '3', '4']
-export const defaultScoring: ScoringRule = 'arcade'
+
+/**
+ * What an absent parameter means, for the form's `def` and the parser alike. Scoring and teams default
+ * as the in-game room options do; Ensemble hosts no levels, so players pick them from other servers
+ * unless the creator says otherwise.
+ */
+export const createDefaults = {
+    scoring: defaultScoring,
+    teams: teamChoices[0]!,
+    allowOtherServers: true,
+} as const
 
 export type CreateParametersResult = { ok: true; value: CreateParameters } | { ok: false; parameter: string }
 
@@ -67,22 +75,21 @@ export function parseCreateParameters(
         if (maxPlayers < 2 || maxPlayers > limits.maxPlayersLimit) return fail(createQuery.maxPlayers)
     }
 
-    let scoring = defaultScoring
+    let scoring: ScoringRule = createDefaults.scoring
     const scoringText = text(createQuery.scoring)
     if (scoringText !== undefined && scoringText !== '') {
         if (!scoringRules.includes(scoringText as ScoringRule)) return fail(createQuery.scoring)
         scoring = scoringText as ScoringRule
     }
 
-    let teams = 0
+    let teams = teamCount(createDefaults.teams)
     const teamsText = text(createQuery.teams)
     if (teamsText !== undefined && teamsText !== '') {
         if (!teamChoices.includes(teamsText)) return fail(createQuery.teams)
-        teams = teamsText === 'none' ? 0 : Number(teamsText)
+        teams = teamCount(teamsText)
     }
 
-    // Ensemble hosts no levels: players pick them from other servers unless the creator says otherwise.
-    let allowOtherServers = true
+    let allowOtherServers: boolean = createDefaults.allowOtherServers
     const allowText = text(createQuery.allowOtherServers)
     if (allowText !== undefined && allowText !== '') {
         if (truthy.has(allowText)) allowOtherServers = true
@@ -95,6 +102,9 @@ export function parseCreateParameters(
         value: { title: title || defaultTitle, password: password === '' ? null : password, maxPlayers, scoring, teams, allowOtherServers },
     }
 }
+
+/** A teams choice as a count (0: no teams). */
+const teamCount = (choice: string): number => (choice === 'none' ? 0 : Number(choice))
 
 /** The in-game option values (multiplayer/options.ts, form type 'room') for these parameters. */
 export function initialOptionValues(p: Pick<CreateParameters, 'scoring' | 'teams'>): string {

@@ -7,6 +7,7 @@ import { randomInt } from 'node:crypto'
 import type { Config } from '../config.js'
 import { hashToken, newToken } from '../auth/tokens.js'
 import type { RoomCapRefusal, RoomCaps, RoomPatch, RoomQuery, RoomRecord, Store } from '../store/store.js'
+import { checkSeat, type AdmitResult, type SeatRefusal } from './admission.js'
 import { AttemptLimiter } from './attempt-limiter.js'
 import { BanList } from './ban-list.js'
 import { initialOptionValues, type CreateParameters } from './create-parameters.js'
@@ -18,7 +19,7 @@ import { scryptHasher, type PasswordHasher } from './passwords.js'
 export type RoomCapReason = 'roomLimit' | 'serverFull'
 
 /** passwordChecksBusy: a private room's password could not be hashed now (the KDF gate is full). */
-export type RoomRefusal = 'roomNotFound' | 'roomBanned' | 'roomLocked' | 'roomFull' | 'passwordChecksBusy' | RoomCapReason
+export type RoomRefusal = 'roomNotFound' | SeatRefusal | 'passwordChecksBusy' | RoomCapReason
 
 /** nameTaken: only for a name the creator chose (REST API). */
 export type ReserveResult = { ok: true; name: string; key: string } | { ok: false; reason: 'tooManyRooms' | 'nameTaken' | RoomCapReason }
@@ -33,7 +34,7 @@ export type AdmitRequest = {
     creation?: { key: string; parameters: CreateParameters }
 }
 
-export type AdmitResult = { ok: true; room: RoomRecord; created: boolean } | { ok: false; reason: RoomRefusal }
+export type DirectoryAdmitResult = AdmitResult<{ room: RoomRecord; created: boolean }, RoomRefusal>
 
 /**
  * Why a password was not checked or not right. Statuses: wrongPassword 403; tooManyAttempts 429 with
@@ -202,7 +203,7 @@ export class RoomDirectory {
      * May this user enter this room now? With the reservation's key, its creator turns the reservation into
      * the room (configured from the create parameters). Without it a reservation is not a room (404).
      */
-    async admit(req: AdmitRequest): Promise<AdmitResult> {
+    async admit(req: AdmitRequest): Promise<DirectoryAdmitResult> {
         const { name, userId, now } = req
         if (req.creation) {
             const reservation = await this.store.getReservation(name, now)
@@ -243,12 +244,14 @@ export class RoomDirectory {
 
         const room = await this.getOpen(name)
         if (!room) return { ok: false, reason: 'roomNotFound' }
-        const member = this.live.isMember(name, userId)
-        if (!member && (await this.isBanned(name, userId, now))) return { ok: false, reason: 'roomBanned' }
-        if (!member && !(await this.canSee(room, userId, now))) return { ok: false, reason: 'roomLocked' }
-        // A member reconnecting keeps their seat even when the room is full.
-        if (!member && this.liveInfo(room).playerCount >= room.maxPlayers) return { ok: false, reason: 'roomFull' }
-        return { ok: true, room, created: false }
+        const refused = await checkSeat({
+            member: this.live.isMember(name, userId),
+            playerCount: this.liveInfo(room).playerCount,
+            maxPlayers: room.maxPlayers,
+            isBanned: () => this.isBanned(name, userId, now),
+            canSee: () => this.canSee(room, userId, now),
+        })
+        return refused ? { ok: false, reason: refused } : { ok: true, room, created: false }
     }
 
     /** Public rooms, and private ones this user created or unlocked. */

@@ -2,26 +2,20 @@
 // (exists, not banned, a seat free), answers the directory's questions about live rooms, and closes
 // everything on shutdown. Kicks' bans are kept in memory too (ban-list.ts).
 import type { JoinTicket } from '../auth/join-sessions.js'
+import type { RoomRecord } from '../store/store.js'
 import { defaultRoomOptions, defaultReportUserOptions, type EngineLimits, type RoomInit } from '../multiplayer/index.js'
-import type { AdmitResult, RoomAdmitter } from '../transport/gateway.js'
-import { CloseCode } from '../transport/close-codes.js'
+import { checkSeat, type RoomAdmitter } from './admission.js'
+import { CloseCode } from './close-codes.js'
 import { BanList } from './ban-list.js'
 import type { LiveRoomInfo, LiveRoomSource } from './live-info.js'
 import { LiveRoom, type LiveRoomDeps, type RoomPersistence } from './live-room.js'
 
-/** What the hub needs to know of a stored room to open it. */
-export type RoomSettings = {
-    name: string
-    title: string
-    creatorId: string
-    maxPlayers: number
-    allowOtherServers: boolean
-    /** Saved in-game option values, if the master changed them before. */
-    optionValues?: string
-}
+/** What the hub needs to know of a stored room to open it; saved option values, if any, are restored. */
+export type OpenableRoom = Pick<RoomRecord, 'name' | 'title' | 'creatorId' | 'maxPlayers' | 'allowOtherServers'> &
+    Partial<Pick<RoomRecord, 'optionValues'>>
 
 export type HubDeps = Omit<LiveRoomDeps, 'onClosed'> & {
-    loadRoom(name: string): Promise<RoomSettings | undefined>
+    loadRoom(name: string): Promise<OpenableRoom | undefined>
     isBanned(roomName: string, userId: string, now: number): Promise<boolean>
     /** Engine limits overriding the defaults (chat rate, suggestions, ...). */
     limits?: Partial<EngineLimits>
@@ -61,14 +55,17 @@ export class RoomHub implements RoomAdmitter, LiveRoomSource {
         return [...this.rooms.values()]
     }
 
-    async admit(ticket: JoinTicket): Promise<AdmitResult> {
+    async admit(ticket: JoinTicket): ReturnType<RoomAdmitter['admit']> {
         const room = await this.open(ticket.roomName)
-        if (!room) return { ok: false, status: 404, message: 'room not found' }
+        if (!room) return { ok: false, reason: 'roomNotFound' }
         const now = this.deps.now()
-        if (!room.isMember(ticket.userId) && (this.bans.has(room.name, ticket.userId, now) || (await this.deps.isBanned(room.name, ticket.userId, now)))) {
-            return { ok: false, status: 403, message: 'banned from this room' }
-        }
-        if (!room.hasRoomFor(ticket.userId)) return { ok: false, status: 409, message: 'room is full' }
+        const refused = await checkSeat({
+            member: room.isMember(ticket.userId),
+            playerCount: room.playerCount,
+            maxPlayers: room.maxPlayers,
+            isBanned: async () => this.bans.has(room.name, ticket.userId, now) || (await this.deps.isBanned(room.name, ticket.userId, now)),
+        })
+        if (refused) return { ok: false, reason: refused }
         const body = JSON.parse(Buffer.from(ticket.authentication, 'base64').toString()) as { time: number }
         return {
             ok: true,
@@ -114,12 +111,15 @@ export class RoomHub implements RoomAdmitter, LiveRoomSource {
         return this.bans.has(roomName, userId, now)
     }
 
-    /** Closes every room, telling its players why in chat first (graceful shutdown). */
-    closeAll(code?: number, notice?: string): void {
+    /**
+     * Graceful shutdown: every room closes, its players reading why in their language before their
+     * sockets close with 1001 (going away).
+     */
+    shutdown(): void {
         if (this.rooms.size) this.deps.log.info({ rooms: this.rooms.size }, 'closing every room')
         for (const room of this.rooms.values()) {
-            if (notice) room.announce(notice)
-            room.close(code)
+            room.announce('server.shutdown')
+            room.close(CloseCode.goingAway)
         }
         this.rooms.clear()
     }

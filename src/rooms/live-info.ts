@@ -1,12 +1,12 @@
 // What the room directory needs to know about rooms that are live on this node. The WebSocket layer
 // (rooms/hub.ts) provides it; until a room is live, a created room counts as open with nobody in it.
-import type { Sil } from '@sonolus/core'
+import type { RoomStatus, Sil } from '@sonolus/core'
 
 export type LiveRoomInfo = {
     playerCount: number
     /** Seats of the live room (a full room has playerCount >= maxPlayers). */
     maxPlayers: number
-    status: 'selecting' | 'preparing' | 'playing'
+    status: RoomStatus
     level: Sil | null
     title: string
     /** Name of the player who is master now (absent while nobody is). */

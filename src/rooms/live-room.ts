@@ -17,17 +17,18 @@ import {
     type EngineContext,
     type EngineOutput,
     type EngineRoom,
+    type NoticeKey,
     type RoomInit,
 } from '../multiplayer/index.js'
-import { peek, take, waitMs } from '../multiplayer/rate-limit.js'
-import { CloseCode, CloseReason } from '../transport/close-codes.js'
+import { take, waitMs } from '../multiplayer/rate-limit.js'
+import { CloseCode, CloseReason } from './close-codes.js'
 import type { Peer } from './peer.js'
 
 export type LiveRoomTimings = {
     reconnectGraceMs: number
     emptyRoomIdleMs: number
     kickBanMs: number
-    /** Joins older than this are removed before clients would reject them (spec: 24 h). */
+    /** Joins older than this are removed before clients would reject them (they do at 24 h). */
     maxJoinAgeMs: number
 }
 
@@ -72,7 +73,10 @@ type Seat = {
     peer: Peer | undefined
     locale: string
     joinedAt: number
-    /** The client started gameplay and ignores events until it finishes (spec state/overview.md). */
+    /**
+     * The client started gameplay and ignores events until it finishes
+     * (https://wiki.sonolus.com/round-multiplayer-server-specs/state/overview).
+     */
     suspended: boolean
     graceTimer: NodeJS.Timeout | undefined
 }
@@ -116,11 +120,6 @@ export class LiveRoom {
         return this.seats.get(userId)?.peer !== undefined
     }
 
-    /** A new player needs a free seat; a member coming back always has theirs. */
-    hasRoomFor(userId: string): boolean {
-        return this.seats.has(userId) || this.seats.size < this.maxPlayers
-    }
-
     connect(admission: Admission, peer: Peer): void {
         if (this.closed) {
             peer.close(CloseCode.roomClosed, CloseReason[CloseCode.roomClosed])
@@ -153,9 +152,7 @@ export class LiveRoom {
         )
         if (output.ignored) {
             // The last seat went to someone else between admission and upgrade.
-            this.seats.delete(admission.userId)
-            peer.close(CloseCode.roomFull, CloseReason[CloseCode.roomFull]!)
-            if (this.seats.size === 0) this.armIdleTimer()
+            this.unseat(admission.userId, CloseCode.roomFull)
             return
         }
         this.dispatch(output)
@@ -198,23 +195,31 @@ export class LiveRoom {
 
     /** Removes a member (left, kicked by an operator, join expired) with the events that say so. */
     remove(userId: string, reason: 'left' | 'kicked' | 'expired'): void {
+        const code = reason === 'kicked' ? CloseCode.kicked : reason === 'expired' ? CloseCode.expired : CloseCode.normal
+        if (!this.unseat(userId, code)) return
+        this.dispatch(this.run(() => leaveUser(this.engine, userId, reason, this.context())))
+    }
+
+    /**
+     * Takes a seat away: its grace timer stops, its socket (if any) closes with `code`, and an emptied
+     * room starts its idle timer. The engine is told by the caller (or already knows: a kick). False
+     * when the player had no seat.
+     */
+    private unseat(userId: string, code: number): boolean {
         const seat = this.seats.get(userId)
-        if (!seat) return
+        if (!seat) return false
         if (seat.graceTimer) clearTimeout(seat.graceTimer)
         this.seats.delete(userId)
-        this.dispatch(this.run(() => leaveUser(this.engine, userId, reason, this.context())))
-        if (seat.peer) {
-            const code = reason === 'kicked' ? CloseCode.kicked : reason === 'expired' ? CloseCode.expired : CloseCode.normal
-            seat.peer.close(code, CloseReason[code] ?? '')
-        }
+        seat.peer?.close(code, CloseReason[code] ?? '')
         if (this.seats.size === 0) this.armIdleTimer()
+        return true
     }
 
     /**
      * A system line to everyone connected, rendered in each player's language (notices.ts): a shutdown
      * or a moderator's action, said before the sockets close.
      */
-    announce(key: string, params: Record<string, string | number> = {}): void {
+    announce(key: NoticeKey, params: Record<string, string | number> = {}): void {
         if (this.closed) return
         const frames = new Map<string, Buffer>()
         for (const seat of this.seats.values()) {
@@ -251,9 +256,8 @@ export class LiveRoom {
         if (this.closed) return { ok: false, reason: 'closed' }
         const { buckets, limits } = this.engine
         const now = this.deps.now()
-        if (!peek(buckets.chat, author.userId, limits.chat, now)) {
-            return { ok: false, reason: 'tooFast', retryAfterMs: Math.max(1, waitMs(buckets.chat, author.userId, limits.chat, now)) }
-        }
+        const wait = waitMs(buckets.chat, author.userId, limits.chat, now)
+        if (wait > 0) return { ok: false, reason: 'tooFast', retryAfterMs: wait }
         const output = this.run(() => postChatMessage(this.engine, author, text, this.context()))
         if (output.ignored) {
             return { ok: false, reason: /too long/.test(output.ignored) ? 'tooLong' : /malformed/.test(output.ignored) ? 'empty' : 'failed' }
@@ -397,13 +401,7 @@ export class LiveRoom {
         switch (effect.type) {
             case 'kick': {
                 persistence.ban(this.name, effect.userId, now() + this.deps.timings.kickBanMs)
-                const seat = this.seats.get(effect.userId)
-                if (seat) {
-                    if (seat.graceTimer) clearTimeout(seat.graceTimer)
-                    this.seats.delete(effect.userId)
-                    seat.peer?.close(CloseCode.kicked, CloseReason[CloseCode.kicked]!)
-                    if (this.seats.size === 0) this.armIdleTimer()
-                }
+                this.unseat(effect.userId, CloseCode.kicked)
                 break
             }
             case 'titleChanged':

@@ -1,5 +1,6 @@
 // POST /sonolus/authenticate: a body signed by Sonolus → a short-lived session; the profile is stored.
-// Every refusal is 401 with the reason (specs/custom-server/endpoints/post-sonolus-authenticate.md).
+// Every refusal is 401 with the reason
+// (https://wiki.sonolus.com/custom-server-specs/endpoints/post-sonolus-authenticate).
 // The body is checked by SignedRequestVerifier's TypeBox schema rather than a route schema, because a
 // body of the wrong shape is a refused sign-in (401), not a malformed request (400).
 import type { ServerAuthenticateResponse } from '@sonolus/core'

@@ -1,7 +1,7 @@
 // What the Sonolus endpoints share: their services, and Sonolus-Session handling declared per route
 // (`config: { signIn: 'required' | 'optional' }`). A present session that is unknown or expired is 401
 // everywhere, so the app re-authenticates; a missing one is 401 only where sign-in is required.
-// specs/custom-server/headers/sonolus-session.md.
+// https://wiki.sonolus.com/custom-server-specs/headers/sonolus-session.
 import { Type } from '@sinclair/typebox'
 import type { FastifyInstance } from 'fastify'
 import type { SessionService } from '../auth/sessions.js'

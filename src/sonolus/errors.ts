@@ -1,6 +1,6 @@
 // The one place Sonolus error bodies are made: a ServerMessage ({ message }) in the request's language,
 // with the status the spec names. Nothing internal (stack, SQL, file paths) ever reaches the body.
-// specs/custom-server/misc/server-message.md.
+// https://wiki.sonolus.com/custom-server-specs/misc/server-message.
 import type { ServerMessage } from '@sonolus/core'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { t, type MessageKey } from '../i18n.js'

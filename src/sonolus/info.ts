@@ -1,5 +1,5 @@
 // GET /sonolus/info: title, description, banner, and the buttons Ensemble serves (sign-in and rooms).
-// specs/custom-server/endpoints/get-sonolus-info.md.
+// https://wiki.sonolus.com/custom-server-specs/endpoints/get-sonolus-info.
 import type { ServerInfo } from '@sonolus/core'
 import type { FastifyInstance } from 'fastify'
 import { t } from '../i18n.js'

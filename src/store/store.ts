@@ -2,9 +2,10 @@
 // PostgreSQL implementation can sit beside sqlite/ without callers changing. Secrets are stored hashed by
 // the callers (token hashes, password hashes); the store never sees a raw token or password.
 import type { GameplayResult } from '@sonolus/core'
+import type { ScoringRule } from '../multiplayer/options.js'
 
-/** How a room ranks players; chosen at creation, editable in game. */
-export type ScoringRule = 'arcade' | 'accuracy' | 'wins'
+/** How a room ranks players (the engine's rule): chosen at creation, editable in game. */
+export type { ScoringRule }
 
 export type UserRecord = {
     id: string

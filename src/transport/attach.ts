@@ -2,10 +2,10 @@
 // the WebSocket gateway on the app's HTTP server. app.ts calls this; nothing else wires it.
 import type { AttachContext, Attachment } from '../app.js'
 import { feedEventsOf, scoreboardOf, type FeedMemory } from '../rooms/feed-events.js'
+import { RoomClosing } from '../rooms/closing.js'
 import { RoomHub } from '../rooms/hub.js'
 import type { EngineRoom } from '../multiplayer/index.js'
 import type { RoomPersistence } from '../rooms/live-room.js'
-import { CloseCode } from './close-codes.js'
 import { createGateway, type Gateway } from './gateway.js'
 import type { EngineLimits } from '../multiplayer/index.js'
 import { defaultFloodPolicy, type FloodPolicy } from './rate-limit.js'
@@ -20,7 +20,7 @@ export type MultiplayerAttachment = Attachment & {
 /** Limits that stay in code (benchmarks and tests lift them; operators have no need to). */
 export type MultiplayerTuning = { limits?: Partial<EngineLimits>; flood?: FloodPolicy }
 
-/** Spec misc/room-user.md: clients reject a RoomUser whose join is over 24 h old; leave a margin. */
+/** Clients reject a RoomUser whose join is over 24 h old (https://wiki.sonolus.com/round-multiplayer-server-specs/misc/room-user); leave a margin. */
 const maxJoinAgeMs = 23 * 60 * 60 * 1000
 
 export function attachMultiplayer(ctx: AttachContext, tuning: MultiplayerTuning = {}): MultiplayerAttachment {
@@ -68,36 +68,20 @@ export function attachMultiplayer(ctx: AttachContext, tuning: MultiplayerTuning 
         random: Math.random,
         address: config.address,
         log: logger,
-        loadRoom: async (name) => {
-            const room = await directory.getOpen(name)
-            if (!room) return undefined
-            return {
-                name: room.name,
-                title: room.title,
-                creatorId: room.creatorId,
-                maxPlayers: room.maxPlayers,
-                allowOtherServers: room.allowOtherServers,
-                optionValues: room.optionValues,
-            }
-        },
+        loadRoom: (name) => directory.getOpen(name),
         isBanned: (roomName, userId, at) => directory.isBanned(roomName, userId, at),
-        roomClosed: (name) => {
-            ctx.feeds.publish(name, { type: 'closed' })
-            void directory.close(name, now()).catch(failed('close room'))
-        },
+        roomClosed: (name) => closing.closed(name),
     })
-
-    // Rooms nobody ever connected to (a creator who never arrived, rooms left open by a restart) close
-    // once they have been quiet for the idle timeout, like an emptied live room does.
-    const closeAbandoned = async () => {
-        const t = now()
-        const open = await store.listOpenRooms({ viewerId: null, now: t, includeAllPrivate: true, limit: 10_000 })
-        for (const room of open) {
-            if (!hub.get(room.name) && room.updatedAt < t - config.emptyRoomIdleMs) await directory.close(room.name, t)
-        }
-    }
-    const abandonSweep = setInterval(() => void closeAbandoned().catch(failed('close abandoned rooms')), 60_000)
-    abandonSweep.unref()
+    const closing = new RoomClosing({
+        directory,
+        store,
+        feeds: ctx.feeds,
+        isLive: (name) => hub.get(name) !== undefined,
+        emptyRoomIdleMs: config.emptyRoomIdleMs,
+        now,
+        failed,
+    })
+    closing.start()
 
     const gateway = createGateway(
         ctx.fastify.server,
@@ -123,11 +107,10 @@ export function attachMultiplayer(ctx: AttachContext, tuning: MultiplayerTuning 
         liveRooms: hub,
         rooms: hub,
         moderation: hub,
-        closeAbandoned,
+        closeAbandoned: () => closing.closeAbandoned(),
         async close() {
-            clearInterval(abandonSweep)
-            // Players read why in their language, then their sockets close with 1001 (going away).
-            hub.closeAll(CloseCode.goingAway, 'server.shutdown')
+            closing.stop()
+            hub.shutdown()
             await gateway.close()
         },
     }

@@ -5,11 +5,12 @@ import type { IncomingMessage, Server } from 'node:http'
 import type { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer, WebSocket, type RawData } from 'ws'
-import type { JoinTicket, JoinSessions } from '../auth/join-sessions.js'
+import type { JoinSessions } from '../auth/join-sessions.js'
 import type { ConnectionGate } from '../http/connection-cap.js'
+import type { RoomAdmitter, SeatRefusal } from '../rooms/admission.js'
 import type { Admission, LiveRoom } from '../rooms/live-room.js'
 import type { Peer } from '../rooms/peer.js'
-import { CloseCode, CloseReason } from './close-codes.js'
+import { CloseCode, CloseReason } from '../rooms/close-codes.js'
 import { FloodGuard, type FloodPolicy } from './rate-limit.js'
 
 export type GatewayOptions = {
@@ -33,12 +34,12 @@ export type GatewayMetrics = {
     upgrade(status: number): void
 }
 
-export type AdmitResult =
-    | { ok: true; room: LiveRoom; admission: Admission }
-    | { ok: false; status: number; message: string }
-
-export interface RoomAdmitter {
-    admit(ticket: JoinTicket): Promise<AdmitResult>
+/** How the upgrade answers a refused admission. */
+const refusals: Record<'roomNotFound' | SeatRefusal, { status: number; message: string }> = {
+    roomNotFound: { status: 404, message: 'room not found' },
+    roomBanned: { status: 403, message: 'banned from this room' },
+    roomLocked: { status: 403, message: 'room is private' },
+    roomFull: { status: 409, message: 'room is full' },
 }
 
 type Logger = { warn(obj: object, msg?: string): void; debug?(obj: object, msg?: string): void }
@@ -116,7 +117,7 @@ export function createGateway(
         const ticket = await joinSessions.consume(token)
         if (!ticket || ticket.roomName !== roomName) return refuse(socket, 401, 'invalid or used session')
         const result = await admitter.admit(ticket)
-        if (!result.ok) return refuse(socket, result.status, result.message)
+        if (!result.ok) return refuse(socket, refusals[result.reason].status, refusals[result.reason].message)
         if (socket.destroyed) return 499
         wss.handleUpgrade(req, socket, head, (ws) => accept(ws, result.room, result.admission))
         return 101
@@ -213,7 +214,8 @@ export function createGateway(
         }
         cork(ws)
         metrics?.sent(data.length)
-        // Events are JSON text (specs/round-multiplayer): a Buffer goes out binary unless told otherwise.
+        // Events are JSON text (https://wiki.sonolus.com/round-multiplayer-server-specs/state/overview): a
+        // Buffer goes out binary unless told otherwise.
         ws.send(data, { binary: false })
     }
 

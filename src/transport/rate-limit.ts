@@ -1,5 +1,7 @@
-// Per-connection message budget: a token bucket for the rate, and a strike window that decides when a
-// client is not merely bursty or optimistic but flooding or sending garbage on purpose.
+// Per-connection message budget: a token bucket for the rate (the engine's bucket), and a strike window
+// that decides when a client is not merely bursty or optimistic but flooding or sending garbage on purpose.
+import { fullBucket, takeFrom, type Bucket, type Rate } from '../multiplayer/rate-limit.js'
+
 export type FloodPolicy = {
     /** Sustained messages per second a client may send. */
     ratePerSecond: number
@@ -13,8 +15,9 @@ export type FloodPolicy = {
 export const defaultFloodPolicy: FloodPolicy = { ratePerSecond: 20, burst: 40, maxStrikes: 100, strikeWindowMs: 10_000 }
 
 export class FloodGuard {
-    private tokens: number
-    private refilledAt: number
+    /** `burst` tokens refilled at `ratePerSecond`: the whole burst comes back in burst / rate seconds. */
+    private readonly rate: Rate
+    private readonly bucket: Bucket
     private strikes = 0
     private windowStart: number
 
@@ -22,21 +25,14 @@ export class FloodGuard {
         private readonly policy: FloodPolicy,
         now: number,
     ) {
-        this.tokens = policy.burst
-        this.refilledAt = now
+        this.rate = { burst: policy.burst, windowMs: (policy.burst * 1000) / policy.ratePerSecond }
+        this.bucket = fullBucket(this.rate, now)
         this.windowStart = now
     }
 
     /** True when the message may be processed. */
     take(now: number): boolean {
-        const elapsed = now - this.refilledAt
-        if (elapsed > 0) {
-            this.tokens = Math.min(this.policy.burst, this.tokens + (elapsed * this.policy.ratePerSecond) / 1000)
-            this.refilledAt = now
-        }
-        if (this.tokens < 1) return false
-        this.tokens -= 1
-        return true
+        return takeFrom(this.bucket, this.rate, now)
     }
 
     /** Records a dropped or refused message; true when the client passed the bound and must go. */

@@ -1,4 +1,4 @@
-// The web page (BRIEF section 4): its static files and its sign-in with Sonolus. The page itself is built
+// The web page: its static files and its sign-in with Sonolus. The page itself is built
 // by `npm run build` (web/ → dist/web) and talks to the REST API only; these routes serve it and run
 // the external sign-in (src/auth/external-login.ts). Every URL the page uses is relative to a <base href>
 // set here to the public path, so it works under a sub-path whether or not the proxy strips it.

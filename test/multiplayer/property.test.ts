@@ -4,31 +4,11 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import fc from 'fast-check'
 import type { RoomStatus, UserStatus } from '@sonolus/core'
+import { commandTypes } from '../../src/multiplayer/index.js'
 import { level, levelItem, sampleResult } from '../helpers/gameplay.js'
 import { Harness } from './harness.js'
 import { assertInternal } from './invariants.js'
 
-const commandTypes = [
-    'addChatMessage',
-    'addSuggestion',
-    'clearSuggestions',
-    'finishGameplay',
-    'removeSuggestion',
-    'removeUser',
-    'reportUser',
-    'resetScoreboard',
-    'startGameplay',
-    'swapSuggestions',
-    'updateAutoExit',
-    'updateIsSuggestionsLocked',
-    'updateLead',
-    'updateLevel',
-    'updateLevelOption',
-    'updateMaster',
-    'updateOptionValues',
-    'updateStatus',
-    'updateUserStatus',
-]
 
 type Action = { kind: number; a: number; b: number; c: number; junk: unknown; text: string }
 
@@ -179,7 +159,8 @@ function plausibleCommand(h: Harness, actor: string, action: Action): unknown {
     const someone = pick([...ids], action.b)
     const suggestion = view.suggestions.length > 0 ? pick(view.suggestions, action.b) : { userId: actor, level: level(`s${action.b % 5}`) }
     const levelAddress = action.c % 5 === 0 ? 'https://elsewhere.test' : undefined
-    switch (pick(commandTypes, action.kind + action.c)) {
+    const type = pick(commandTypes, action.kind + action.c)
+    switch (type) {
         case 'addChatMessage':
             return action.b % 4 === 0
                 ? { type: 'addChatMessage', nonce: action.c, message: { userId: someone, type: 'quick', value: pick(['hello', 'gg', 'bad'], action.b) } }
@@ -218,9 +199,12 @@ function plausibleCommand(h: Harness, actor: string, action: Action): unknown {
             return { type: 'updateOptionValues', optionValues: pick(optionValueSamples, action.b) }
         case 'updateStatus':
             return { type: 'updateStatus', status: pick(roomStatuses, action.b) }
-        default:
+        case 'updateUserStatus':
             return { type: 'updateUserStatus', status: pick(userStatuses, action.b) }
     }
+    // Every command type has a case above: a new command without one does not compile.
+    const missing: never = type
+    return missing
 }
 
 describe('random and hostile command streams', () => {

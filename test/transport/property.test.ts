@@ -4,17 +4,39 @@
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
 import fc from 'fast-check'
-import type { GameplayResult, LevelItem } from '@sonolus/core'
+import type { Command, GameplayResult, LevelItem } from '@sonolus/core'
+import { commandTypes } from '../../src/multiplayer/index.js'
 import type { RoomClient } from '../../client/index.js'
 import { connect, converge, hostRoom, startMultiplayerServer, wireCheck, type MultiplayerServer } from '../helpers/multiplayer.js'
 import { join, makeProfile, signedAuthenticate, type TestProfile } from '../helpers/sonolus.js'
 
-const kinds = [
-    'chat', 'quick', 'suggest', 'removeSuggestion', 'swapSuggestions', 'clearSuggestions', 'lock', 'selectLevel',
-    'levelOption', 'autoExit', 'optionValues', 'status', 'userStatus', 'master', 'lead', 'kick', 'report',
-    'resetScoreboard', 'gameplay', 'garbage', 'stale', 'drop', 'return', 'leave',
-] as const
-type Kind = (typeof kinds)[number]
+/** The client calls that send each command of the protocol: a command type without one does not compile. */
+const commandKinds = {
+    addChatMessage: ['chat', 'quick'],
+    addSuggestion: ['suggest'],
+    clearSuggestions: ['clearSuggestions'],
+    finishGameplay: ['gameplay'],
+    removeSuggestion: ['removeSuggestion'],
+    removeUser: ['kick'],
+    reportUser: ['report'],
+    resetScoreboard: ['resetScoreboard'],
+    startGameplay: ['gameplay'],
+    swapSuggestions: ['swapSuggestions'],
+    updateAutoExit: ['autoExit'],
+    updateIsSuggestionsLocked: ['lock'],
+    updateLead: ['lead'],
+    updateLevel: ['selectLevel'],
+    updateLevelOption: ['levelOption'],
+    updateMaster: ['master'],
+    updateOptionValues: ['optionValues'],
+    updateStatus: ['status'],
+    updateUserStatus: ['userStatus'],
+} as const satisfies { [K in Command['type']]: readonly string[] }
+/** What a connection does besides sending commands. */
+const connectionKinds = ['garbage', 'stale', 'drop', 'return', 'leave'] as const
+type Kind = (typeof commandKinds)[Command['type']][number] | (typeof connectionKinds)[number]
+// The command list comes from the engine's handler map, so every command the server handles is sent.
+const kinds: Kind[] = [...new Set<Kind>([...commandTypes.flatMap((type) => commandKinds[type]), ...connectionKinds])]
 type Action = { actor: number; kind: Kind; a: number; b: number }
 
 const action = fc.record({

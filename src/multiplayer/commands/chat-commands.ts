@@ -6,6 +6,7 @@
 //   /lock, /unlock        lead: lock or unlock suggestions
 //   /title <text>         master: rename the room
 //   /kick <handle|name>   master: kick a player
+import type { NoticeKey } from '../notices.js'
 import type { Emitter } from '../output.js'
 import { isLead, isMaster } from './common.js'
 import { isAllowedLevel } from './level.js'
@@ -19,7 +20,7 @@ export function runChatCommand(em: Emitter, actorId: string, text: string): void
     const name = (space < 0 ? trimmed : trimmed.slice(0, space)).toLowerCase()
     const args = space < 0 ? '' : trimmed.slice(space + 1).trim()
     const command = `/${name}`
-    const reply = (key: string, params: Record<string, string | number> = {}) => em.notice({ only: [actorId] }, key, params, false)
+    const reply = (key: NoticeKey, params: Record<string, string | number> = {}) => em.notice({ only: [actorId] }, key, params, false)
     const actor = em.room.members.get(actorId)!
 
     switch (name) {

@@ -1,4 +1,5 @@
-// addChatMessage (specs/round-multiplayer/events/add-chat-message-event.md): the nonce goes back to
+// addChatMessage (https://wiki.sonolus.com/round-multiplayer-server-specs/events/add-chat-message-event):
+// the nonce goes back to
 // the sender only; others get the message without it. The sender is always the actor, whatever
 // `userId` the command carries. Texts starting with '/' are chat commands: echoed to the sender only
 // (so their pending message resolves) and answered by chat-commands.ts.

@@ -1,4 +1,5 @@
-// startGameplay / finishGameplay (specs/round-multiplayer/state/overview.md, "Initialization and
+// startGameplay / finishGameplay (https://wiki.sonolus.com/round-multiplayer-server-specs/state/overview,
+// "Initialization and
 // Suspension"). The round `state` must be the current round's; anything else is stale and ignored.
 // A client that sends finishGameplay has gone back to uninitialized whatever we decide, so it always
 // gets a fresh UpdateEvent (the `resync` rate limit only stops loops; a held-back one is sent by `tick`).

@@ -1,6 +1,6 @@
 // handleCommand: one untrusted command from a member → the events that follow.
 //
-// Permissions (BRIEF section 2):
+// Permissions (Ensemble's reading where the protocol leaves roles open):
 //   master: updateMaster, updateLead, removeUser, updateOptionValues, resetScoreboard,
 //           updateStatus preparing → playing (start) and playing → selecting (finish)
 //   lead:   updateLevel, updateLevelOption, updateAutoExit (selecting), updateIsSuggestionsLocked,
@@ -14,6 +14,7 @@
 // a fresh UpdateEvent, at most `limits.correction` per window; one held back is sent by `tick` (or with
 // the sender's next command) once the window allows. Malformed and unknown commands are ignored
 // without an answer.
+import type { Command } from '@sonolus/core'
 import type { Emitter } from '../output.js'
 import { Emitter as OutputEmitter, type EngineContext, type EngineOutput } from '../output.js'
 import { take } from '../rate-limit.js'
@@ -29,7 +30,8 @@ import { resetScoreboard, updateOptionValues } from './settings.js'
 import { updateStatus, updateUserStatus } from './status.js'
 import { addSuggestion, clearSuggestions, removeSuggestion, swapSuggestions, updateIsSuggestionsLocked } from './suggestions.js'
 
-export const handlers: Record<string, Handler> = {
+/** One handler per command type of the protocol: a command without a handler does not compile. */
+export const handlers: { readonly [K in Command['type']]: Handler } = {
     addChatMessage,
     addSuggestion,
     clearSuggestions,
@@ -51,12 +53,15 @@ export const handlers: Record<string, Handler> = {
     updateUserStatus,
 }
 
+/** Every command type, in the handler map's order (property tests draw from it). */
+export const commandTypes = Object.keys(handlers) as Command['type'][]
+
 export function handleCommand(room: EngineRoom, actorId: string, raw: unknown, ctx: EngineContext): EngineOutput {
     const em = new OutputEmitter(room, ctx)
     if (!room.members.has(actorId)) return em.done('not a member')
     const command = asObject(raw)
     if (!command || typeof command.type !== 'string') return em.done('malformed command')
-    const handler = Object.hasOwn(handlers, command.type) ? handlers[command.type] : undefined
+    const handler = Object.hasOwn(handlers, command.type) ? handlers[command.type as Command['type']] : undefined
     if (!handler) return em.done('unknown command')
 
     const refusal = handler(em, actorId, command)

@@ -4,7 +4,7 @@ import type { Emitter } from '../output.js'
 import { asAutoExit, asLevelOption, asSil } from '../validate.js'
 import { isLead, malformed, refuse, type Handler } from './common.js'
 
-/** Whether a level may be used here (state/allow-other-servers.md). */
+/** Whether a level may be used here (https://wiki.sonolus.com/round-multiplayer-server-specs/state/allow-other-servers). */
 export function isAllowedLevel(em: Emitter, level: Sil): boolean {
     return em.room.view.allowOtherServers || level.address === em.ctx.address
 }

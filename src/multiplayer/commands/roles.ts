@@ -1,4 +1,4 @@
-// updateMaster, updateLead, removeUser: the master's (BRIEF section 2).
+// updateMaster, updateLead, removeUser: only the master may send them.
 import type { ServiceUserId } from '@sonolus/core'
 import { removeMember } from '../lifecycle.js'
 import { asUserId } from '../validate.js'

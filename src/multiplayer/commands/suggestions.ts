@@ -1,4 +1,5 @@
-// Suggestions (state/suggestions.md): anyone adds (unless locked; the lead always may), the lead
+// Suggestions (https://wiki.sonolus.com/round-multiplayer-server-specs/state/suggestions): anyone adds
+// (unless locked; the lead always may), the lead
 // manages them, a player may remove their own.
 import type { ServiceUserId } from '@sonolus/core'
 import { sameSuggestion } from '../reducer.js'

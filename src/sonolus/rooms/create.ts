@@ -2,7 +2,7 @@
 // The room itself is made when the creator joins with Sonolus-Room-Key (rooms/join.ts). 429 when the
 // player creates rooms faster than ENSEMBLE_ROOM_CREATES_PER_MINUTE; 403 when they hold
 // ENSEMBLE_MAX_ROOMS_PER_PLAYER open rooms and reservations; 503 when ENSEMBLE_MAX_ROOMS rooms are open.
-// specs/custom-server/endpoints/post-sonolus-rooms-create.md.
+// https://wiki.sonolus.com/custom-server-specs/endpoints/post-sonolus-rooms-create.
 import { Type, type Static } from '@sinclair/typebox'
 import type { ServerCreateRoomResponse } from '@sonolus/core'
 import type { FastifyInstance } from 'fastify'

@@ -1,20 +1,13 @@
 // The rooms forms: `creates` (what a creator chooses; read back by rooms/join.ts through
 // rooms/create-parameters.ts) and `searches` (advanced search, and the private-room search that unlocks
-// a private room for the player who types its password). specs/custom-server/misc/server-form.md.
+// a private room for the player who types its password). https://wiki.sonolus.com/custom-server-specs/misc/server-form.
 import type { ServerForm } from '@sonolus/core'
 import type { Config } from '../../config.js'
-import type { Translate } from '../../i18n.js'
-import {
-    createQuery,
-    defaultScoring,
-    passwordMaxLength,
-    scoringRules,
-    teamChoices,
-    titleMaxLength,
-} from '../../rooms/create-parameters.js'
-import type { ScoringRule } from '../../store/store.js'
+import type { MessageKey, Translate } from '../../i18n.js'
+import { roomStatuses, scoringRules, teamChoices, type ScoringRule } from '../../multiplayer/index.js'
+import { createDefaults, createQuery, passwordMaxLength, titleMaxLength } from '../../rooms/create-parameters.js'
 
-const scoringText: Record<ScoringRule, 'scoringArcadeScore' | 'scoringAccuracyScore' | 'scoringWins'> = {
+const scoringText: Record<ScoringRule, MessageKey> = {
     arcade: 'scoringArcadeScore',
     accuracy: 'scoringAccuracyScore',
     wins: 'scoringWins',
@@ -63,7 +56,7 @@ export function createForm(tr: Translate, config: Pick<Config, 'maxPlayersLimit'
                 name: tr('optionScoring'),
                 required: false,
                 type: 'select',
-                def: defaultScoring,
+                def: createDefaults.scoring,
                 values: scoringRules.map((rule) => ({ name: rule, title: tr(scoringText[rule]) })),
             },
             {
@@ -71,7 +64,7 @@ export function createForm(tr: Translate, config: Pick<Config, 'maxPlayersLimit'
                 name: tr('optionTeams'),
                 required: false,
                 type: 'select',
-                def: 'none',
+                def: createDefaults.teams,
                 values: teamChoices.map((n) => ({ name: n, title: n === 'none' ? tr('teamsNone') : tr('teamsCount', { count: n }) })),
             },
             {
@@ -79,7 +72,7 @@ export function createForm(tr: Translate, config: Pick<Config, 'maxPlayersLimit'
                 name: tr('optionAllowOtherServers'),
                 required: false,
                 type: 'toggle',
-                def: true,
+                def: createDefaults.allowOtherServers,
             },
         ],
     }
@@ -94,7 +87,13 @@ export const searchQuery = {
     password: 'password',
 } as const
 
-export const statusChoices = ['any', 'selecting', 'preparing', 'playing'] as const
+export const statusChoices = ['any', ...roomStatuses] as const
+const statusText: Record<(typeof statusChoices)[number], MessageKey> = {
+    any: 'statusAny',
+    selecting: 'statusSelecting',
+    preparing: 'statusPreparing',
+    playing: 'statusPlaying',
+}
 
 export function advancedSearchForm(tr: Translate): ServerForm {
     return {
@@ -119,12 +118,7 @@ export function advancedSearchForm(tr: Translate): ServerForm {
                 required: false,
                 type: 'select',
                 def: 'any',
-                values: [
-                    { name: 'any', title: tr('statusAny') },
-                    { name: 'selecting', title: tr('statusSelecting') },
-                    { name: 'preparing', title: tr('statusPreparing') },
-                    { name: 'playing', title: tr('statusPlaying') },
-                ],
+                values: statusChoices.map((status) => ({ name: status, title: tr(statusText[status]) })),
             },
             { query: searchQuery.freeSeats, name: tr('optionFreeSeats'), required: false, type: 'toggle', def: false },
             {

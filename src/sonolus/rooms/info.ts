@@ -1,5 +1,6 @@
 // GET /sonolus/rooms/info: the rooms home — sections (rooms with a free seat, rooms playing now, the
-// player's own rooms), the create form and the search forms. specs/custom-server/endpoints/get-sonolus-type-info.md.
+// player's own rooms), the create form and the search forms.
+// https://wiki.sonolus.com/custom-server-specs/endpoints/get-sonolus-type-info.
 import type { ServerItemInfo, ServerItemSection } from '@sonolus/core'
 import type { FastifyInstance } from 'fastify'
 import { translator } from '../../i18n.js'

@@ -1,4 +1,5 @@
-// A room as a Sonolus RoomItem (specs/custom-server/misc/room-item.md): live title, status and level in
+// A room as a Sonolus RoomItem (https://wiki.sonolus.com/custom-server-specs/misc/room-item): live title,
+// status and level in
 // the subtitle, master, and tags for private / players / full / teams.
 import type { RoomItem, Tag } from '@sonolus/core'
 import type { Translate } from '../../i18n.js'

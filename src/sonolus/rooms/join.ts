@@ -1,7 +1,7 @@
 // POST /sonolus/rooms/{name}: verify the signed authenticateMultiplayer body (signature, type, address,
 // room, time, replay), create the room when the creator brings Sonolus-Room-Key, admit the player
 // (exists, not banned, unlocked if private, a free seat) and hand out a single-use join session.
-// seeds/000_3e43684edb00d7bd.txt. Statuses: 401 refused signature or session, 400 bad create parameter,
+// Statuses: 401 refused signature or session, 400 bad create parameter,
 // 404 no such room (or a reservation without its key), 403 banned / private and locked, 409 full,
 // 429 a private room's password could not be hashed now (the server's password checks are all busy);
 // creating the room: 403 the player has ENSEMBLE_MAX_ROOMS_PER_PLAYER open rooms, 503 the server ENSEMBLE_MAX_ROOMS.

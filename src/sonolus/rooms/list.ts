@@ -1,7 +1,7 @@
 // GET /sonolus/rooms/list: 20 rooms a page, newest first. Searches: quick (`type=quick&keywords=`),
 // advanced (keywords, status, free seats, level), private (room name or exact title + password: unlocks
 // the matching private rooms for this player and lists them). The store filters and pages (directory.search).
-// specs/custom-server/endpoints/get-sonolus-type-list.md.
+// https://wiki.sonolus.com/custom-server-specs/endpoints/get-sonolus-type-list.
 import { Type, type Static } from '@sinclair/typebox'
 import type { RoomItem, ServerItemList } from '@sonolus/core'
 import type { FastifyInstance } from 'fastify'

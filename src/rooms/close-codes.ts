@@ -1,4 +1,5 @@
-// WebSocket close codes Ensemble sends, in one place (RFC 6455 4000-4999 is the application range).
+// WebSocket close codes a room closes its players' sockets with, in one place (RFC 6455 4000-4999 is the
+// application range). The room layer decides why a player goes; the transport only carries the code.
 export const CloseCode = {
     normal: 1000,
     goingAway: 1001, // server shutting down
