@@ -1,10 +1,14 @@
 // Bench players: a signing key the bench server trusts, signed bodies, and joins over real HTTP and
 // WebSocket (light clients that count frames; the benchmarks measure the server, not a client model).
-import { generateKeyPairSync, randomBytes, sign, type JsonWebKey } from 'node:crypto'
+import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, sign, type JsonWebKey } from 'node:crypto'
 import { WebSocket } from 'ws'
 
-const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })
-export const benchJwk = publicKey.export({ format: 'jwk' }) as JsonWebKey
+// BENCH_PRIVATE_JWK hands one key to every generator process of a run (the server trusts one key).
+const privateKey = process.env.BENCH_PRIVATE_JWK
+    ? createPrivateKey({ key: JSON.parse(process.env.BENCH_PRIVATE_JWK) as JsonWebKey, format: 'jwk' })
+    : generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey
+export const benchJwk = createPublicKey(privateKey).export({ format: 'jwk' }) as JsonWebKey
+export const benchPrivateJwk = (): JsonWebKey => privateKey.export({ format: 'jwk' }) as JsonWebKey
 
 export type Signed = { body: string; signature: string }
 
@@ -36,7 +40,7 @@ export const authenticateBody = (address: string, profile: BenchProfile): Signed
 export const joinBody = (address: string, room: string, profile: BenchProfile): Signed =>
     signBody(JSON.stringify({ type: 'authenticateMultiplayer', address, room, time: Date.now(), userProfile: profile }))
 
-async function post(url: string, signed: Signed, headers: Record<string, string> = {}): Promise<any> {
+export async function post(url: string, signed: Signed, headers: Record<string, string> = {}): Promise<any> {
     const res = await fetch(url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'sonolus-signature': signed.signature, ...headers },
