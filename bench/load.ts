@@ -2,6 +2,7 @@
 // the latency of events, refused commands, errors, the server's memory and event-loop delay, and the
 // generator's own CPU (it shares the machine with the server). See --help.
 import { readFileSync, writeFileSync } from 'node:fs'
+import { cpus, loadavg } from 'node:os'
 import { startChild, type Child } from './processes.js'
 import { startLoadServer, type LoadServer } from './load-server.js'
 import { addTally, byLabel, LatencyHistogram, parseExposition, sumOf, tallyDelta, type Tally } from './load-stats.js'
@@ -13,6 +14,8 @@ const help = `npm run load -- [options]
   --duration=S       seconds of play after everyone joined (default 60)
   --chat=R           chat messages per player per minute (default 6; the server refuses more than 5 in 5 s)
   --round=S          seconds a player spends in a round's gameplay, ±20 % (default 5)
+  --drain=S          seconds events of commands sent before the stop may take before they count as
+                     missing (default 5)
   --workers=K        generator processes (default one per 2,500 players, at most 4)
   --concurrency=C    sign-ins and joins in flight per generator process (default 16)
   --url=URL          load a running server (its ENSEMBLE_ADDRESS) instead of starting one; it must trust
@@ -33,7 +36,7 @@ for (let i = 2; i < process.argv.length; i++) {
     else if (['json', 'help'].includes(arg.slice(2)) || i + 1 >= process.argv.length || process.argv[i + 1]!.startsWith('--')) flags.set(arg.slice(2), '')
     else flags.set(arg.slice(2), process.argv[++i]!)
 }
-const known = ['players', 'rooms', 'duration', 'chat', 'round', 'workers', 'concurrency', 'url', 'key', 'make-key', 'metrics-token', 'json', 'help']
+const known = ['drain', 'players', 'rooms', 'duration', 'chat', 'round', 'workers', 'concurrency', 'url', 'key', 'make-key', 'metrics-token', 'json', 'help']
 for (const name of flags.keys()) if (!known.includes(name)) fail(`unknown option --${name}`)
 if (flags.has('help')) {
     console.log(help)
@@ -72,6 +75,7 @@ if (perRoom > 100 && !process.env.ENSEMBLE_MAX_PLAYERS_LIMIT) fail(`${perRoom} p
 const durationS = number('duration', 60, 1, 24 * 3600)
 const chatPerMinute = number('chat', 6, 0, 600)
 const roundS = number('round', 5, 0.1, 3600)
+const drainS = number('drain', 5, 0, 600)
 const workerCount = Math.floor(number('workers', Math.min(4, Math.ceil(players / 2500)), 1, 64))
 const concurrency = Math.floor(number('concurrency', 16, 1, 1000))
 const json = flags.has('json')
@@ -148,7 +152,9 @@ async function main() {
 
     const before = await scrape(address)
     const cpuBefore = process.cpuUsage()
-    const drainMs = 2000
+    // Commands sent before the stop get this long for their events before they count as missing.
+    const drainMs = drainS * 1000
+    const loadBefore = loadavg()[0]!
     const runs = await Promise.all(
         children.map((child) =>
             request<RunReply>(child, { type: 'run', durationMs: durationS * 1000, drainMs, chatPerMinute, roundMs: roundS * 1000 } satisfies WorkerRun),
@@ -157,9 +163,14 @@ async function main() {
     const after = await scrape(address)
     const parentRunCpu = process.cpuUsage(cpuBefore)
     clearInterval(sampler)
+    const loadAfter = loadavg()[0]!
     await Promise.all(children.map((c) => request(c, { type: 'close' })))
-    await new Promise((r) => setTimeout(r, 300))
-    const closed = await scrape(address)
+    // The server counts a close once it has handled it: wait until it has seen them all (10 s at most).
+    let closed = await scrape(address)
+    for (let waited = 0; sumOf(closed.samples, 'ensemble_connected_players') > 0 && waited < 10_000; waited += 200) {
+        await new Promise((r) => setTimeout(r, 200))
+        closed = await scrape(address)
+    }
     const serverLog = server?.errorLines() ?? { count: 0, first: [] }
     await cleanup()
 
@@ -234,12 +245,13 @@ async function main() {
         server: {
             rssMB: { beforeJoin: mb(sumOf(first.samples, 'ensemble_process_resident_memory_bytes')), afterJoin: mb(sumOf(before.samples, 'ensemble_process_resident_memory_bytes')), peak: mb(Math.max(...rss, 0)), end: mb(sumOf(after.samples, 'ensemble_process_resident_memory_bytes')) },
             heapUsedMB: { beforeJoin: mb(sumOf(first.samples, 'ensemble_nodejs_heap_size_used_bytes')), afterJoin: mb(sumOf(before.samples, 'ensemble_nodejs_heap_size_used_bytes')), peak: mb(Math.max(...heap, 0)), end: mb(sumOf(after.samples, 'ensemble_nodejs_heap_size_used_bytes')) },
-            eventLoopLagMs: { meanOfSeconds: median(lagMean) * 1000, p99WorstSecond: Math.max(...lagP99, 0) * 1000, p99MedianSecond: median(lagP99) * 1000, max: Math.max(...lagMax, 0) * 1000 },
+            eventLoopLagMs: { meanMedianSecond: median(lagMean) * 1000, p99WorstSecond: Math.max(...lagP99, 0) * 1000, p99MedianSecond: median(lagP99) * 1000, max: Math.max(...lagMax, 0) * 1000 },
             cpuPercentOfOneCore: pct(delta('ensemble_process_cpu_seconds_total')),
             connectedPlayers: sumOf(before.samples, 'ensemble_connected_players'),
             openRooms: sumOf(before.samples, 'ensemble_open_rooms'),
             websocketClosesAtEnd: tallyDelta(byLabel(closed.samples, 'ensemble_websocket_closes_total', 'code'), byLabel(first.samples, 'ensemble_websocket_closes_total', 'code')),
         },
+        machine: { cores: cpus().length, loadAverage1m: { runStart: loadBefore, runEnd: loadAfter } },
         generator: {
             processes: workerCount + 1,
             cpuPercentOfOneCore: pct(generatorCpu / 1e6),
@@ -288,12 +300,15 @@ function table(r: Report): string {
     lines.push(`  RSS MB        before join ${f(s.rssMB.beforeJoin)}, after join ${f(s.rssMB.afterJoin)}, peak ${f(s.rssMB.peak)}, end ${f(s.rssMB.end)}`)
     lines.push(`  heap used MB  before join ${f(s.heapUsedMB.beforeJoin)}, after join ${f(s.heapUsedMB.afterJoin)}, peak ${f(s.heapUsedMB.peak)}, end ${f(s.heapUsedMB.end)}`)
     lines.push(
-        `  event loop    lag mean ${f(s.eventLoopLagMs.meanOfSeconds)} ms, p99 ${f(s.eventLoopLagMs.p99MedianSecond)} ms (median second) / ${f(s.eventLoopLagMs.p99WorstSecond)} ms (worst second), max ${f(s.eventLoopLagMs.max)} ms`,
+        `  event loop    delay mean ${f(s.eventLoopLagMs.meanMedianSecond)} ms, p99 ${f(s.eventLoopLagMs.p99MedianSecond)} ms (median second) / ${f(s.eventLoopLagMs.p99WorstSecond)} ms (worst second), max ${f(s.eventLoopLagMs.max)} ms`,
     )
+    lines.push(`                (prom-client samples the loop every 10 ms: an idle loop reads about 10 ms)`)
     lines.push(`  CPU           ${i(s.cpuPercentOfOneCore)} % of one core during the run`)
     lines.push(`  closes        ${tally(s.websocketClosesAtEnd)} (WebSocket closes by code, whole run)`)
     const g = r.generator
     lines.push(`Generator (${g.processes} processes on the same machine): CPU ${i(g.cpuPercentOfOneCore)} % of one core; event loop p99 ${f(g.eventLoopDelayMs.p99)} ms, max ${f(g.eventLoopDelayMs.max)} ms`)
+    const m = r.machine
+    lines.push(`Machine: ${m.cores} cores, load average (1 min) ${f(m.loadAverage1m.runStart, 2)} at the start of the run, ${f(m.loadAverage1m.runEnd, 2)} at its end`)
     return lines.join('\n')
 }
 
