@@ -144,8 +144,13 @@ class Player {
     ws!: WebSocket
     /** UpdateEvents owed to this player (the first after connecting, one after each gameplay). */
     expectUpdate = 1
-    /** Between sending startGameplay and finishGameplay: the server sends this player nothing. */
+    /**
+     * From sending startGameplay to the UpdateEvent that answers finishGameplay: the server sends this
+     * player nothing while it is in gameplay, and until that UpdateEvent this player cannot know whether
+     * the server has handled its finishGameplay yet. The app does not chat in between either.
+     */
     inGameplay = false
+    private awaitingResync = false
     private chatNonce = 0
     private readonly echoes = new Map<number, number>()
     private connected!: (ok: boolean) => void
@@ -230,6 +235,7 @@ class Player {
             case 'update':
                 if (this.expectUpdate > 0) this.expectUpdate -= 1
                 else bump(refusals, 'correction (UpdateEvent after a refused command)')
+                if (this.awaitingResync) this.awaitingResync = this.inGameplay = false
                 if (this === room.lead) room.status = event.status
                 this.connected(true)
                 return
@@ -290,8 +296,8 @@ class Player {
                 this.inGameplay = true
                 room.suspended(this)
                 later(jitter(roundMs), () => {
-                    this.inGameplay = false
-                    room.expect(`result:${this.id}`, 'result → all')
+                    this.awaitingResync = true
+                    room.expect(`result:${this.id}`, 'result → others', this)
                     this.expectUpdate += 1
                     this.send({ type: 'finishGameplay', state, result: result(Math.floor(Math.random() * 1_000_000)) })
                 })
@@ -390,7 +396,7 @@ async function run(message: WorkerRun): Promise<RunReply> {
     const cutoff = performance.now() - message.drainMs
     for (const room of rooms) {
         room.disarm()
-        for (const p of room.pending.values()) if (p.at <= cutoff) bump(errors, `events missing (${p.kind})`, p.due.size)
+        for (const p of room.pending.values()) if (p.at <= cutoff) bump(errors, `events not received by the end of the drain (${p.kind})`, p.due.size)
     }
     for (const t of timers) clearTimeout(t)
     timers.clear()

@@ -5,7 +5,8 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg } from 'node:os'
 import { startChild, type Child } from './processes.js'
 import { startLoadServer, type LoadServer } from './load-server.js'
-import { addTally, byLabel, LatencyHistogram, parseExposition, sumOf, tallyDelta, type Tally } from './load-stats.js'
+import { addTally, bump, byLabel, LatencyHistogram, parseExposition, sumOf, tallyDelta, type Tally } from './load-stats.js'
+import { table } from './load-report.js'
 import type { RunReply, SetupReply, WorkerRun, WorkerSetup } from './load-worker.js'
 
 const help = `npm run load -- [options]
@@ -120,17 +121,25 @@ async function main() {
         return reply
     }
 
-    // Sampled every second: the server's memory, event-loop delay (prom-client resets its histogram at
-    // each scrape, so each sample covers the second before it) and CPU.
+    // Sampled every second, one scrape at a time: the server's memory, event-loop delay and CPU.
+    // prom-client resets its loop histogram at each scrape, so each sample covers the time since the
+    // one before (overlapping scrapes would read an empty histogram).
     const samples: Scrape[] = []
-    let scrapeErrors = 0
+    const scrapeErrors: Tally = {}
     const first = await scrape(address)
-    const sampler = setInterval(() => {
-        scrape(address!).then(
-            (s) => samples.push(s),
-            () => (scrapeErrors += 1),
-        )
-    }, 1000)
+    let sampling = true
+    const sampler = (async () => {
+        while (sampling) {
+            const started = performance.now()
+            try {
+                samples.push(await scrape(address!))
+            } catch (e) {
+                const err = e as Error
+                bump(scrapeErrors, `GET /metrics failed (${(err.cause instanceof Error ? err.cause.message : err.message).slice(0, 80)})`)
+            }
+            await new Promise((r) => setTimeout(r, Math.max(0, 1000 - (performance.now() - started))))
+        }
+    })()
 
     log(`setup: ${players} players in ${filled.length} rooms of up to ${perRoom}, ${workerCount} generator process(es)`)
     const setupStart = performance.now()
@@ -162,7 +171,8 @@ async function main() {
     )
     const after = await scrape(address)
     const parentRunCpu = process.cpuUsage(cpuBefore)
-    clearInterval(sampler)
+    sampling = false
+    await sampler
     const loadAfter = loadavg()[0]!
     await Promise.all(children.map((c) => request(c, { type: 'close' })))
     // The server counts a close once it has handled it: wait until it has seen them all (10 s at most).
@@ -192,12 +202,15 @@ async function main() {
     const runHistograms = merge(runs.map((r) => r.latency))
     const all = new LatencyHistogram()
     for (const h of runHistograms.values()) all.merge(h.toJSON())
-    const eventLatency = Object.fromEntries([...[...runHistograms].map(([k, h]) => [k, row(h)]), ['all of the above', row(all)]])
+    const order = ['chat → others', 'chat → own echo', 'level select → all', 'ready → all', 'round start → all', 'result → others']
+    const rank = (k: string) => (order.includes(k) ? order.indexOf(k) : order.length)
+    const sorted = [...runHistograms].sort(([a], [b]) => rank(a) - rank(b))
+    const eventLatency = Object.fromEntries([...sorted.map(([k, h]) => [k, row(h)]), ['all of the above', row(all)]])
 
     const errors: Tally = {}
     for (const s of setups) addTally(errors, s.errors)
     for (const r of runs) addTally(errors, r.errors)
-    if (scrapeErrors > 0) errors['GET /metrics failed'] = scrapeErrors
+    addTally(errors, scrapeErrors)
     if (serverLog.count > 0) errors['server log lines at error level'] = serverLog.count
     const errorCount = Object.values(errors).reduce((a, b) => a + b, 0)
     const clientRefusals: Tally = {}
@@ -211,9 +224,11 @@ async function main() {
     const series = (name: string, list: Scrape[]) => list.map((s) => sumOf(s.samples, name))
     const rss = series('ensemble_process_resident_memory_bytes', during)
     const heap = series('ensemble_nodejs_heap_size_used_bytes', during)
-    const lagP99 = series('ensemble_nodejs_eventloop_lag_p99_seconds', during)
-    const lagMax = series('ensemble_nodejs_eventloop_lag_max_seconds', during)
-    const lagMean = series('ensemble_nodejs_eventloop_lag_mean_seconds', during)
+    // A histogram without a sample since the last scrape reads 0 (or a few ns): left out.
+    const positive = (xs: number[]) => xs.filter((x) => x > 0.001)
+    const lagP99 = positive(series('ensemble_nodejs_eventloop_lag_p99_seconds', during))
+    const lagMax = positive(series('ensemble_nodejs_eventloop_lag_max_seconds', during))
+    const lagMean = positive(series('ensemble_nodejs_eventloop_lag_mean_seconds', during))
     const delta = (name: string, labels: Record<string, string> = {}) => sumOf(after.samples, name, labels) - sumOf(before.samples, name, labels)
     const generatorCpu = runs.reduce((n, r) => n + r.cpuMicros, 0) + parentRunCpu.user + parentRunCpu.system
     const pct = (cpuSeconds: number) => (100 * cpuSeconds) / (runMs / 1000)
@@ -247,6 +262,8 @@ async function main() {
             heapUsedMB: { beforeJoin: mb(sumOf(first.samples, 'ensemble_nodejs_heap_size_used_bytes')), afterJoin: mb(sumOf(before.samples, 'ensemble_nodejs_heap_size_used_bytes')), peak: mb(Math.max(...heap, 0)), end: mb(sumOf(after.samples, 'ensemble_nodejs_heap_size_used_bytes')) },
             eventLoopLagMs: { meanMedianSecond: median(lagMean) * 1000, p99WorstSecond: Math.max(...lagP99, 0) * 1000, p99MedianSecond: median(lagP99) * 1000, max: Math.max(...lagMax, 0) * 1000 },
             cpuPercentOfOneCore: pct(delta('ensemble_process_cpu_seconds_total')),
+            // What one sent event costs, commands and store writes included: comparable across machines and loads.
+            cpuMicrosPerEventSent: (delta('ensemble_process_cpu_seconds_total') * 1e6) / delta('ensemble_events_sent_total'),
             connectedPlayers: sumOf(before.samples, 'ensemble_connected_players'),
             openRooms: sumOf(before.samples, 'ensemble_open_rooms'),
             websocketClosesAtEnd: tallyDelta(byLabel(closed.samples, 'ensemble_websocket_closes_total', 'code'), byLabel(first.samples, 'ensemble_websocket_closes_total', 'code')),
@@ -261,55 +278,6 @@ async function main() {
     if (json) console.log(JSON.stringify(report, null, 2))
     else console.log(table(report))
     process.exitCode = errorCount > 0 ? 1 : 0
-}
-
-type Report = Record<string, any>
-
-function table(r: Report): string {
-    const f = (n: number, digits = 1) => (Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : '-')
-    const i = (n: number) => f(n, 0)
-    const lines: string[] = []
-    const o = r.options
-    lines.push(`Ensemble load: ${i(o.players)} players in ${i(o.rooms)} rooms (up to ${o.perRoom} each), ${o.durationS} s, chat ${o.chatPerMinute}/min per player, gameplay ${o.roundS} s a round`)
-    lines.push(`${r.command}   (${r.when}; ${o.workers} generator process(es))`)
-    lines.push('')
-    lines.push(`Setup: ${i(r.setup.connected)} players signed in, joined and connected in ${f(r.setup.seconds)} s`)
-    const latencyTable = (title: string, rows: Record<string, { samples: number; p50: number; p99: number; max: number }>) => {
-        const width = Math.max(title.length, ...Object.keys(rows).map((k) => k.length))
-        lines.push(`  ${title.padEnd(width)}  ${'samples'.padStart(9)}  ${'p50 ms'.padStart(8)}  ${'p99 ms'.padStart(8)}  ${'max ms'.padStart(8)}`)
-        for (const [k, v] of Object.entries(rows)) {
-            lines.push(`  ${k.padEnd(width)}  ${i(v.samples).padStart(9)}  ${f(v.p50).padStart(8)}  ${f(v.p99).padStart(8)}  ${f(v.max).padStart(8)}`)
-        }
-    }
-    latencyTable('setup step', r.setup.latencyMs)
-    lines.push('')
-    lines.push(
-        `Run: ${f(r.run.seconds)} s, ${i(r.run.roundsCompleted)} rounds completed, ${i(r.run.commandsSent)} commands sent, ${i(r.run.eventsReceived)} events received; ` +
-            `server sent ${i(r.run.serverEventsSentPerSecond)} events/s (${f(r.run.serverBytesSentPerSecond / 1024)} KiB/s)`,
-    )
-    latencyTable('command → event (each receipt)', r.latencyMs)
-    lines.push('')
-    const tally = (t: Tally) => (Object.keys(t).length ? Object.entries(t).map(([k, n]) => `${k}: ${i(n)}`).join(', ') : 'none')
-    lines.push(`Refused commands (server /metrics, by reason): ${tally(r.refused.server)}`)
-    lines.push(`Refusals seen by clients (from events): ${tally(r.refused.seenByClients)}`)
-    lines.push(`Errors: ${r.errorCount === 0 ? 'none' : tally(r.errors)}`)
-    for (const line of r.serverLogErrors) lines.push(`  server: ${line}`)
-    lines.push('')
-    const s = r.server
-    lines.push(`Server (from /metrics; ${i(s.connectedPlayers)} players connected, ${i(s.openRooms)} rooms open):`)
-    lines.push(`  RSS MB        before join ${f(s.rssMB.beforeJoin)}, after join ${f(s.rssMB.afterJoin)}, peak ${f(s.rssMB.peak)}, end ${f(s.rssMB.end)}`)
-    lines.push(`  heap used MB  before join ${f(s.heapUsedMB.beforeJoin)}, after join ${f(s.heapUsedMB.afterJoin)}, peak ${f(s.heapUsedMB.peak)}, end ${f(s.heapUsedMB.end)}`)
-    lines.push(
-        `  event loop    delay mean ${f(s.eventLoopLagMs.meanMedianSecond)} ms, p99 ${f(s.eventLoopLagMs.p99MedianSecond)} ms (median second) / ${f(s.eventLoopLagMs.p99WorstSecond)} ms (worst second), max ${f(s.eventLoopLagMs.max)} ms`,
-    )
-    lines.push(`                (prom-client samples the loop every 10 ms: an idle loop reads about 10 ms)`)
-    lines.push(`  CPU           ${i(s.cpuPercentOfOneCore)} % of one core during the run`)
-    lines.push(`  closes        ${tally(s.websocketClosesAtEnd)} (WebSocket closes by code, whole run)`)
-    const g = r.generator
-    lines.push(`Generator (${g.processes} processes on the same machine): CPU ${i(g.cpuPercentOfOneCore)} % of one core; event loop p99 ${f(g.eventLoopDelayMs.p99)} ms, max ${f(g.eventLoopDelayMs.max)} ms`)
-    const m = r.machine
-    lines.push(`Machine: ${m.cores} cores, load average (1 min) ${f(m.loadAverage1m.runStart, 2)} at the start of the run, ${f(m.loadAverage1m.runEnd, 2)} at its end`)
-    return lines.join('\n')
 }
 
 main().catch(async (e) => {
