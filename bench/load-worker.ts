@@ -387,7 +387,8 @@ async function run(message: WorkerRun): Promise<RunReply> {
     running = true
     for (const room of rooms) {
         for (const p of room.players) p.chatLoop(message.chatPerMinute)
-        later(Math.random() * 1000, () => room.nextRound())
+        // Rooms start their first round spread over one round's length, as unrelated rooms would be.
+        later(Math.random() * Math.max(1000, roundMs), () => room.nextRound())
     }
     await new Promise((r) => setTimeout(r, message.durationMs))
     running = false
