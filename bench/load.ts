@@ -31,7 +31,7 @@ configuration, a temp data directory); ENSEMBLE_* variables of this environment 
 const flags = new Map<string, string>()
 for (let i = 2; i < process.argv.length; i++) {
     const arg = process.argv[i]!
-    if (!arg.startsWith('--')) throw new Error(`unexpected argument ${arg}\n\n${help}`)
+    if (!arg.startsWith('--')) fail(`unexpected argument ${arg}`)
     const eq = arg.indexOf('=')
     if (eq > 0) flags.set(arg.slice(2, eq), arg.slice(eq + 1))
     else if (['json', 'help'].includes(arg.slice(2)) || i + 1 >= process.argv.length || process.argv[i + 1]!.startsWith('--')) flags.set(arg.slice(2), '')
