@@ -1,16 +1,20 @@
 // Bench players: a signing key the bench server trusts, signed bodies, and joins over real HTTP and
 // WebSocket (light clients that count frames; the benchmarks measure the server, not a client model).
-import { randomBytes } from 'node:crypto'
+import { createPrivateKey, createPublicKey, randomBytes, type JsonWebKey } from 'node:crypto'
 import { WebSocket } from 'ws'
 import { makeProfile, type TestProfile } from '../test/helpers/profiles.js'
 import { makeKeys, sign } from '../test/helpers/signing.js'
 
-const keys = makeKeys()
-export const benchJwk = keys.publicJwk
+// BENCH_PRIVATE_JWK hands one key to every generator process of a run (the server trusts one key).
+const privateKey = process.env.BENCH_PRIVATE_JWK
+    ? createPrivateKey({ key: JSON.parse(process.env.BENCH_PRIVATE_JWK) as JsonWebKey, format: 'jwk' })
+    : makeKeys().privateKey
+export const benchJwk = createPublicKey(privateKey).export({ format: 'jwk' }) as JsonWebKey
+export const benchPrivateJwk = (): JsonWebKey => privateKey.export({ format: 'jwk' }) as JsonWebKey
 
 export type Signed = { body: string; signature: string }
 
-export const signBody = (body: string): Signed => ({ body, signature: sign(body, keys.privateKey) })
+export const signBody = (body: string): Signed => ({ body, signature: sign(body, privateKey) })
 
 export type BenchProfile = TestProfile
 
@@ -24,7 +28,7 @@ export const authenticateBody = (address: string, profile: BenchProfile): Signed
 export const joinBody = (address: string, room: string, profile: BenchProfile): Signed =>
     signBody(JSON.stringify({ type: 'authenticateMultiplayer', address, room, time: Date.now(), userProfile: profile }))
 
-async function post(url: string, signed: Signed, headers: Record<string, string> = {}): Promise<any> {
+export async function post(url: string, signed: Signed, headers: Record<string, string> = {}): Promise<any> {
     const res = await fetch(url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'sonolus-signature': signed.signature, ...headers },
