@@ -1,0 +1,22 @@
+// Bugs the fuzz tests found, each pinned by the smallest request that showed it.
+import assert from 'node:assert/strict'
+import { after, before, test } from 'node:test'
+import { startTestServer, type TestServer } from '../helpers/server.js'
+
+let server: TestServer
+before(async () => (server = await startTestServer()))
+after(() => server?.close())
+
+test('a malformed URL under /api/ is refused in the REST error shape, not as a Sonolus ServerMessage', async () => {
+    for (const path of ['/api/rooms/%', '/api/docs/%', '/api/rooms/%E0%A4%A/chat']) {
+        const res = await fetch(server.origin + path)
+        assert.equal(res.status, 400, path)
+        const body = (await res.json()) as Record<string, unknown>
+        assert.equal(typeof body.error, 'string', `${path}: ${JSON.stringify(body)}`)
+        assert.equal(res.headers.get('sonolus-version') !== null, true)
+    }
+    // Outside the API the same mistake stays a ServerMessage.
+    const res = await fetch(`${server.origin}/sonolus/rooms/%`)
+    assert.equal(res.status, 400)
+    assert.equal(typeof ((await res.json()) as { message?: unknown }).message, 'string')
+})
