@@ -20,3 +20,12 @@ test('a malformed URL under /api/ is refused in the REST error shape, not as a S
     assert.equal(res.status, 400)
     assert.equal(typeof ((await res.json()) as { message?: unknown }).message, 'string')
 })
+
+test('the API docs page is reached from static/index.html with a query string (it redirected to itself forever)', async () => {
+    const res = await fetch(`${server.origin}/api/docs/static/index.html?x=1`, { redirect: 'manual' })
+    assert.equal(res.status, 302)
+    assert.equal(res.headers.get('location'), '/api/docs/')
+    const followed = await fetch(`${server.origin}/api/docs/static/index.html?x=1`)
+    assert.equal(followed.status, 200)
+    assert.match(await followed.text(), /swagger/i)
+})
