@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
 import { startTestServer, type TestServer } from '../helpers/server.js'
+import { createAndJoin } from '../helpers/sonolus.js'
 
 let server: TestServer
 before(async () => (server = await startTestServer()))
@@ -28,4 +29,19 @@ test('the API docs page is reached from static/index.html with a query string (i
     const followed = await fetch(`${server.origin}/api/docs/static/index.html?x=1`)
     assert.equal(followed.status, 200)
     assert.match(await followed.text(), /swagger/i)
+})
+
+test('HEAD of a room event stream answers at once instead of hanging with no headers', async () => {
+    const { name } = await createAndJoin(server)
+    const abort = AbortSignal.timeout(2000)
+    const res = await fetch(`${server.origin}/api/rooms/${name}/events`, { method: 'HEAD', signal: abort })
+    assert.equal(res.status, 200)
+    assert.match(res.headers.get('content-type') ?? '', /^text\/event-stream/)
+    assert.equal(await res.text(), '')
+    // The stream itself still streams.
+    const stream = await fetch(`${server.origin}/api/rooms/${name}/events`, { signal: AbortSignal.timeout(2000) })
+    assert.equal(stream.status, 200)
+    const reader = stream.body!.getReader()
+    assert.match(new TextDecoder().decode((await reader.read()).value), /^retry: /)
+    await reader.cancel()
 })
