@@ -2,7 +2,10 @@
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
 import { startTestServer, type TestServer } from '../helpers/server.js'
-import { createAndJoin } from '../helpers/sonolus.js'
+import WebSocket from 'ws'
+import { CloseCode } from '../../src/transport/close-codes.js'
+import { hostRoom, startMultiplayerServer } from '../helpers/multiplayer.js'
+import { createAndJoin, join, makeProfile, signedAuthenticate } from '../helpers/sonolus.js'
 
 let server: TestServer
 before(async () => (server = await startTestServer()))
@@ -44,4 +47,29 @@ test('HEAD of a room event stream answers at once instead of hanging with no hea
     const reader = stream.body!.getReader()
     assert.match(new TextDecoder().decode((await reader.read()).value), /^retry: /)
     await reader.cancel()
+})
+
+test('a socket closed for flooding that then sends a frame over the size limit still gets its close code, not 1006', async () => {
+    const mp = await startMultiplayerServer({ wsMaxPayload: 16 * 1024 })
+    try {
+        const host = await hostRoom(mp)
+        for (let attempt = 0; attempt < 8; attempt++) {
+            const { profile, session } = await signedAuthenticate(mp, makeProfile('Flooder'))
+            const answer = await join(mp, host.name, profile, { session })
+            const ws = new WebSocket(answer.url, { headers: { 'Sonolus-Room-Session': answer.session } })
+            ws.on('error', () => {})
+            const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)))
+            await new Promise((resolve) => ws.once('open', resolve))
+            const chat = JSON.stringify({ type: 'addChatMessage', nonce: 'n', message: { type: 'text', value: 'hi' } })
+            for (const type of ['updateMaster', 'updateUserStatus', 'clearSuggestions', 'startGameplay']) ws.send(JSON.stringify({ type, userId: 'nobody', status: 'ready' }))
+            for (let i = 0; i < 400 && ws.readyState === WebSocket.OPEN; i++) ws.send(chat)
+            if (ws.readyState === WebSocket.OPEN) ws.send('x'.repeat(16 * 1024 + 1))
+            if (ws.readyState === WebSocket.OPEN) ws.send(chat)
+            const code = await closed
+            assert.ok(code === CloseCode.flood || code === CloseCode.tooBig, `closed with ${code}`)
+        }
+        assert.equal((await fetch(`${mp.origin}/healthz`)).status, 200)
+    } finally {
+        await mp.close()
+    }
 })
