@@ -4,6 +4,7 @@
 import { version } from '@sonolus/core'
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import { registerApiDocs } from './api/docs.js'
+import { apiErrorHandler } from './api/errors.js'
 import { apiPlugin, type LiveRooms } from './api/plugin.js'
 import { ApiTokenService } from './auth/api-tokens.js'
 import { SessionService } from './auth/sessions.js'
@@ -112,10 +113,12 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
         ...serverTimeouts(config),
         // Queries like ?page=2 are validated as numbers; unknown configuration options pass through.
         ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false } },
-        // Errors raised before routing (a malformed URL) get the same headers and body as any other.
+        // Errors raised before routing (a malformed URL) get the same headers and body as any other,
+        // in the REST API's shape under /api/ (its clients match on `error`).
         frameworkErrors: (error, request, reply) => {
             reply.header('Sonolus-Version', version.sonolus)
-            sonolusErrorHandler(error, request, reply)
+            if (request.url.startsWith(`${config.basePath}/api/`)) apiErrorHandler(error, request, reply)
+            else sonolusErrorHandler(error, request, reply)
         },
     })
 

@@ -33,8 +33,16 @@ export async function registerApiDocs(app: FastifyInstance, basePath: string): P
             ],
         },
     })
+    const prefix = `${basePath}/api/docs`
     await app.register(swaggerUi, {
-        routePrefix: `${basePath}/api/docs`,
+        routePrefix: prefix,
+        // The plugin redirects static/index.html to the docs page by rewriting the URL's end, so with a
+        // query string it redirects to itself forever: send that one to the page here.
+        uiHooks: {
+            onRequest: async (request, reply) => {
+                if (request.url.startsWith(`${prefix}/static/index.html?`)) return reply.redirect(`${prefix}/`)
+            },
+        },
         // No online validator badge: the page loads nothing but its own files.
         validatorUrl: false,
         staticCSP: "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self' data:; object-src 'none'; base-uri 'self'; frame-ancestors 'self'",

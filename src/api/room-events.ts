@@ -56,16 +56,15 @@ export function roomEventsRoute(app: FastifyInstance, s: ApiServices): void {
             const room = await visibleRoom(s, request.params.name, request.caller?.userId ?? null)
             const header = request.headers['last-event-id']
             const lastEventId = (typeof header === 'string' && header ? header : request.query.last_event_id)?.trim() || undefined
+            const headers = { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', 'x-accel-buffering': 'no' }
+            // A HEAD has no body to stream, so a hijacked one would never flush its headers and hang, holding
+            // a subscription: it gets the headers and ends.
+            if (request.method === 'HEAD') return reply.headers(headers).send()
 
             reply.hijack()
             const raw = reply.raw
-            raw.writeHead(200, {
-                'content-type': 'text/event-stream; charset=utf-8',
-                'cache-control': 'no-cache, no-transform',
-                // The socket goes with the stream: nothing waits on it once the stream ends (server shutdown).
-                connection: 'close',
-                'x-accel-buffering': 'no',
-            })
+            // The socket goes with the stream: nothing waits on it once the stream ends (server shutdown).
+            raw.writeHead(200, { ...headers, connection: 'close' })
             let open = true
             const limit = s.config.maxBufferedBytes
             const send = (text: string) => {

@@ -141,7 +141,13 @@ export function createGateway(
         live.add(connection)
         ws.on('message', (data, isBinary) => onMessage(connection, data, isBinary))
         ws.on('pong', () => (connection.alive = true))
-        ws.on('error', () => ws.terminate())
+        // ws answers a bad frame (too big, not UTF-8) by closing with its own code; cutting the socket at
+        // once lost that close frame (or ours, sent just before), so the client saw 1006. It gets a bounded
+        // while to complete the close instead.
+        ws.on('error', () => {
+            if (ws.readyState === WebSocket.CLOSING) setTimeout(() => ws.terminate(), 5000).unref()
+            else ws.terminate()
+        })
         ws.on('close', (code) => {
             metrics?.closed(code)
             live.delete(connection)

@@ -1,0 +1,75 @@
+// Bugs the fuzz tests found, each pinned by the smallest request that showed it.
+import assert from 'node:assert/strict'
+import { after, before, test } from 'node:test'
+import { startTestServer, type TestServer } from '../helpers/server.js'
+import WebSocket from 'ws'
+import { CloseCode } from '../../src/transport/close-codes.js'
+import { hostRoom, startMultiplayerServer } from '../helpers/multiplayer.js'
+import { createAndJoin, join, makeProfile, signedAuthenticate } from '../helpers/sonolus.js'
+
+let server: TestServer
+before(async () => (server = await startTestServer()))
+after(() => server?.close())
+
+test('a malformed URL under /api/ is refused in the REST error shape, not as a Sonolus ServerMessage', async () => {
+    for (const path of ['/api/rooms/%', '/api/docs/%', '/api/rooms/%E0%A4%A/chat']) {
+        const res = await fetch(server.origin + path)
+        assert.equal(res.status, 400, path)
+        const body = (await res.json()) as Record<string, unknown>
+        assert.equal(typeof body.error, 'string', `${path}: ${JSON.stringify(body)}`)
+        assert.equal(res.headers.get('sonolus-version') !== null, true)
+    }
+    // Outside the API the same mistake stays a ServerMessage.
+    const res = await fetch(`${server.origin}/sonolus/rooms/%`)
+    assert.equal(res.status, 400)
+    assert.equal(typeof ((await res.json()) as { message?: unknown }).message, 'string')
+})
+
+test('the API docs page is reached from static/index.html with a query string (it redirected to itself forever)', async () => {
+    const res = await fetch(`${server.origin}/api/docs/static/index.html?x=1`, { redirect: 'manual' })
+    assert.equal(res.status, 302)
+    assert.equal(res.headers.get('location'), '/api/docs/')
+    const followed = await fetch(`${server.origin}/api/docs/static/index.html?x=1`)
+    assert.equal(followed.status, 200)
+    assert.match(await followed.text(), /swagger/i)
+})
+
+test('HEAD of a room event stream answers at once instead of hanging with no headers', async () => {
+    const { name } = await createAndJoin(server)
+    const abort = AbortSignal.timeout(2000)
+    const res = await fetch(`${server.origin}/api/rooms/${name}/events`, { method: 'HEAD', signal: abort })
+    assert.equal(res.status, 200)
+    assert.match(res.headers.get('content-type') ?? '', /^text\/event-stream/)
+    assert.equal(await res.text(), '')
+    // The stream itself still streams.
+    const stream = await fetch(`${server.origin}/api/rooms/${name}/events`, { signal: AbortSignal.timeout(2000) })
+    assert.equal(stream.status, 200)
+    const reader = stream.body!.getReader()
+    assert.match(new TextDecoder().decode((await reader.read()).value), /^retry: /)
+    await reader.cancel()
+})
+
+test('a socket closed for flooding that then sends a frame over the size limit still gets its close code, not 1006', async () => {
+    const mp = await startMultiplayerServer({ wsMaxPayload: 16 * 1024 })
+    try {
+        const host = await hostRoom(mp)
+        for (let attempt = 0; attempt < 8; attempt++) {
+            const { profile, session } = await signedAuthenticate(mp, makeProfile('Flooder'))
+            const answer = await join(mp, host.name, profile, { session })
+            const ws = new WebSocket(answer.url, { headers: { 'Sonolus-Room-Session': answer.session } })
+            ws.on('error', () => {})
+            const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)))
+            await new Promise((resolve) => ws.once('open', resolve))
+            const chat = JSON.stringify({ type: 'addChatMessage', nonce: 'n', message: { type: 'text', value: 'hi' } })
+            for (const type of ['updateMaster', 'updateUserStatus', 'clearSuggestions', 'startGameplay']) ws.send(JSON.stringify({ type, userId: 'nobody', status: 'ready' }))
+            for (let i = 0; i < 400 && ws.readyState === WebSocket.OPEN; i++) ws.send(chat)
+            if (ws.readyState === WebSocket.OPEN) ws.send('x'.repeat(16 * 1024 + 1))
+            if (ws.readyState === WebSocket.OPEN) ws.send(chat)
+            const code = await closed
+            assert.ok(code === CloseCode.flood || code === CloseCode.tooBig, `closed with ${code}`)
+        }
+        assert.equal((await fetch(`${mp.origin}/healthz`)).status, 200)
+    } finally {
+        await mp.close()
+    }
+})
