@@ -70,7 +70,7 @@ export async function startLoadServer(publicJwk: object): Promise<LoadServer> {
         const lines = (partial + chunk.toString()).split('\n')
         partial = lines.pop()!
         for (const line of lines) {
-            let level = 0
+            let level: number
             try {
                 level = (JSON.parse(line) as { level?: number }).level ?? 0
             } catch {

@@ -438,9 +438,9 @@ process.on('message', (message: WorkerSetup | WorkerRun | { type: 'close' }) => 
             (reply) => process.send!(reply),
             (e) => process.send!({ failed: String((e as Error).stack ?? e) }),
         )
-    if (message.type === 'setup') answer(setup(message))
-    else if (message.type === 'run') answer(run(message))
-    else if (message.type === 'close') answer(close().then(() => ({})))
+    if (message.type === 'setup') void answer(setup(message))
+    else if (message.type === 'run') void answer(run(message))
+    else if (message.type === 'close') void answer(close().then(() => ({})))
 })
 process.on('SIGTERM', () => process.exit(0))
 console.log('READY {}')

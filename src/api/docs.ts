@@ -39,8 +39,9 @@ export async function registerApiDocs(app: FastifyInstance, basePath: string): P
         // The plugin redirects static/index.html to the docs page by rewriting the URL's end, so with a
         // query string it redirects to itself forever: send that one to the page here.
         uiHooks: {
-            onRequest: async (request, reply) => {
-                if (request.url.startsWith(`${prefix}/static/index.html?`)) return reply.redirect(`${prefix}/`)
+            onRequest: (request, reply, done) => {
+                if (request.url.startsWith(`${prefix}/static/index.html?`)) reply.redirect(`${prefix}/`)
+                else done()
             },
         },
         // No online validator badge: the page loads nothing but its own files.

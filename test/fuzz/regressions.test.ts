@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
 import { startTestServer, type TestServer } from '../helpers/server.js'
 import WebSocket from 'ws'
-import { CloseCode } from '../../src/transport/close-codes.js'
+import { CloseCode } from '../../src/rooms/close-codes.js'
 import { hostRoom, startMultiplayerServer } from '../helpers/multiplayer.js'
 import { createAndJoin, join, makeProfile, signedAuthenticate } from '../helpers/sonolus.js'
 

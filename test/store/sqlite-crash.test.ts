@@ -193,9 +193,9 @@ test('kill -9 mid-round on SQLite: every acknowledged write is there after a res
     let killed = false
     const stopped = () => killed
     const scores = { next: 0 }
-    let roomFailed: unknown
+    let roomFailed: Error | undefined
     const traffic = [
-        ...opened.map(({ name, seats }) => playRounds(name, seats, acks, stopped, scores).catch((e) => void (killed || (roomFailed ??= e)))),
+        ...opened.map(({ name, seats }) => playRounds(name, seats, acks, stopped, scores).catch((e) => void (killed || (roomFailed ??= e instanceof Error ? e : new Error(String(e)))))),
         ...opened.map(({ name, seats }) => chatAndReport(name, seats, acks, stopped)),
         signInsAndJoins(http, opened.map((r) => r.name), acks, stopped),
         signInsAndJoins(http, opened.map((r) => r.name), acks, stopped),

@@ -15,7 +15,7 @@ import {
     isCompatible,
     type Reducers,
 } from './checks.js'
-import { autoExits, roomStatuses, userStatuses } from '../validate.js'
+import { autoExits, roomStatuses } from '../validate.js'
 
 export const roomReducers: Reducers<
     | 'update'
