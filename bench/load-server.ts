@@ -31,7 +31,8 @@ function freePort(): Promise<number> {
 async function waitReady(address: string, child: ChildProcess, logPath: string, timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs
     for (;;) {
-        if (child.exitCode !== null) throw new Error(`the server exited with ${child.exitCode} before it was ready:\n${readFileSync(logPath, 'utf8').slice(-2000)}`)
+        if (child.exitCode !== null)
+            throw new Error(`the server exited with ${child.exitCode} before it was ready:\n${readFileSync(logPath, 'utf8').slice(-2000)}`)
         try {
             const res = await fetch(`${address}/readyz`)
             await res.arrayBuffer()

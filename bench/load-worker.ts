@@ -329,7 +329,10 @@ async function post(route: string, url: string, signed: Signed, headers: Record<
         sample(`HTTP ${route}`, performance.now() - started)
         return JSON.parse(text)
     } catch (e) {
-        bump(errors, `HTTP ${route} failed (${(e as Error).cause ? String(((e as Error).cause as NodeJS.ErrnoException).code) : (e as Error).message})`)
+        bump(
+            errors,
+            `HTTP ${route} failed (${(e as Error).cause ? String(((e as Error).cause as NodeJS.ErrnoException).code) : (e as Error).message})`,
+        )
         return undefined
     }
 }
@@ -350,10 +353,15 @@ async function setup(message: WorkerSetup): Promise<SetupReply> {
         if (!session) return
         const created = await post('create room', `${address}/sonolus/rooms/create`, signBody('{}'), { 'sonolus-session': session })
         if (!created) return
-        const answer: Answer | undefined = await post('join (creator)', `${address}/sonolus/rooms/${created.name}?${query}`, joinBody(address, created.name, profile), {
-            'sonolus-session': session,
-            'sonolus-room-key': created.key,
-        })
+        const answer: Answer | undefined = await post(
+            'join (creator)',
+            `${address}/sonolus/rooms/${created.name}?${query}`,
+            joinBody(address, created.name, profile),
+            {
+                'sonolus-session': session,
+                'sonolus-room-key': created.key,
+            },
+        )
         if (!answer) return
         const room = new Room(created.name)
         const lead = new Player(profile, room)
@@ -366,7 +374,9 @@ async function setup(message: WorkerSetup): Promise<SetupReply> {
         const profile = benchProfile(player)
         const session = await signIn(profile)
         if (!session) return
-        const answer: Answer | undefined = await post('join', `${address}/sonolus/rooms/${room.name}`, joinBody(address, room.name, profile), { 'sonolus-session': session })
+        const answer: Answer | undefined = await post('join', `${address}/sonolus/rooms/${room.name}`, joinBody(address, room.name, profile), {
+            'sonolus-session': session,
+        })
         if (!answer) return
         const p = new Player(profile, room)
         if (await p.connect(answer)) room.players.push(p)

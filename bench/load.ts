@@ -34,10 +34,26 @@ for (let i = 2; i < process.argv.length; i++) {
     if (!arg.startsWith('--')) fail(`unexpected argument ${arg}`)
     const eq = arg.indexOf('=')
     if (eq > 0) flags.set(arg.slice(2, eq), arg.slice(eq + 1))
-    else if (['json', 'help'].includes(arg.slice(2)) || i + 1 >= process.argv.length || process.argv[i + 1]!.startsWith('--')) flags.set(arg.slice(2), '')
+    else if (['json', 'help'].includes(arg.slice(2)) || i + 1 >= process.argv.length || process.argv[i + 1]!.startsWith('--'))
+        flags.set(arg.slice(2), '')
     else flags.set(arg.slice(2), process.argv[++i]!)
 }
-const known = ['drain', 'players', 'rooms', 'duration', 'chat', 'round', 'workers', 'concurrency', 'url', 'key', 'make-key', 'metrics-token', 'json', 'help']
+const known = [
+    'drain',
+    'players',
+    'rooms',
+    'duration',
+    'chat',
+    'round',
+    'workers',
+    'concurrency',
+    'url',
+    'key',
+    'make-key',
+    'metrics-token',
+    'json',
+    'help',
+]
 for (const name of flags.keys()) if (!known.includes(name)) fail(`unknown option --${name}`)
 if (flags.has('help')) {
     console.log(help)
@@ -53,7 +69,8 @@ function number(name: string, fallback: number, min: number, max: number): numbe
     const text = flags.get(name)
     if (text === undefined) return fallback
     const n = Number(text)
-    if (text === '' || !Number.isFinite(n) || n < min || n > max) fail(`--${name} must be a number from ${min} to ${max}, got ${JSON.stringify(text)}`)
+    if (text === '' || !Number.isFinite(n) || n < min || n > max)
+        fail(`--${name} must be a number from ${min} to ${max}, got ${JSON.stringify(text)}`)
     return n
 }
 
@@ -72,7 +89,8 @@ const { benchJwk, benchPrivateJwk } = await import('./players.js')
 const players = Math.floor(number('players', 1000, 2, 1_000_000))
 const roomCount = Math.floor(number('rooms', Math.ceil(players / 10), 1, players / 2))
 const perRoom = Math.ceil(players / roomCount)
-if (perRoom > 100 && !process.env.ENSEMBLE_MAX_PLAYERS_LIMIT) fail(`${perRoom} players a room is more than the default room limit (100): use more --rooms`)
+if (perRoom > 100 && !process.env.ENSEMBLE_MAX_PLAYERS_LIMIT)
+    fail(`${perRoom} players a room is more than the default room limit (100): use more --rooms`)
 const durationS = number('duration', 60, 1, 24 * 3600)
 const chatPerMinute = number('chat', 6, 0, 600)
 const roundS = number('round', 5, 0.1, 3600)
@@ -166,7 +184,13 @@ async function main() {
     const loadBefore = loadavg()[0]!
     const runs = await Promise.all(
         children.map((child) =>
-            request<RunReply>(child, { type: 'run', durationMs: durationS * 1000, drainMs, chatPerMinute, roundMs: roundS * 1000 } satisfies WorkerRun),
+            request<RunReply>(child, {
+                type: 'run',
+                durationMs: durationS * 1000,
+                drainMs,
+                chatPerMinute,
+                roundMs: roundS * 1000,
+            } satisfies WorkerRun),
         ),
     )
     const after = await scrape(address)
@@ -237,7 +261,17 @@ async function main() {
     const report = {
         command: `npm run load -- ${process.argv.slice(2).join(' ')}`.trim(),
         when: new Date().toISOString(),
-        options: { players, rooms: filled.length, perRoom, durationS, chatPerMinute, roundS, workers: workerCount, concurrency, url: flags.get('url') ?? null },
+        options: {
+            players,
+            rooms: filled.length,
+            perRoom,
+            durationS,
+            chatPerMinute,
+            roundS,
+            workers: workerCount,
+            concurrency,
+            url: flags.get('url') ?? null,
+        },
         setup: { connected, seconds: setupMs / 1000, latencyMs: setupLatency },
         run: {
             seconds: runMs / 1000,
@@ -251,22 +285,43 @@ async function main() {
         },
         latencyMs: eventLatency,
         refused: {
-            server: tallyDelta(byLabel(after.samples, 'ensemble_commands_refused_total', 'reason'), byLabel(first.samples, 'ensemble_commands_refused_total', 'reason')),
+            server: tallyDelta(
+                byLabel(after.samples, 'ensemble_commands_refused_total', 'reason'),
+                byLabel(first.samples, 'ensemble_commands_refused_total', 'reason'),
+            ),
             seenByClients: clientRefusals,
         },
         errors,
         errorCount,
         serverLogErrors: serverLog.first,
         server: {
-            rssMB: { beforeJoin: mb(sumOf(first.samples, 'ensemble_process_resident_memory_bytes')), afterJoin: mb(sumOf(before.samples, 'ensemble_process_resident_memory_bytes')), peak: mb(Math.max(...rss, 0)), end: mb(sumOf(after.samples, 'ensemble_process_resident_memory_bytes')) },
-            heapUsedMB: { beforeJoin: mb(sumOf(first.samples, 'ensemble_nodejs_heap_size_used_bytes')), afterJoin: mb(sumOf(before.samples, 'ensemble_nodejs_heap_size_used_bytes')), peak: mb(Math.max(...heap, 0)), end: mb(sumOf(after.samples, 'ensemble_nodejs_heap_size_used_bytes')) },
-            eventLoopLagMs: { meanMedianSecond: median(lagMean) * 1000, p99WorstSecond: Math.max(...lagP99, 0) * 1000, p99MedianSecond: median(lagP99) * 1000, max: Math.max(...lagMax, 0) * 1000 },
+            rssMB: {
+                beforeJoin: mb(sumOf(first.samples, 'ensemble_process_resident_memory_bytes')),
+                afterJoin: mb(sumOf(before.samples, 'ensemble_process_resident_memory_bytes')),
+                peak: mb(Math.max(...rss, 0)),
+                end: mb(sumOf(after.samples, 'ensemble_process_resident_memory_bytes')),
+            },
+            heapUsedMB: {
+                beforeJoin: mb(sumOf(first.samples, 'ensemble_nodejs_heap_size_used_bytes')),
+                afterJoin: mb(sumOf(before.samples, 'ensemble_nodejs_heap_size_used_bytes')),
+                peak: mb(Math.max(...heap, 0)),
+                end: mb(sumOf(after.samples, 'ensemble_nodejs_heap_size_used_bytes')),
+            },
+            eventLoopLagMs: {
+                meanMedianSecond: median(lagMean) * 1000,
+                p99WorstSecond: Math.max(...lagP99, 0) * 1000,
+                p99MedianSecond: median(lagP99) * 1000,
+                max: Math.max(...lagMax, 0) * 1000,
+            },
             cpuPercentOfOneCore: pct(delta('ensemble_process_cpu_seconds_total')),
             // What one sent event costs, commands and store writes included: comparable across machines and loads.
             cpuMicrosPerEventSent: (delta('ensemble_process_cpu_seconds_total') * 1e6) / delta('ensemble_events_sent_total'),
             connectedPlayers: sumOf(before.samples, 'ensemble_connected_players'),
             openRooms: sumOf(before.samples, 'ensemble_open_rooms'),
-            websocketClosesAtEnd: tallyDelta(byLabel(closed.samples, 'ensemble_websocket_closes_total', 'code'), byLabel(first.samples, 'ensemble_websocket_closes_total', 'code')),
+            websocketClosesAtEnd: tallyDelta(
+                byLabel(closed.samples, 'ensemble_websocket_closes_total', 'code'),
+                byLabel(first.samples, 'ensemble_websocket_closes_total', 'code'),
+            ),
         },
         machine: { cores: cpus().length, loadAverage1m: { runStart: loadBefore, runEnd: loadAfter } },
         generator: {

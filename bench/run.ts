@@ -38,8 +38,7 @@ const rows: Row[] = []
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
 
 type ServerReady = { port: number; address: string }
-const startServer = (env: Record<string, string> = {}) =>
-    startChild<ServerReady>('./server.js', [], { BENCH_JWK: JSON.stringify(benchJwk), ...env })
+const startServer = (env: Record<string, string> = {}) => startChild<ServerReady>('./server.js', [], { BENCH_JWK: JSON.stringify(benchJwk), ...env })
 
 async function verifyBaseline(bodies: Signed[]): Promise<number> {
     const child = await startChild<object>('./verify-loop.js')

@@ -38,15 +38,23 @@ end
 `
 
 /** Sends the bodies in order at `connections` for `seconds`; answers requests per second, all 2xx. */
-export async function wrkLoad(address: string, path: (i: number) => string, bodies: Signed[], connections: number, seconds: number): Promise<{ total: number; rate: number }> {
+export async function wrkLoad(
+    address: string,
+    path: (i: number) => string,
+    bodies: Signed[],
+    connections: number,
+    seconds: number,
+): Promise<{ total: number; rate: number }> {
     const dir = mkdtempSync(join(tmpdir(), 'ensemble-wrk-'))
     try {
         const file = join(dir, 'bodies.tsv')
         writeFileSync(file, bodies.map((b, i) => `${path(i)}\t${b.signature}\t${b.body}`).join('\n') + '\n')
         writeFileSync(join(dir, 'load.lua'), script(file))
         const out = await new Promise<string>((resolve, reject) =>
-            execFile('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--timeout', '10s', '-s', join(dir, 'load.lua'), address], (error, stdout, stderr) =>
-                error ? reject(new Error(`wrk failed: ${stderr || error.message}`)) : resolve(stdout),
+            execFile(
+                'wrk',
+                ['-t1', `-c${connections}`, `-d${seconds}s`, '--timeout', '10s', '-s', join(dir, 'load.lua'), address],
+                (error, stdout, stderr) => (error ? reject(new Error(`wrk failed: ${stderr || error.message}`)) : resolve(stdout)),
             ),
         )
         const total = Number(/(\d+) requests in/.exec(out)?.[1])

@@ -98,4 +98,6 @@ await writeFile(
     out,
     JSON.stringify({ generatedFrom: '@sonolus/core declarations (schemas/generate.mjs)', roots, events, tightened, definitions }, null, 1),
 )
-console.log(`schemas: ${Object.keys(definitions).length} definitions, ${Object.keys(events).length} event types, ${tightened.length} tightenings -> ${out}`)
+console.log(
+    `schemas: ${Object.keys(definitions).length} definitions, ${Object.keys(events).length} event types, ${tightened.length} tightenings -> ${out}`,
+)

@@ -16,7 +16,7 @@ async function hostAs(server: MultiplayerServer, params: Record<string, string>,
 }
 
 const server = await startMultiplayerServer()
-const players: { client: import("../client/index.js").RoomClient }[] = []
+const players: { client: import('../client/index.js').RoomClient }[] = []
 try {
     const host = await hostAs(server, { title: 'Friday night session' }, 'Aiko')
     players.push(host)
@@ -62,7 +62,11 @@ try {
             await page.locator('#live.on').waitFor()
         }
         // The round ends while the pages watch: results and the scoreboard arrive live.
-        const scores: [number, number][] = [[982_340, 491_170], [915_200, 457_600], [876_010, 438_005]]
+        const scores: [number, number][] = [
+            [982_340, 491_170],
+            [915_200, 457_600],
+            [876_010, 438_005],
+        ]
         roundPlayers.forEach((p, i) => p.client.finishGameplay(start.state, sampleResult(...scores[i]!)))
         guest.client.chat('gg! that last section was wild')
         for (const [i, page] of pages.entries()) {

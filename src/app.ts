@@ -167,7 +167,19 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
     const feeds = new RoomFeeds(500, now)
     let liveModeration: LiveModeration | undefined
     const moderation = new Moderation({ store, directory, feeds, serverBans, live: () => liveModeration, now, kickBanMs: config.kickBanMs })
-    await fastify.register(apiPlugin, { prefix: `${config.basePath}/api`, config, store, sessions, apiTokens, directory, live: liveRooms, feeds, now, moderation, serverBans })
+    await fastify.register(apiPlugin, {
+        prefix: `${config.basePath}/api`,
+        config,
+        store,
+        sessions,
+        apiTokens,
+        directory,
+        live: liveRooms,
+        feeds,
+        now,
+        moderation,
+        serverBans,
+    })
     fastify.get(`${config.basePath}/healthz`, async () => ({ status: 'ok' }))
     const readiness = registerReadiness(fastify, config.basePath, store)
     // The web page and its sign-in with Sonolus (web sessions: the same table, their own lifetime).
@@ -177,7 +189,19 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
 
     let attachment: Attachment | undefined
     if (deps.attach) {
-        attachment = await deps.attach({ fastify, config, store, directory, joinSessions, sessions, feeds, logger: fastify.log, now, connectionGate, metrics })
+        attachment = await deps.attach({
+            fastify,
+            config,
+            store,
+            directory,
+            joinSessions,
+            sessions,
+            feeds,
+            logger: fastify.log,
+            now,
+            connectionGate,
+            metrics,
+        })
         if (attachment.liveRooms) directory.setLiveSource(attachment.liveRooms)
         if (attachment.rooms) liveRooms.source = attachment.rooms
         liveModeration = attachment.moderation

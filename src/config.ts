@@ -114,7 +114,12 @@ export type Setting = {
 
 const setting = (env: string, kind: Kind, help: string, def?: string, min?: number, max?: number): Setting => ({
     env,
-    flag: '--' + env.replace(/^ENSEMBLE_/, '').toLowerCase().replaceAll('_', '-'),
+    flag:
+        '--' +
+        env
+            .replace(/^ENSEMBLE_/, '')
+            .toLowerCase()
+            .replaceAll('_', '-'),
     kind,
     def,
     help,
@@ -141,7 +146,7 @@ export const settings: readonly Setting[] = [
     setting(
         'ENSEMBLE_BASE_PATH',
         'string',
-        "Path prefix the server serves under, for a reverse proxy that forwards the prefix unchanged (e.g. /ensemble). Leave empty when the proxy strips it.",
+        'Path prefix the server serves under, for a reverse proxy that forwards the prefix unchanged (e.g. /ensemble). Leave empty when the proxy strips it.',
         '',
     ),
     setting('ENSEMBLE_DATA_DIR', 'string', 'Directory for the SQLite database and other data.', './data'),
@@ -162,13 +167,27 @@ export const settings: readonly Setting[] = [
     setting('ENSEMBLE_LOG_LEVEL', 'string', 'fatal, error, warn, info, debug, trace or silent.', 'info'),
     setting('ENSEMBLE_TRUST_PROXY', 'bool', 'Trust X-Forwarded-* headers (behind a reverse proxy).', 'false'),
     setting('ENSEMBLE_SESSION_TTL', 'duration', 'Lifetime of a Sonolus session (at most 30m).', '30m', s, 30 * min),
-    setting('ENSEMBLE_WEB_SESSION_TTL', 'duration', 'Lifetime of a web page session (sign-in with Sonolus on the web page; an HttpOnly cookie).', '168h', min, 30 * 24 * h),
+    setting(
+        'ENSEMBLE_WEB_SESSION_TTL',
+        'duration',
+        'Lifetime of a web page session (sign-in with Sonolus on the web page; an HttpOnly cookie).',
+        '168h',
+        min,
+        30 * 24 * h,
+    ),
     setting('ENSEMBLE_JOIN_SESSION_TTL', 'duration', 'Lifetime of a single-use room join session.', '60s', s, 10 * min),
     setting('ENSEMBLE_RESERVATION_TTL', 'duration', 'How long a created room name waits for its creator.', '5m', 10 * s, h),
     setting('ENSEMBLE_TIME_WINDOW', 'duration', 'How old a signed body may be.', '5m', 10 * s, h),
     setting('ENSEMBLE_TIME_FUTURE_TOLERANCE', 'duration', 'How far ahead a signed body time may be.', '10s', 0, 5 * min),
     setting('ENSEMBLE_BODY_LIMIT', 'bytes', 'Largest request body.', '64KiB', KiB, 16 * MiB),
-    setting('ENSEMBLE_UNLOCK_TTL', 'duration', 'How long a private room stays unlocked for a player who typed its password.', '12h', min, 30 * 24 * h),
+    setting(
+        'ENSEMBLE_UNLOCK_TTL',
+        'duration',
+        'How long a private room stays unlocked for a player who typed its password.',
+        '12h',
+        min,
+        30 * 24 * h,
+    ),
     setting('ENSEMBLE_PASSWORD_ATTEMPTS_PER_USER', 'int', 'Wrong room passwords a player may type per window.', '5', 1, 1000),
     setting('ENSEMBLE_PASSWORD_ATTEMPTS_PER_ROOM', 'int', 'Wrong passwords a room accepts per window, all players together.', '20', 1, 10000),
     setting('ENSEMBLE_PASSWORD_ATTEMPT_WINDOW', 'duration', 'Window of the wrong-password limits.', '10m', s, 24 * h),
@@ -209,8 +228,22 @@ export const settings: readonly Setting[] = [
         s,
         10 * min,
     ),
-    setting('ENSEMBLE_HEADERS_TIMEOUT', 'duration', 'Longest time to receive the headers of a request (at most the request timeout).', '10s', s, 10 * min),
-    setting('ENSEMBLE_KEEP_ALIVE_TIMEOUT', 'duration', 'How long an idle keep-alive connection stays open (longer than a proxy keeps its idle upstream connections).', '72s', s, h),
+    setting(
+        'ENSEMBLE_HEADERS_TIMEOUT',
+        'duration',
+        'Longest time to receive the headers of a request (at most the request timeout).',
+        '10s',
+        s,
+        10 * min,
+    ),
+    setting(
+        'ENSEMBLE_KEEP_ALIVE_TIMEOUT',
+        'duration',
+        'How long an idle keep-alive connection stays open (longer than a proxy keeps its idle upstream connections).',
+        '72s',
+        s,
+        h,
+    ),
     setting(
         'ENSEMBLE_MAX_CONNECTIONS_PER_IP',
         'int',
@@ -225,11 +258,31 @@ export const settings: readonly Setting[] = [
         'Client addresses the connection cap does not count, comma-separated IPs; "loopback" is 127.0.0.0/8 and ::1 (a reverse proxy or tools on this machine); "none" counts every address.',
         'loopback',
     ),
-    setting('ENSEMBLE_METRICS_TOKEN', 'string', 'Bearer token GET /metrics requires (Authorization: Bearer <token>); unset: /metrics is open to anyone who can reach it.'),
-    setting('ENSEMBLE_ADMIN_TOKEN', 'string', 'Bearer token of the moderation API under /api/admin (at least 16 characters); unset: the moderation API refuses every request.'),
-    setting('ENSEMBLE_ACCESS_LOG', 'bool', 'Log every request (two lines: received and answered); by default only failed (5xx; 4xx at debug) and slow requests are logged.', 'false'),
+    setting(
+        'ENSEMBLE_METRICS_TOKEN',
+        'string',
+        'Bearer token GET /metrics requires (Authorization: Bearer <token>); unset: /metrics is open to anyone who can reach it.',
+    ),
+    setting(
+        'ENSEMBLE_ADMIN_TOKEN',
+        'string',
+        'Bearer token of the moderation API under /api/admin (at least 16 characters); unset: the moderation API refuses every request.',
+    ),
+    setting(
+        'ENSEMBLE_ACCESS_LOG',
+        'bool',
+        'Log every request (two lines: received and answered); by default only failed (5xx; 4xx at debug) and slow requests are logged.',
+        'false',
+    ),
     setting('ENSEMBLE_SLOW_REQUEST', 'duration', 'Requests slower than this are logged at warn even when they succeed.', '1s', 10, 10 * min),
-    setting('ENSEMBLE_SHUTDOWN_TIMEOUT', 'duration', 'On SIGTERM, how long requests already being handled may finish before every connection is cut.', '10s', 0, 10 * min),
+    setting(
+        'ENSEMBLE_SHUTDOWN_TIMEOUT',
+        'duration',
+        'On SIGTERM, how long requests already being handled may finish before every connection is cut.',
+        '10s',
+        0,
+        10 * min,
+    ),
 ]
 
 const logLevels: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
@@ -324,13 +377,7 @@ export function loadConfig(input: LoadConfigInput = {}): LoadedConfig {
         const x = get(name)
         const text = raw(x) ?? x.def!
         const value =
-            x.kind === 'int'
-                ? /^\s*\d+\s*$/.test(text)
-                    ? Number(text)
-                    : undefined
-                : x.kind === 'duration'
-                  ? parseDuration(text)
-                  : parseBytes(text)
+            x.kind === 'int' ? (/^\s*\d+\s*$/.test(text) ? Number(text) : undefined) : x.kind === 'duration' ? parseDuration(text) : parseBytes(text)
         const what = { int: 'a whole number', duration: 'a duration such as 500ms, 30s, 5m, 2h', bytes: 'a size such as 65536, 64KiB, 1MiB' }[
             x.kind as 'int'
         ]
@@ -339,7 +386,9 @@ export function loadConfig(input: LoadConfigInput = {}): LoadedConfig {
             return Number(x.def === undefined ? 0 : x.kind === 'int' ? x.def : x.kind === 'duration' ? parseDuration(x.def) : parseBytes(x.def))
         }
         if ((x.min !== undefined && value < x.min) || (x.max !== undefined && value > x.max)) {
-            problems.push(`${describe(x)} must be between ${x.min} and ${x.max}${x.kind === 'int' ? '' : x.kind === 'duration' ? ' ms' : ' bytes'}, got ${JSON.stringify(text)}`)
+            problems.push(
+                `${describe(x)} must be between ${x.min} and ${x.max}${x.kind === 'int' ? '' : x.kind === 'duration' ? ' ms' : ' bytes'}, got ${JSON.stringify(text)}`,
+            )
         }
         return value
     }
@@ -354,7 +403,10 @@ export function loadConfig(input: LoadConfigInput = {}): LoadedConfig {
 
     const exemptAddresses = (): string[] => {
         const x = get('ENSEMBLE_CONNECTION_CAP_EXEMPT')
-        const entries = (raw(x) ?? x.def!).split(',').map((e) => e.trim().toLowerCase()).filter(Boolean)
+        const entries = (raw(x) ?? x.def!)
+            .split(',')
+            .map((e) => e.trim().toLowerCase())
+            .filter(Boolean)
         if (entries.length === 1 && entries[0] === 'none') return []
         const bad = entries.filter((e) => e !== 'loopback' && isIP(e) === 0)
         if (bad.length) problems.push(`${describe(x)} must list IP addresses, "loopback" or "none", got ${JSON.stringify(bad.join(','))}`)
@@ -389,7 +441,9 @@ export function loadConfig(input: LoadConfigInput = {}): LoadedConfig {
             if (!path) problems.push(`${describe(get('ENSEMBLE_DATABASE_URL'))} names no file`)
             database = { kind: 'sqlite', path: resolve(cwd, path) }
         } else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(databaseUrl)) {
-            problems.push(`${describe(get('ENSEMBLE_DATABASE_URL'))} must be a SQLite file path, a sqlite: URL or a postgres:// URL, got ${JSON.stringify(databaseUrl)}`)
+            problems.push(
+                `${describe(get('ENSEMBLE_DATABASE_URL'))} must be a SQLite file path, a sqlite: URL or a postgres:// URL, got ${JSON.stringify(databaseUrl)}`,
+            )
         } else database = { kind: 'sqlite', path: resolve(cwd, databaseUrl) }
     }
 
@@ -489,11 +543,15 @@ export function loadConfig(input: LoadConfigInput = {}): LoadedConfig {
         problems.push(`ENSEMBLE_PASSWORD_SCRYPT_N must be a power of two, got ${config.passwordScryptN}`)
     }
     if (config.defaultMaxPlayers > config.maxPlayersLimit) {
-        problems.push(`ENSEMBLE_DEFAULT_MAX_PLAYERS (${config.defaultMaxPlayers}) must not exceed ENSEMBLE_MAX_PLAYERS_LIMIT (${config.maxPlayersLimit})`)
+        problems.push(
+            `ENSEMBLE_DEFAULT_MAX_PLAYERS (${config.defaultMaxPlayers}) must not exceed ENSEMBLE_MAX_PLAYERS_LIMIT (${config.maxPlayersLimit})`,
+        )
     }
 
     if (config.headersTimeoutMs > config.requestTimeoutMs) {
-        problems.push(`ENSEMBLE_HEADERS_TIMEOUT (${config.headersTimeoutMs} ms) must not exceed ENSEMBLE_REQUEST_TIMEOUT (${config.requestTimeoutMs} ms)`)
+        problems.push(
+            `ENSEMBLE_HEADERS_TIMEOUT (${config.headersTimeoutMs} ms) must not exceed ENSEMBLE_REQUEST_TIMEOUT (${config.requestTimeoutMs} ms)`,
+        )
     }
 
     if (problems.length) throw new ConfigError(problems)

@@ -60,7 +60,8 @@ const en = {
     optionTitlePlaceholder: 'Room title',
     optionPassword: 'Password',
     optionPasswordPlaceholder: 'Leave empty for a public room',
-    optionPasswordDescription: 'A private room is hidden from the room list; players join it by typing its name or title and this password in the room search.',
+    optionPasswordDescription:
+        'A private room is hidden from the room list; players join it by typing its name or title and this password in the room search.',
     optionMaxPlayers: 'Max players',
     optionScoring: 'Scoring',
     scoringArcadeScore: 'Arcade score',

@@ -36,7 +36,9 @@ const Report = Type.Object({
 })
 const ReportWithContext = Type.Intersect([
     Report,
-    Type.Object({ context: Type.Array(ChatLine, { description: "The reported player's last chat lines in that room around the report, newest first" }) }),
+    Type.Object({
+        context: Type.Array(ChatLine, { description: "The reported player's last chat lines in that room around the report, newest first" }),
+    }),
 ])
 const Ban = Type.Object({ user_id: Type.String(), until: Type.Integer(), reason: Type.String(), created_at: Type.Integer() })
 const AuditItem = Type.Object({
@@ -101,7 +103,7 @@ export async function adminRoutes(parent: FastifyInstance, s: AdminServices): Pr
                 config,
                 schema: {
                     tags: ['admin'],
-                    summary: 'Reports, newest first (open ones by default), each with the reported player\'s chat in that room',
+                    summary: "Reports, newest first (open ones by default), each with the reported player's chat in that room",
                     security,
                     querystring: ReportsQuery,
                     response: { 200: Type.Object({ reports: Type.Array(ReportWithContext) }), ...refusals },
@@ -162,7 +164,10 @@ export async function adminRoutes(parent: FastifyInstance, s: AdminServices): Pr
                     security,
                     params: RoomParams,
                     body: KickBody,
-                    response: { 200: Type.Object({ room_name: Type.String(), user_id: Type.String(), connected: Type.Boolean() }), ...errorResponses(400, 401, 403, 404) },
+                    response: {
+                        200: Type.Object({ room_name: Type.String(), user_id: Type.String(), connected: Type.Boolean() }),
+                        ...errorResponses(400, 401, 403, 404),
+                    },
                 },
             },
             async (request) => {
@@ -174,7 +179,15 @@ export async function adminRoutes(parent: FastifyInstance, s: AdminServices): Pr
 
         app.get(
             '/admin/bans',
-            { config, schema: { tags: ['admin'], summary: 'Server-wide bans still running', security, response: { 200: Type.Object({ bans: Type.Array(Ban) }), ...refusals } } },
+            {
+                config,
+                schema: {
+                    tags: ['admin'],
+                    summary: 'Server-wide bans still running',
+                    security,
+                    response: { 200: Type.Object({ bans: Type.Array(Ban) }), ...refusals },
+                },
+            },
             async () => ({ bans: m.bans().map(ban) }),
         )
 
@@ -192,7 +205,8 @@ export async function adminRoutes(parent: FastifyInstance, s: AdminServices): Pr
             },
             async (request, reply) => {
                 const ms = parseDuration(request.body.duration)
-                if (ms === undefined || ms < 1000 || ms > maxBanMs) throw new ApiError(400, 'invalid body.duration: a duration such as 30m, 12h or 7d, at most 10 years')
+                if (ms === undefined || ms < 1000 || ms > maxBanMs)
+                    throw new ApiError(400, 'invalid body.duration: a duration such as 30m, 12h or 7d, at most 10 years')
                 const result = await m.ban(request.body.user_id, ms, request.body.reason ?? '')
                 return reply.status(201).send({ ban: ban(result.ban), rooms: result.rooms })
             },

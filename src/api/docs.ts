@@ -46,7 +46,8 @@ export async function registerApiDocs(app: FastifyInstance, basePath: string): P
         },
         // No online validator badge: the page loads nothing but its own files.
         validatorUrl: false,
-        staticCSP: "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self' data:; object-src 'none'; base-uri 'self'; frame-ancestors 'self'",
+        staticCSP:
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self' data:; object-src 'none'; base-uri 'self'; frame-ancestors 'self'",
         transformStaticCSP: (header) => header,
     })
 }

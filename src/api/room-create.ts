@@ -31,7 +31,12 @@ export function createBodySchema(config: Pick<Config, 'maxPlayersLimit' | 'defau
         password: Type.Optional(Type.String({ maxLength: passwordMaxLength * 2, description: 'Empty or absent: a public room' })),
         max_players: Type.Optional(Type.Integer({ minimum: 2, maximum: config.maxPlayersLimit, default: config.defaultMaxPlayers })),
         scoring: Type.Optional(Type.Union(scoringRules.map((r) => Type.Literal(r)))),
-        teams: Type.Optional(Type.Union(teamCounts.map((n) => Type.Literal(n)), { description: '0: no teams' })),
+        teams: Type.Optional(
+            Type.Union(
+                teamCounts.map((n) => Type.Literal(n)),
+                { description: '0: no teams' },
+            ),
+        ),
         allow_other_servers: Type.Optional(Type.Boolean({ default: true })),
     })
 }
@@ -63,7 +68,8 @@ export function createParameters(
     return parsed.ok ? parsed : { ok: false, field: fieldOf[parsed.parameter] ?? parsed.parameter }
 }
 
-export type CreateOutcome = { ok: true; room: RoomRecord } | { ok: false; reason: 'nameTaken' | 'tooManyRooms' | RoomCapReason | 'passwordChecksBusy' }
+export type CreateOutcome =
+    { ok: true; room: RoomRecord } | { ok: false; reason: 'nameTaken' | 'tooManyRooms' | RoomCapReason | 'passwordChecksBusy' }
 
 /**
  * Reserves the name (chosen or generated) and claims it at once with its key, as the app's creator
@@ -81,7 +87,9 @@ export async function createRoomNow(
     const admitted = await s.directory.admit({ name: reservation.name, userId: creatorId, now, creation: { key: reservation.key, parameters } })
     if (!admitted.ok) {
         const reason = admitted.reason
-        return reason === 'roomLimit' || reason === 'serverFull' || reason === 'passwordChecksBusy' ? { ok: false, reason } : { ok: false, reason: 'nameTaken' }
+        return reason === 'roomLimit' || reason === 'serverFull' || reason === 'passwordChecksBusy'
+            ? { ok: false, reason }
+            : { ok: false, reason: 'nameTaken' }
     }
     if (!admitted.created) return { ok: false, reason: 'nameTaken' }
     return { ok: true, room: admitted.room }

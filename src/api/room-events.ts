@@ -56,7 +56,11 @@ export function roomEventsRoute(app: FastifyInstance, s: ApiServices): void {
             const room = await visibleRoom(s, request.params.name, request.caller?.userId ?? null)
             const header = request.headers['last-event-id']
             const lastEventId = (typeof header === 'string' && header ? header : request.query.last_event_id)?.trim() || undefined
-            const headers = { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', 'x-accel-buffering': 'no' }
+            const headers = {
+                'content-type': 'text/event-stream; charset=utf-8',
+                'cache-control': 'no-cache, no-transform',
+                'x-accel-buffering': 'no',
+            }
             // A HEAD has no body to stream, so a hijacked one would never flush its headers and hang, holding
             // a subscription: it gets the headers and ends.
             if (request.method === 'HEAD') return reply.headers(headers).send()
@@ -74,8 +78,7 @@ export function roomEventsRoute(app: FastifyInstance, s: ApiServices): void {
             }
             const { replay, unsubscribe } = s.feeds.subscribe(room.name, lastEventId, (entry) => send(frame(entry)))
             const caller = request.caller
-            const stopRevoked =
-                caller?.via === 'apiToken' ? s.apiTokens.onRevoked((id) => id === caller.tokenId && close()) : () => {}
+            const stopRevoked = caller?.via === 'apiToken' ? s.apiTokens.onRevoked((id) => id === caller.tokenId && close()) : () => {}
             const token = requestToken(request)?.token
             const stillAllowed = async () => {
                 const now = token ? await resolveToken(s, token) : null

@@ -13,7 +13,13 @@ export type PasswordCheck =
     /** A check of this player's is still running, or every scrypt slot is taken: nothing was counted. */
     | { status: 'busy' }
 
-export async function checkRoomPassword(directory: RoomDirectory, userId: string, room: RoomRecord, password: string, now: number): Promise<PasswordCheck> {
+export async function checkRoomPassword(
+    directory: RoomDirectory,
+    userId: string,
+    room: RoomRecord,
+    password: string,
+    now: number,
+): Promise<PasswordCheck> {
     const result = await directory.checkRoomPassword(userId, room.name, password, now)
     if (result.ok) return { status: 'ok' }
     switch (result.reason) {

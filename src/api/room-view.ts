@@ -47,7 +47,12 @@ export const RoomDetails = Type.Object({
         description: 'Each player in the game and their status',
     }),
     members: Type.Array(
-        Type.Object({ id: Type.String(), handle: Type.Union([Type.String(), Type.Null()]), name: Type.Union([Type.String(), Type.Null()]), joined_at: Type.Integer() }),
+        Type.Object({
+            id: Type.String(),
+            handle: Type.Union([Type.String(), Type.Null()]),
+            name: Type.Union([Type.String(), Type.Null()]),
+            joined_at: Type.Integer(),
+        }),
         { description: 'API members (POST /api/join_room), earliest first' },
     ),
     capacity: Type.Object({

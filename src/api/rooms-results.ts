@@ -27,9 +27,7 @@ const Scoreboard = Type.Object({
     sections: Type.Array(
         Type.Object({
             title: Type.String(),
-            scores: Type.Array(
-                Type.Object({ user_id: Type.String(), name: Type.Union([Type.String(), Type.Null()]), value: Type.String() }),
-            ),
+            scores: Type.Array(Type.Object({ user_id: Type.String(), name: Type.Union([Type.String(), Type.Null()]), value: Type.String() })),
         }),
     ),
 })

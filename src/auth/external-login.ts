@@ -66,7 +66,10 @@ export class ExternalLogins {
     }
 
     /** The app's signed POST to the endpoint of pending login `id`. */
-    async complete(id: string, req: { raw: Uint8Array; parsed: unknown; signature: string | undefined; now: number }): Promise<{ ok: true; profile: CheckedUserProfile } | { ok: false; reason: ExternalRefusal }> {
+    async complete(
+        id: string,
+        req: { raw: Uint8Array; parsed: unknown; signature: string | undefined; now: number },
+    ): Promise<{ ok: true; profile: CheckedUserProfile } | { ok: false; reason: ExternalRefusal }> {
         const refuse = (reason: ExternalRefusal) => ({ ok: false as const, reason })
         const entry = this.pending.get(id)
         if (!entry || entry.expiresAt <= req.now || entry.done) return refuse('webLoginExpired')
@@ -84,7 +87,11 @@ export class ExternalLogins {
         if (body.time > req.now + timeFutureToleranceMs) return refuse('timeFuture')
 
         // The same replay guard as the other signed bodies: keyed by the exact bytes, spent with the sign-in.
-        const nonce = { hash: createHash('sha256').update(req.raw).digest('base64url'), time: body.time, expiresAt: body.time + timeWindowMs + nonceMarginMs }
+        const nonce = {
+            hash: createHash('sha256').update(req.raw).digest('base64url'),
+            time: body.time,
+            expiresAt: body.time + timeWindowMs + nonceMarginMs,
+        }
         const profile = body.userProfile as CheckedUserProfile
         if (this.deps.serverBans?.has(profile.id, req.now)) return refuse('serverBanned')
         const { token, session } = this.deps.webSessions.create(profile.id, req.now)

@@ -25,7 +25,9 @@ export const newToken = (now: number = Date.now()): string => {
 /** The stored form of a token: its time prefix in clear, the rest hashed (tokens without one: all hashed). */
 export const hashToken = (token: string): string => {
     if (token.charCodeAt(prefixLength) !== 0x2e /* . */) return createHash('sha256').update(token).digest('base64url')
-    return `${token.slice(0, prefixLength + 1)}${createHash('sha256').update(token.slice(prefixLength + 1)).digest('base64url')}`
+    return `${token.slice(0, prefixLength + 1)}${createHash('sha256')
+        .update(token.slice(prefixLength + 1))
+        .digest('base64url')}`
 }
 
 /** Cheap shape check before hashing whatever a client sent. */

@@ -100,11 +100,11 @@ export class VerifierPool {
                 !t || t.ready
                     ? Promise.resolve()
                     : new Promise<void>((resolve, reject) => {
-                        t.worker.once('online', () => resolve())
-                        t.worker.once('error', reject)
-                        // A thread gone before it came online: its work is done inline, nothing to wait for.
-                        t.worker.once('exit', () => resolve())
-                    }),
+                          t.worker.once('online', () => resolve())
+                          t.worker.once('error', reject)
+                          // A thread gone before it came online: its work is done inline, nothing to wait for.
+                          t.worker.once('exit', () => resolve())
+                      }),
             ),
         )
     }

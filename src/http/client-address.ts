@@ -25,7 +25,10 @@ export function addressKey(address: string): string {
     const groups = (part: string | undefined) => (part ? part.split(':') : [])
     const [head, tail] = ip.split('::') as [string, string | undefined]
     const width = (parts: string[]) => parts.reduce((n, p) => n + (p.includes('.') ? 2 : 1), 0)
-    const all = tail === undefined ? groups(head) : [...groups(head), ...Array<string>(8 - width(groups(head)) - width(groups(tail))).fill('0'), ...groups(tail)]
+    const all =
+        tail === undefined
+            ? groups(head)
+            : [...groups(head), ...Array<string>(8 - width(groups(head)) - width(groups(tail))).fill('0'), ...groups(tail)]
     return `${all
         .slice(0, 4)
         .map((g) => parseInt(g, 16).toString(16))

@@ -72,10 +72,8 @@ export function asGameplayResult(value: unknown): GameplayResult | null {
     const o = asObject(value)
     if (!o) return null
     if (!grades.includes(o.grade as GameplayResult['grade'])) return null
-    const score = (v: unknown): number | null =>
-        typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= MAX_RESULT_SCORE ? v : null
-    const count = (v: unknown): number | null =>
-        typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= MAX_RESULT_COUNT ? v : null
+    const score = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= MAX_RESULT_SCORE ? v : null)
+    const count = (v: unknown): number | null => (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= MAX_RESULT_COUNT ? v : null)
     const arcadeScore = score(o.arcadeScore)
     const accuracyScore = score(o.accuracyScore)
     const combo = count(o.combo)

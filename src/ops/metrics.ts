@@ -83,7 +83,12 @@ export class Metrics {
                 for (const [reason, n] of self.refusals) this.inc({ reason }, n)
             },
         })
-        this.signIns = new Counter({ name: 'ensemble_sign_ins_total', help: 'Sonolus sign-ins (POST /sonolus/authenticate) by result', labelNames: ['result'], registers })
+        this.signIns = new Counter({
+            name: 'ensemble_sign_ins_total',
+            help: 'Sonolus sign-ins (POST /sonolus/authenticate) by result',
+            labelNames: ['result'],
+            registers,
+        })
         this.joins = new Counter({
             name: 'ensemble_joins_total',
             help: 'Room joins (POST /sonolus/rooms/{name}, POST /api/join_room, WebSocket upgrades) by result',
@@ -103,7 +108,12 @@ export class Metrics {
             buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
             registers,
         })
-        this.wsCloses = new Counter({ name: 'ensemble_websocket_closes_total', help: 'WebSocket closes by close code', labelNames: ['code'], registers })
+        this.wsCloses = new Counter({
+            name: 'ensemble_websocket_closes_total',
+            help: 'WebSocket closes by close code',
+            labelNames: ['code'],
+            registers,
+        })
         this.storeCommit = new Histogram({
             name: 'ensemble_store_commit_seconds',
             help: 'Time to commit one batch of store writes',

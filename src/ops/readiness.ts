@@ -25,7 +25,9 @@ export function registerReadiness(app: FastifyInstance, basePath: string, store:
                 }),
             ])
         } catch (err) {
-            return reply.status(503).send({ status: 'unavailable', reason: `storage unreachable: ${err instanceof Error ? err.message : String(err)}` })
+            return reply
+                .status(503)
+                .send({ status: 'unavailable', reason: `storage unreachable: ${err instanceof Error ? err.message : String(err)}` })
         } finally {
             clearTimeout(timer)
         }

@@ -41,9 +41,7 @@ export type DirectoryAdmitResult = AdmitResult<{ room: RoomRecord; created: bool
  * Retry-After (retryAfterMs); passwordCheckPending and passwordChecksBusy 429 (nothing was counted).
  */
 export type PasswordRefusal =
-    | { ok: false; reason: 'wrongPassword' }
-    | { ok: false; reason: 'tooManyAttempts'; retryAfterMs: number }
-    | { ok: false; reason: GateRefusal }
+    { ok: false; reason: 'wrongPassword' } | { ok: false; reason: 'tooManyAttempts'; retryAfterMs: number } | { ok: false; reason: GateRefusal }
 
 /** checkRoomPassword: roomNotFound (404) when no open room has that name. */
 export type PasswordCheck = { ok: true; room: RoomRecord } | { ok: false; reason: 'roomNotFound' } | PasswordRefusal

@@ -60,7 +60,12 @@ export function feedEventsOf(room: EngineRoom, output: EngineOutput, memory: Fee
         if (effect.type === 'roundStarted') {
             events.push({ type: 'round_started', round: effect.round, level: effect.level, participants: effect.participants, at })
         } else if (effect.type === 'roundFinished') {
-            events.push({ type: 'round_finished', round: effect.round, results: effect.results.map((r) => ({ user_id: r.userId, result: r.result })), at })
+            events.push({
+                type: 'round_finished',
+                round: effect.round,
+                results: effect.results.map((r) => ({ user_id: r.userId, result: r.result })),
+                at,
+            })
         }
     }
     // Scoreboard events come in many small kinds; the feed sends the board whole when it changed. Only

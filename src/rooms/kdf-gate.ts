@@ -51,7 +51,8 @@ export class KdfGate {
 
     private release(): void {
         const next = this.waiting.shift()
-        if (next) next() // the slot passes to the next job: `active` is unchanged
+        if (next)
+            next() // the slot passes to the next job: `active` is unchanged
         else this.active--
     }
 }

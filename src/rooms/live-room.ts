@@ -345,9 +345,7 @@ export class LiveRoom {
                     let frame = frames.get(seat.locale)
                     if (!frame) {
                         const value = renderNotice(seat.locale, item.key, item.params)
-                        frame = Buffer.from(
-                            JSON.stringify({ type: 'addChatMessage', message: { userId: null, type: 'text', value } }),
-                        )
+                        frame = Buffer.from(JSON.stringify({ type: 'addChatMessage', message: { userId: null, type: 'text', value } }))
                         frames.set(seat.locale, frame)
                     }
                     seat.peer!.send(frame)

@@ -25,7 +25,12 @@ export const notFound = (key: MessageKey = 'notFound') => new SonolusError(404, 
 export const conflict = (key: MessageKey) => new SonolusError(409, key)
 /** 429; with `retryAfterMs`, a Retry-After header in whole seconds (rounded up). */
 export const tooManyRequests = (key: MessageKey, retryAfterMs?: number) =>
-    new SonolusError(429, key, undefined, retryAfterMs === undefined ? undefined : { 'retry-after': String(Math.max(1, Math.ceil(retryAfterMs / 1000))) })
+    new SonolusError(
+        429,
+        key,
+        undefined,
+        retryAfterMs === undefined ? undefined : { 'retry-after': String(Math.max(1, Math.ceil(retryAfterMs / 1000))) },
+    )
 export const serviceUnavailable = (key: MessageKey) => new SonolusError(503, key)
 
 export const serverMessage = (locale: string, key: MessageKey, params?: Record<string, string | number>): ServerMessage => ({
@@ -36,7 +41,8 @@ export const serverMessage = (locale: string, key: MessageKey, params?: Record<s
 function describe(
     error: FastifyError,
 ): { status: number; key: MessageKey; params?: Record<string, string>; headers?: Record<string, string> } | undefined {
-    if (error instanceof SonolusError) return { status: error.statusCode, key: error.key, params: error.params as Record<string, string>, headers: error.headers }
+    if (error instanceof SonolusError)
+        return { status: error.statusCode, key: error.key, params: error.params as Record<string, string>, headers: error.headers }
     if (error.validation) {
         const first = error.validation[0]
         const path = first?.instancePath?.replace(/^\//, '') || (first?.params as { missingProperty?: string } | undefined)?.missingProperty

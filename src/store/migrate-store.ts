@@ -34,12 +34,36 @@ const tables: Table[] = [
         identity: true,
         select: `id, name, creator_id, title, password_hash, max_players, scoring, teams, ${bool('allow_other_servers')}, option_values,
             created_at, updated_at, closed_at`,
-        columns: ['id', 'name', 'creator_id', 'title', 'password_hash', 'max_players', 'scoring', 'teams', 'allow_other_servers', 'option_values', 'created_at', 'updated_at', 'closed_at'],
+        columns: [
+            'id',
+            'name',
+            'creator_id',
+            'title',
+            'password_hash',
+            'max_players',
+            'scoring',
+            'teams',
+            'allow_other_servers',
+            'option_values',
+            'created_at',
+            'updated_at',
+            'closed_at',
+        ],
     },
     { name: 'room_bans', select: 'room_name, user_id, until', columns: ['room_name', 'user_id', 'until'] },
     { name: 'room_unlocks', select: 'room_name, user_id, until', columns: ['room_name', 'user_id', 'until'] },
-    { name: 'chat_messages', identity: true, select: 'id, room_name, user_id, type, value, at', columns: ['id', 'room_name', 'user_id', 'type', 'value', 'at'] },
-    { name: 'round_results', identity: true, select: 'id, room_name, round, user_id, result, at', columns: ['id', 'room_name', 'round', 'user_id', 'result', 'at'] },
+    {
+        name: 'chat_messages',
+        identity: true,
+        select: 'id, room_name, user_id, type, value, at',
+        columns: ['id', 'room_name', 'user_id', 'type', 'value', 'at'],
+    },
+    {
+        name: 'round_results',
+        identity: true,
+        select: 'id, room_name, round, user_id, result, at',
+        columns: ['id', 'room_name', 'round', 'user_id', 'result', 'at'],
+    },
     {
         name: 'reports',
         identity: true,
@@ -141,7 +165,11 @@ export async function migrateStoreCli(argv: string[], out: (line: string) => voi
     }
     try {
         const counts = await copySqliteToPostgres(from, to)
-        out(`copied ${Object.entries(counts).map(([t, n]) => `${t} ${n}`).join(', ')}`)
+        out(
+            `copied ${Object.entries(counts)
+                .map(([t, n]) => `${t} ${n}`)
+                .join(', ')}`,
+        )
         return 0
     } catch (e) {
         out(`migrate-store: ${(e as Error).message}`)

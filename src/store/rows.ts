@@ -102,7 +102,14 @@ export type ChatRow = { id: number; room_name: string; user_id: string | null; t
 
 export const chatColumns = 'id, room_name, user_id, type, value, at'
 
-export const toChat = (r: ChatRow): StoredChatMessage => ({ id: r.id, roomName: r.room_name, userId: r.user_id, type: r.type, value: r.value, at: r.at })
+export const toChat = (r: ChatRow): StoredChatMessage => ({
+    id: r.id,
+    roomName: r.room_name,
+    userId: r.user_id,
+    type: r.type,
+    value: r.value,
+    at: r.at,
+})
 
 /** A LIKE pattern matching `text` anywhere, with its wildcards escaped (ESCAPE '\'). */
 export const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, (c) => '\\' + c)}%`

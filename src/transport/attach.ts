@@ -29,9 +29,7 @@ export function attachMultiplayer(ctx: AttachContext, tuning: MultiplayerTuning 
     const failed = (what: string) => (err: unknown) => logger.error({ err, what }, 'store write failed')
     const persistence: RoomPersistence = {
         chat: (roomName, message, at) =>
-            void store
-                .insertChatMessage({ roomName, userId: message.userId, type: message.type, value: message.value, at })
-                .catch(failed('chat')),
+            void store.insertChatMessage({ roomName, userId: message.userId, type: message.type, value: message.value, at }).catch(failed('chat')),
         result: (roomName, round, userId, result, at) =>
             void store.insertRoundResult({ roomName, round, userId, result, at }).catch(failed('result')),
         report: (roomName, reporterId, targetId, optionValues, at) =>

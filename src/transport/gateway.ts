@@ -69,13 +69,7 @@ const isEssential = (command: unknown): boolean => {
     return type === 'startGameplay' || type === 'finishGameplay'
 }
 
-export function createGateway(
-    server: Server,
-    joinSessions: JoinSessions,
-    admitter: RoomAdmitter,
-    options: GatewayOptions,
-    log: Logger,
-): Gateway {
+export function createGateway(server: Server, joinSessions: JoinSessions, admitter: RoomAdmitter, options: GatewayOptions, log: Logger): Gateway {
     const metrics = options.metrics
     const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayload, perMessageDeflate: false })
     const live = new Set<Connection>()
@@ -183,8 +177,7 @@ export function createGateway(
                 return
             }
         }
-        const ignored =
-            command === undefined ? 'malformed' : connection.room.receive(connection.userId, connection.peer, command)
+        const ignored = command === undefined ? 'malformed' : connection.room.receive(connection.userId, connection.peer, command)
         if (ignored) metrics?.refused(ignored)
         if (ignored && connection.guard.strike(now)) {
             closeConnection(connection, CloseCode.flood, 'too many invalid messages')

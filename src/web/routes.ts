@@ -34,7 +34,8 @@ const types: Record<string, string> = {
 }
 
 /** The page allows only its own scripts, styles and connections (and data: images for the QR code). */
-const csp = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'"
+const csp =
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'"
 
 /** The path the browser sees the server under ('/' or '/prefix/'). */
 export function publicBasePath(config: Pick<Config, 'address' | 'basePath'>): string {

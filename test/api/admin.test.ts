@@ -29,7 +29,7 @@ test('without ENSEMBLE_ADMIN_TOKEN every admin route is refused (403), whatever 
     const server = await startMultiplayerServer()
     try {
         for (const [method, path, body] of routes) {
-            for (const headers of [{} as Record<string, string>, admin, { authorization: "Bearer " }]) {
+            for (const headers of [{} as Record<string, string>, admin, { authorization: 'Bearer ' }]) {
                 const res = await server.request(method, path, { headers, body })
                 assert.equal(res.status, 403, `${method} ${path}`)
                 assert.match(res.body.error, /ENSEMBLE_ADMIN_TOKEN/)
@@ -50,7 +50,13 @@ describe('moderation API', () => {
     test('a missing or wrong admin token is 401 on every route, and a user session is no admin token', async () => {
         const user = await signedAuthenticate(server, makeProfile('Someone'))
         for (const [method, path, body] of routes) {
-            for (const headers of [{} as Record<string, string>, { authorization: 'Bearer wrong-token-wrong-token' }, { authorization: user.session }, { authorization: `Bearer ${user.session}` }, { authorization: adminToken }]) {
+            for (const headers of [
+                {} as Record<string, string>,
+                { authorization: 'Bearer wrong-token-wrong-token' },
+                { authorization: user.session },
+                { authorization: `Bearer ${user.session}` },
+                { authorization: adminToken },
+            ]) {
                 const res = await server.request(method, path, { headers, body })
                 assert.equal(res.status, 401, `${method} ${path} ${JSON.stringify(headers)}`)
             }
@@ -84,7 +90,10 @@ describe('moderation API', () => {
         assert.equal(report.target_id, troll.profile.id)
         assert.equal(report.reporter_id, host.profile.id)
         assert.equal(report.resolved_at, null)
-        assert.deepEqual(report.context.map((m: any) => m.value), ['something nasty'])
+        assert.deepEqual(
+            report.context.map((m: any) => m.value),
+            ['something nasty'],
+        )
         const chatId = report.context[0].id as number
 
         // Deleting the line: gone from the history and from a replay of the feed.
@@ -114,7 +123,10 @@ describe('moderation API', () => {
         assert.ok(reports.some((r: any) => r.id === report.id))
 
         // Kick: the socket closes with 4001 and the player cannot join the room again for now.
-        const kicked = await server.request('POST', `/api/admin/rooms/${host.name}/kick`, { headers: admin, body: { user_id: troll.profile.id, reason: 'spam' } })
+        const kicked = await server.request('POST', `/api/admin/rooms/${host.name}/kick`, {
+            headers: admin,
+            body: { user_id: troll.profile.id, reason: 'spam' },
+        })
         assert.deepEqual(kicked.body, { room_name: host.name, user_id: troll.profile.id, connected: true })
         assert.equal((await troll.client.closed).code, 4001)
         assert.equal((await joinRoom(server, host.name, troll.profile, { session: troll.session })).status, 403)
@@ -145,8 +157,14 @@ describe('moderation API', () => {
         // A join session obtained before the ban: its upgrade must be refused after it.
         const pending = await join(server, host.name, banned.profile, { session: banned.session })
 
-        assert.equal((await server.request('POST', '/api/admin/bans', { headers: admin, body: { user_id: banned.profile.id, duration: 'forever' } })).status, 400)
-        const res = await server.request('POST', '/api/admin/bans', { headers: admin, body: { user_id: banned.profile.id, duration: '1h', reason: 'cheating' } })
+        assert.equal(
+            (await server.request('POST', '/api/admin/bans', { headers: admin, body: { user_id: banned.profile.id, duration: 'forever' } })).status,
+            400,
+        )
+        const res = await server.request('POST', '/api/admin/bans', {
+            headers: admin,
+            body: { user_id: banned.profile.id, duration: '1h', reason: 'cheating' },
+        })
         assert.equal(res.status, 201)
         assert.deepEqual(res.body.rooms, [host.name])
         assert.equal(res.body.ban.until - res.body.ban.created_at, 3600_000)
@@ -162,7 +180,11 @@ describe('moderation API', () => {
         // Every session and API token of the user stops working at once, not only joins.
         const tokens = await server.request('GET', '/api/tokens', { headers: { authorization: banned.session } })
         assert.deepEqual([tokens.status, tokens.body], [403, { error: 'banned from this server' }])
-        assert.equal((await server.request('POST', `/api/rooms/${host.name}/chat`, { headers: { authorization: banned.session }, body: { text: 'hi' } })).status, 403)
+        assert.equal(
+            (await server.request('POST', `/api/rooms/${host.name}/chat`, { headers: { authorization: banned.session }, body: { text: 'hi' } }))
+                .status,
+            403,
+        )
         const upgrade = await new Promise<number>((resolve, reject) => {
             const ws = new WebSocket(pending.url, { headers: { 'Sonolus-Room-Session': pending.session } })
             ws.on('unexpected-response', (_req, response) => resolve(response.statusCode!))
@@ -172,16 +194,25 @@ describe('moderation API', () => {
         assert.equal(upgrade, 403)
 
         const bans = (await server.request('GET', '/api/admin/bans', { headers: admin })).body.bans
-        assert.deepEqual(bans.map((b: any) => [b.user_id, b.reason]), [[banned.profile.id, 'cheating']])
+        assert.deepEqual(
+            bans.map((b: any) => [b.user_id, b.reason]),
+            [[banned.profile.id, 'cheating']],
+        )
         // The ban survives a reload from the store (another node, a restart).
-        assert.deepEqual((await server.app.store.listServerBans(server.clock.now())).map((b) => b.userId), [banned.profile.id])
+        assert.deepEqual(
+            (await server.app.store.listServerBans(server.clock.now())).map((b) => b.userId),
+            [banned.profile.id],
+        )
 
         assert.equal((await server.request('DELETE', `/api/admin/bans/${encodeURIComponent(banned.profile.id)}`, { headers: admin })).status, 204)
         assert.equal((await server.request('DELETE', `/api/admin/bans/${encodeURIComponent(banned.profile.id)}`, { headers: admin })).status, 404)
         assert.equal((await postSigned(server, '/sonolus/authenticate', authenticateBody(server, banned.profile))).status, 200)
         assert.equal((await server.request('GET', '/api/tokens', { headers: { authorization: banned.session } })).status, 200)
         const audit = (await server.request('GET', '/api/admin/audit', { headers: admin, query: { limit: 2 } })).body.entries
-        assert.deepEqual(audit.map((e: any) => e.action), ['user.unban', 'user.ban'])
+        assert.deepEqual(
+            audit.map((e: any) => e.action),
+            ['user.unban', 'user.ban'],
+        )
         await host.client.close()
     })
 })

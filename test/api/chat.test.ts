@@ -87,7 +87,10 @@ describe('chat and scoreboard through the API', () => {
         assert.equal(stored.status, 201)
         assert.equal(stored.body.delivered, false)
         const history = await api('GET', '/rooms/quiet-room/chat', member.session)
-        assert.deepEqual(history.body.messages.map((m: { value: string }) => m.value), ['Member: anyone?'])
+        assert.deepEqual(
+            history.body.messages.map((m: { value: string }) => m.value),
+            ['Member: anyone?'],
+        )
         await host.client.close()
     })
 

@@ -66,7 +66,11 @@ describe('room event feed (server-sent events)', () => {
         assert.ok(types.indexOf('level') < types.indexOf('round_started'))
         assert.ok(!resumed.events.some((e) => e.data.value === 'Relay: from the API'), 'nothing from before the last id')
         const ids = resumed.events.map((e) => Number(e.id!.split('.')[1]))
-        assert.deepEqual(ids, ids.map((_, i) => Number(lastSeen.split('.')[1]) + 1 + i), 'consecutive ids: no loss, no repeat')
+        assert.deepEqual(
+            ids,
+            ids.map((_, i) => Number(lastSeen.split('.')[1]) + 1 + i),
+            'consecutive ids: no loss, no repeat',
+        )
         const started = resumed.events.find((e) => e.data.type === 'round_started')!
         assert.deepEqual(started.data.participants, [host.profile.id])
         assert.deepEqual(started.data.level, level('song-e'))

@@ -43,13 +43,20 @@ test('chat history is readable through the API after a restart, page by page', a
         } while (before !== null)
         assert.ok(pages >= 3)
         const ids = all.map((m) => m.id)
-        assert.deepEqual(ids, [...ids].sort((a, b) => b - a), 'newest first, no repeats')
+        assert.deepEqual(
+            ids,
+            [...ids].sort((a, b) => b - a),
+            'newest first, no repeats',
+        )
         assert.equal(new Set(ids).size, ids.length)
         assert.deepEqual(
             all.filter((m) => m.user_id !== null).map((m) => m.value),
             ['line 3', 'line 2', 'line 1', 'line 0'],
         )
-        assert.ok(all.some((m) => m.user_id === null && /joined/.test(m.value)), 'system lines are kept')
+        assert.ok(
+            all.some((m) => m.user_id === null && /joined/.test(m.value)),
+            'system lines are kept',
+        )
     } finally {
         await second.close()
     }

@@ -37,14 +37,27 @@ describe('POST /api/join_room', () => {
     test('joins a private room with its password; the room is then unlocked in the app too', async () => {
         const user = await signedAuthenticate(server, makeProfile('jane'))
         const res = await joinRoom(`Bearer ${user.session}`, { name: privateRoom.name, password: 'secure-password' })
-        assert.deepEqual([res.status, res.body], [
-            200,
-            { message: `${user.profile.handle} joined room "${privateRoom.name}"`, room_id: await roomId(privateRoom.name), room_name: privateRoom.name },
-        ])
+        assert.deepEqual(
+            [res.status, res.body],
+            [
+                200,
+                {
+                    message: `${user.profile.handle} joined room "${privateRoom.name}"`,
+                    room_id: await roomId(privateRoom.name),
+                    room_name: privateRoom.name,
+                },
+            ],
+        )
         // The app lists the private room to this player now (it lists private rooms to unlockers only).
-        const list = await server.request('GET', '/sonolus/rooms/list', { headers: { 'sonolus-session': user.session }, query: { type: 'quick', keywords: 'Secret' } })
+        const list = await server.request('GET', '/sonolus/rooms/list', {
+            headers: { 'sonolus-session': user.session },
+            query: { type: 'quick', keywords: 'Secret' },
+        })
         assert.equal(list.status, 200)
-        assert.ok(list.body.items.some((i: { name: string }) => i.name === privateRoom.name), 'unlocked in the app')
+        assert.ok(
+            list.body.items.some((i: { name: string }) => i.name === privateRoom.name),
+            'unlocked in the app',
+        )
     })
 
     test('400 missing room name or token', async () => {

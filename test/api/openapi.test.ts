@@ -59,10 +59,16 @@ describe('OpenAPI document and docs', () => {
             const op = doc.paths[path][method]
             assert.ok(op.summary, `${route}: summary`)
             const statuses = Object.keys(op.responses)
-            assert.ok(statuses.some((s) => /^2/.test(s)), `${route}: a success response`)
+            assert.ok(
+                statuses.some((s) => /^2/.test(s)),
+                `${route}: a success response`,
+            )
             if (route !== 'get /api/openapi.json') assert.ok(statuses.includes('400') || statuses.includes('401'), `${route}: error responses`)
             for (const param of path.match(/\{(\w+)\}/g) ?? []) {
-                assert.ok(op.parameters?.some((p: any) => p.in === 'path' && `{${p.name}}` === param), `${route}: ${param} declared`)
+                assert.ok(
+                    op.parameters?.some((p: any) => p.in === 'path' && `{${p.name}}` === param),
+                    `${route}: ${param} declared`,
+                )
             }
             if (method === 'post') assert.ok(op.requestBody?.content?.['application/json']?.schema, `${route}: body schema`)
         }

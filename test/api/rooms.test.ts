@@ -18,7 +18,13 @@ describe('rooms API', () => {
         server.request(method, `/api${path}`, { headers: token ? { authorization: token } : {}, body, query })
 
     test('POST /api/rooms creates a room Sonolus players list, join and play in', async () => {
-        const res = await api('POST', '/rooms', alice.session, { name: 'friday-night', title: 'Friday', max_players: 4, scoring: 'accuracy', teams: 2 })
+        const res = await api('POST', '/rooms', alice.session, {
+            name: 'friday-night',
+            title: 'Friday',
+            max_players: 4,
+            scoring: 'accuracy',
+            teams: 2,
+        })
         assert.equal(res.status, 201)
         assert.equal(res.body.room_name, 'friday-night')
         assert.equal(res.body.title, 'Friday')
@@ -26,7 +32,11 @@ describe('rooms API', () => {
         assert.equal(res.body.teams, 2)
         assert.deepEqual(res.body.capacity, { max_players: 4, players: 0, free_seats: 4 })
         assert.deepEqual(res.body.creator, { id: alice.profile.id, name: 'Alice' })
-        assert.deepEqual(res.body.members.map((m: { id: string }) => m.id), [alice.profile.id], 'the creator is a member')
+        assert.deepEqual(
+            res.body.members.map((m: { id: string }) => m.id),
+            [alice.profile.id],
+            'the creator is a member',
+        )
         assert.equal(res.body.private, false)
 
         // A Sonolus player finds it in the room list and joins it like any other room.
@@ -107,10 +117,16 @@ describe('rooms API', () => {
             const erin = await signedAuthenticate(capped, makeProfile('Erin'))
             assert.equal((await call(erin.session, {})).status, 201)
             assert.equal((await call(erin.session, { name: 'erins-second' })).status, 201)
-            assert.deepEqual(await call(erin.session, {}), { status: 403, body: { error: 'too many open rooms: leave one empty until it closes, then create another' } })
+            assert.deepEqual(await call(erin.session, {}), {
+                status: 403,
+                body: { error: 'too many open rooms: leave one empty until it closes, then create another' },
+            })
             const fred = await signedAuthenticate(capped, makeProfile('Fred'))
             assert.equal((await call(fred.session, {})).status, 201)
-            assert.deepEqual(await call(fred.session, { name: 'freds-second' }), { status: 503, body: { error: 'the server has too many open rooms, try again later' } })
+            assert.deepEqual(await call(fred.session, { name: 'freds-second' }), {
+                status: 503,
+                body: { error: 'the server has too many open rooms, try again later' },
+            })
             assert.equal((await fetch(`${capped.base}/api/rooms/freds-second`, { headers: { authorization: fred.session } })).status, 404)
         } finally {
             await capped.close()
@@ -143,7 +159,10 @@ describe('rooms API', () => {
 
         // The creator sees their private room.
         const own = await api('GET', '/rooms', dave.session, undefined, { keywords: 'paging test hidden' })
-        assert.deepEqual(own.body.rooms.map((r: { room_name: string; private: boolean }) => [r.room_name, r.private]), [[hidden.body.room_name, true]])
+        assert.deepEqual(
+            own.body.rooms.map((r: { room_name: string; private: boolean }) => [r.room_name, r.private]),
+            [[hidden.body.room_name, true]],
+        )
 
         // Status and free seats come from the live room.
         const full = names[0]!
@@ -192,7 +211,10 @@ describe('rooms API', () => {
         assert.equal(seen.body.master, null)
 
         const left = await api('POST', '/leave_room', erin.session, { name: 'hideout' })
-        assert.deepEqual([left.status, left.body], [200, { message: `${erin.profile.handle} left room "hideout"`, room_id: created.body.room_id, room_name: 'hideout' }])
+        assert.deepEqual(
+            [left.status, left.body],
+            [200, { message: `${erin.profile.handle} left room "hideout"`, room_id: created.body.room_id, room_name: 'hideout' }],
+        )
         // Still unlocked in the app (the password was right), but no longer a member.
         const again = await api('POST', '/leave_room', erin.session, { name: 'hideout' })
         assert.deepEqual([again.status, again.body], [404, { error: 'not a member of this room' }])

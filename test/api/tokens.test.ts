@@ -40,7 +40,10 @@ describe('API tokens', () => {
         for (const header of [token, `Bearer ${token}`, `bearer   ${token}`]) {
             const list = await server.request('GET', '/api/tokens', { headers: auth(header) })
             assert.equal(list.status, 200, header)
-            assert.deepEqual(list.body.tokens.map((t: { id: number; name: string }) => [t.id, t.name]), [[id, 'relay bot']])
+            assert.deepEqual(
+                list.body.tokens.map((t: { id: number; name: string }) => [t.id, t.name]),
+                [[id, 'relay bot']],
+            )
             assert.ok(!list.text.includes(token.slice(4)), 'the list never shows the token')
             assert.equal(typeof list.body.tokens[0].last_used_at, 'number', 'use is recorded')
         }
@@ -82,7 +85,10 @@ describe('API tokens', () => {
         // Bodies: malformed JSON, too large, not an object; unknown routes. Always {"error"}, never a stack.
         const malformed = await server.request('POST', '/api/tokens', { headers: auth(carol.session), body: '{"name":' })
         assert.deepEqual([malformed.status, Object.keys(malformed.body)], [400, ['error']])
-        const huge = await server.request('POST', '/api/tokens', { headers: auth(carol.session), body: { name: 'x'.repeat(server.config.bodyLimit) } })
+        const huge = await server.request('POST', '/api/tokens', {
+            headers: auth(carol.session),
+            body: { name: 'x'.repeat(server.config.bodyLimit) },
+        })
         assert.deepEqual([huge.status, Object.keys(huge.body)], [413, ['error']])
         const text = await server.request('POST', '/api/tokens', { headers: { ...auth(carol.session), 'content-type': 'text/plain' }, body: 'name' })
         assert.deepEqual([text.status, text.body], [400, { error: 'invalid body: must be object' }])

@@ -103,10 +103,10 @@ describe('config', () => {
 
     test('every problem is listed at once, naming the variable and the flag', () => {
         const problems = problemsOf(() =>
-            load(
-                { ENSEMBLE_PORT: 'abc', ENSEMBLE_ADDRESS: 'ftp://x', ENSEMBLE_SESSION_TTL: '2h', ENSEMBLE_LOG_LEVEL: 'loud' },
-                ['--bogus', '--time-window'],
-            ),
+            load({ ENSEMBLE_PORT: 'abc', ENSEMBLE_ADDRESS: 'ftp://x', ENSEMBLE_SESSION_TTL: '2h', ENSEMBLE_LOG_LEVEL: 'loud' }, [
+                '--bogus',
+                '--time-window',
+            ]),
         )
         const text = problems.join('\n')
         assert.match(text, /ENSEMBLE_PORT \(--port\) must be a whole number/)

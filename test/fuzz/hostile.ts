@@ -45,7 +45,18 @@ export const oddStrings = [
 ]
 
 export const oddNumbers = [
-    -1, 0, -0, 0.5, Number.POSITIVE_INFINITY /* 1e309 in JSON text below */, Number.MAX_SAFE_INTEGER + 2, -Number.MAX_SAFE_INTEGER - 2, 2 ** 31, -(2 ** 31) - 1, 2 ** 53, 1e21, 1e-7,
+    -1,
+    0,
+    -0,
+    0.5,
+    Number.POSITIVE_INFINITY /* 1e309 in JSON text below */,
+    Number.MAX_SAFE_INTEGER + 2,
+    -Number.MAX_SAFE_INTEGER - 2,
+    2 ** 31,
+    -(2 ** 31) - 1,
+    2 ** 53,
+    1e21,
+    1e-7,
 ]
 
 /** A string a client might send where any string is expected. */
@@ -70,9 +81,13 @@ export const hostileJson = (): fc.Arbitrary<unknown> =>
             hostileNumber(),
             fc.constantFrom(null, true, false),
             fc.array(tie('value'), { maxLength: 4 }),
-            fc.dictionary(fc.oneof(fc.constantFrom('__proto__', 'constructor', 'prototype', 'type', 'name', 'id'), fc.string({ maxLength: 8 })), tie('value'), {
-                maxKeys: 4,
-            }),
+            fc.dictionary(
+                fc.oneof(fc.constantFrom('__proto__', 'constructor', 'prototype', 'type', 'name', 'id'), fc.string({ maxLength: 8 })),
+                tie('value'),
+                {
+                    maxKeys: 4,
+                },
+            ),
         ),
     })).value
 
@@ -95,7 +110,7 @@ export const hostileJsonText = (): fc.Arbitrary<string> =>
             '\ufeff{}',
             '{"a":"\\ud800"}',
             '{"a":"\\u0000"}',
-            '[' .repeat(100_000),
+            '['.repeat(100_000),
             '{"a":'.repeat(20_000) + '1' + '}'.repeat(20_000),
             '[1,2,3,]',
             "{'single':'quotes'}",

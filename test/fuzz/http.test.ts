@@ -69,12 +69,20 @@ const field = () => fc.oneof(text(), hostileJson())
 const profile = (): fc.Arbitrary<unknown> =>
     fc
         .record(
-            { id: field(), handle: field(), name: field(), avatarType: field(), aboutMe: field(), favorites: field(), extra: fc.constantFrom('__proto__', 'constructor', 'x') },
+            {
+                id: field(),
+                handle: field(),
+                name: field(),
+                avatarType: field(),
+                aboutMe: field(),
+                favorites: field(),
+                extra: fc.constantFrom('__proto__', 'constructor', 'x'),
+            },
             { requiredKeys: ['extra'] },
         )
         .map(({ extra, ...fields }) => ({ ...makeProfile('Fuzz'), ...fields, [extra ?? 'x']: { polluted: true } }))
 /** Mostly the right value, so that a request often has one field wrong at a time, not all of them. */
-const mostly = <T,>(right: fc.Arbitrary<T>, wrong: fc.Arbitrary<unknown>) => fc.oneof({ weight: 4, arbitrary: right }, { weight: 1, arbitrary: wrong })
+const mostly = <T>(right: fc.Arbitrary<T>, wrong: fc.Arbitrary<unknown>) => fc.oneof({ weight: 4, arbitrary: right }, { weight: 1, arbitrary: wrong })
 const signedBody = (type: string) =>
     fc.record({
         type: mostly(fc.constant(type), field()),
@@ -114,7 +122,15 @@ const plans: Record<string, Plan> = {
     'POST /api/leave_room': { body: fc.record({ name: field() }, { requiredKeys: [] }) },
     'POST /api/rooms': {
         body: fc.record(
-            { name: field(), title: field(), password: field(), max_players: fc.oneof(hostileNumber(), field()), scoring: field(), teams: field(), allow_other_servers: field() },
+            {
+                name: field(),
+                title: field(),
+                password: field(),
+                max_players: fc.oneof(hostileNumber(), field()),
+                scoring: field(),
+                teams: field(),
+                allow_other_servers: field(),
+            },
             { requiredKeys: [] },
         ),
     },
@@ -128,10 +144,17 @@ const plans: Record<string, Plan> = {
     'GET /api/admin/reports': {},
     'POST /api/admin/reports/:id/resolve': { body: fc.record({ note: reason() }, { requiredKeys: [] }) },
     'POST /api/admin/rooms/:name/close': { body: fc.record({ reason: reason() }, { requiredKeys: [] }) },
-    'POST /api/admin/rooms/:name/kick': { body: fc.record({ user_id: fc.oneof(fc.constant('__user__'), field()), reason: reason() }, { requiredKeys: [] }) },
+    'POST /api/admin/rooms/:name/kick': {
+        body: fc.record({ user_id: fc.oneof(fc.constant('__user__'), field()), reason: reason() }, { requiredKeys: [] }),
+    },
     'GET /api/admin/bans': {},
     // Bans only made-up users: banning the fuzzer's own user would shut it out of everything else.
-    'POST /api/admin/bans': { body: fc.record({ user_id: field(), duration: fc.oneof(fc.constantFrom('30m', '7d', '0s', '99999y', '-1d', '1e9d'), field()), reason: reason() }, { requiredKeys: [] }) },
+    'POST /api/admin/bans': {
+        body: fc.record(
+            { user_id: field(), duration: fc.oneof(fc.constantFrom('30m', '7d', '0s', '99999y', '-1d', '1e9d'), field()), reason: reason() },
+            { requiredKeys: [] },
+        ),
+    },
     'DELETE /api/admin/bans/:user_id': {},
     'DELETE /api/admin/chat/:id': {},
     'GET /api/admin/audit': {},
@@ -149,13 +172,22 @@ test('every route in the route table has a fuzz plan, and every plan a route', (
     const served = routes.filter((r) => r.method !== 'HEAD')
     assert.ok(served.length >= 40, `only ${served.length} routes read from the route table: is the parser right?`)
     const keys = new Set(served.map(planKey))
-    assert.deepEqual([...keys].filter((k) => !(k in plans)), [], 'routes without a fuzz plan: add them to `plans`')
-    assert.deepEqual(Object.keys(plans).filter((k) => !keys.has(k)), [], 'plans for routes the server no longer has')
+    assert.deepEqual(
+        [...keys].filter((k) => !(k in plans)),
+        [],
+        'routes without a fuzz plan: add them to `plans`',
+    )
+    assert.deepEqual(
+        Object.keys(plans).filter((k) => !keys.has(k)),
+        [],
+        'plans for routes the server no longer has',
+    )
 })
 
 type Auth = 'none' | 'session' | 'apiToken' | 'admin' | 'metrics' | 'garbage' | 'huge' | 'bareSession' | 'cookie'
 type Sig = 'valid' | 'truncated' | 'garbage' | 'otherKey' | 'none' | 'empty'
-type BodyKind = { kind: 'none' } | { kind: 'plan'; value: unknown } | { kind: 'text'; text: string } | { kind: 'huge' } | { kind: 'bytes'; bytes: Uint8Array }
+type BodyKind =
+    { kind: 'none' } | { kind: 'plan'; value: unknown } | { kind: 'text'; text: string } | { kind: 'huge' } | { kind: 'bytes'; bytes: Uint8Array }
 type Req = {
     method: string
     params: string[]
@@ -180,17 +212,56 @@ const paramValue = (name: string): fc.Arbitrary<string> => {
         return []
     }
     return fc.oneof(
-        { weight: 3, arbitrary: fc.constant(null).chain(() => (knownValues().length ? fc.constantFrom(...knownValues()) : hostileString())).map(enc) },
+        {
+            weight: 3,
+            arbitrary: fc
+                .constant(null)
+                .chain(() => (knownValues().length ? fc.constantFrom(...knownValues()) : hostileString()))
+                .map(enc),
+        },
         { weight: 3, arbitrary: hostileString().map((s) => enc(s.slice(0, 3000)) || 'x') },
-        { weight: 1, arbitrary: fc.constantFrom('%', '%zz', '%E0%A4%A', '%C0%AF', '%00', '..', '.', '%2e%2e%2f%2e%2e%2fpackage.json', '..%5c..%5cpackage.json', '%F0%9F', '%uD800') },
+        {
+            weight: 1,
+            arbitrary: fc.constantFrom(
+                '%',
+                '%zz',
+                '%E0%A4%A',
+                '%C0%AF',
+                '%00',
+                '..',
+                '.',
+                '%2e%2e%2f%2e%2e%2fpackage.json',
+                '..%5c..%5cpackage.json',
+                '%F0%9F',
+                '%uD800',
+            ),
+        },
     )
 }
 const queryKey = fc.oneof(
-    fc.constantFrom('localization', 'page', 'keywords', 'type', 'status', 'limit', 'cursor', 'before', 'free_seats', 'reason', 'password', 'since', 'last_event_id'),
+    fc.constantFrom(
+        'localization',
+        'page',
+        'keywords',
+        'type',
+        'status',
+        'limit',
+        'cursor',
+        'before',
+        'free_seats',
+        'reason',
+        'password',
+        'since',
+        'last_event_id',
+    ),
     fc.constantFrom('__proto__', 'constructor', '__proto__[polluted]', 'constructor[prototype][polluted]', 'a[b][c]', ''),
     fc.string({ maxLength: 10 }),
 )
-const queryValue = fc.oneof(hostileString().map((s) => s.slice(0, 3000)), hostileNumber().map(String), fc.constantFrom('en', 'ja', 'zh-cn', 'xx', '1', 'true', 'open', 'all'))
+const queryValue = fc.oneof(
+    hostileString().map((s) => s.slice(0, 3000)),
+    hostileNumber().map(String),
+    fc.constantFrom('en', 'ja', 'zh-cn', 'xx', '1', 'true', 'open', 'all'),
+)
 const asciiHeaderValue = fc.oneof(
     fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)), maxLength: 60 }),
     fc.integer({ min: 1, max: 12_000 }).map((n) => 'h'.repeat(n)),
@@ -209,11 +280,17 @@ const requestFor = (route: Route, plan: Plan): fc.Arbitrary<Req> => {
     // Bodies of the route's own shape weigh most: they get past the parser to the handler.
     if (plan.body) for (let i = 0; i < 5; i++) bodies.push(plan.body.map((value) => ({ kind: 'plan', value }) as const))
     return fc.record({
-        method: fc.oneof({ weight: 9, arbitrary: fc.constant(route.method) }, { weight: 1, arbitrary: fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'HEAD') }),
+        method: fc.oneof(
+            { weight: 9, arbitrary: fc.constant(route.method) },
+            { weight: 1, arbitrary: fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'HEAD') },
+        ),
         params: paramCount ? fc.tuple(...paramNames.map(paramValue)) : fc.constant([]),
         query: fc.array(fc.tuple(queryKey, queryValue), { maxLength: 4 }),
         auth: fc.constantFrom<Auth>('none', 'session', 'apiToken', 'admin', 'metrics', 'garbage', 'huge', 'bareSession', 'cookie'),
-        sig: fc.oneof({ weight: 6, arbitrary: fc.constant<Sig>('valid') }, { weight: 5, arbitrary: fc.constantFrom<Sig>('truncated', 'garbage', 'otherKey', 'none', 'empty') }),
+        sig: fc.oneof(
+            { weight: 6, arbitrary: fc.constant<Sig>('valid') },
+            { weight: 5, arbitrary: fc.constantFrom<Sig>('truncated', 'garbage', 'otherKey', 'none', 'empty') },
+        ),
         contentType: fc.oneof(
             { weight: 8, arbitrary: fc.constant('application/json') },
             { weight: 1, arbitrary: fc.constant(undefined) },
@@ -235,7 +312,18 @@ const requestFor = (route: Route, plan: Plan): fc.Arbitrary<Req> => {
         ),
         extraHeaders: fc.array(
             fc.tuple(
-                fc.constantFrom('accept-language', 'x-forwarded-for', 'x-ensemble-csrf', 'sonolus-room-key', 'sonolus-session', 'origin', 'if-none-match', 'last-event-id', 'x-request-id', 'x-big'),
+                fc.constantFrom(
+                    'accept-language',
+                    'x-forwarded-for',
+                    'x-ensemble-csrf',
+                    'sonolus-room-key',
+                    'sonolus-session',
+                    'origin',
+                    'if-none-match',
+                    'last-event-id',
+                    'x-request-id',
+                    'x-big',
+                ),
                 asciiHeaderValue,
             ),
             { maxLength: 3 },
@@ -254,7 +342,8 @@ const fill = (value: unknown, room: string): unknown => {
     if (Array.isArray(value)) return value.map((v) => fill(v, room))
     if (value && typeof value === 'object') {
         const out: Record<string, unknown> = {}
-        for (const [k, v] of Object.entries(value)) Object.defineProperty(out, k, { value: fill(v, room), enumerable: true, writable: true, configurable: true })
+        for (const [k, v] of Object.entries(value))
+            Object.defineProperty(out, k, { value: fill(v, room), enumerable: true, writable: true, configurable: true })
         return out
     }
     return value
@@ -323,7 +412,14 @@ async function send(route: Route, plan: Plan, req: Req): Promise<Answer> {
     if (body !== undefined && req.contentType !== undefined) headers['content-type'] = req.contentType
     if (plan.signed && body !== undefined) {
         const valid = sign(body)
-        const signature = { valid, truncated: valid.slice(0, 20), garbage: '!!notbase64!!', otherKey: sign(body, otherKeys().privateKey), none: undefined, empty: '' }[req.sig]
+        const signature = {
+            valid,
+            truncated: valid.slice(0, 20),
+            garbage: '!!notbase64!!',
+            otherKey: sign(body, otherKeys().privateKey),
+            none: undefined,
+            empty: '',
+        }[req.sig]
         if (signature !== undefined) headers['sonolus-signature'] = signature
     }
     const abort = new AbortController()
@@ -426,7 +522,9 @@ const statusesSeen = new Map<string, Map<number, number>>()
 test('hostile requests to every route: no 5xx, documented error shapes, no stack trace, memory bounded', { timeout: 120_000 }, async () => {
     console.log(`fuzz seed ${seed} (replay: ENSEMBLE_FUZZ_SEED=${seed}), ${runsPerRoute} runs per route`)
     // Warm-up: the first requests compile schemas and fill caches that are not growth.
-    for (let i = 0; i < 3; i++) for (const route of routes.filter((r) => r.method === 'GET')) await fetch(server.origin + route.url.replace(/:[a-z_]+|\*/g, 'x')).then((r) => r.arrayBuffer())
+    for (let i = 0; i < 3; i++)
+        for (const route of routes.filter((r) => r.method === 'GET'))
+            await fetch(server.origin + route.url.replace(/:[a-z_]+|\*/g, 'x')).then((r) => r.arrayBuffer())
     const heapBefore = await settledHeap()
     let requests = 0
     const started = Date.now()
@@ -464,7 +562,9 @@ test('hostile requests to every route: no 5xx, documented error shapes, no stack
     const heapAfter = await settledHeap()
     const growth = heapAfter - heapBefore
     const summary = [...statusesSeen].map(([r, s]) => `${r} ${[...s].map(([st, n]) => `${st}×${n}`).join(',')}`).join('\n  ')
-    console.log(`${requests} hostile requests to ${routes.length} routes in ${elapsed} ms; heap ${mib(heapBefore)} → ${mib(heapAfter)} MiB (bound +${mib(heapBoundBytes)} MiB)\n  ${summary}`)
+    console.log(
+        `${requests} hostile requests to ${routes.length} routes in ${elapsed} ms; heap ${mib(heapBefore)} → ${mib(heapAfter)} MiB (bound +${mib(heapBoundBytes)} MiB)\n  ${summary}`,
+    )
     assert.ok(growth < heapBoundBytes, `heap grew by ${mib(growth)} MiB over ${requests} requests (bound ${mib(heapBoundBytes)} MiB)`)
     // The fuzzer must reach handlers, not only the first refusal: some answers per family must be 2xx.
     const ok = [...statusesSeen].filter(([, s]) => [...s.keys()].some((st) => st < 300)).map(([r]) => r)
@@ -528,7 +628,11 @@ test('requests fetch cannot send: traversal in the raw path, malformed request l
         post('/api/rooms', 'Content-Type: application/json\r\nTransfer-Encoding: chunked\r\nContent-Length: 2\r\n', '2\r\n{}\r\n0\r\n\r\n'),
         post('/sonolus/authenticate', 'Content-Type: application/json\r\nContent-Length: 100\r\n', '{"truncated":'),
         post('/sonolus/authenticate', `Content-Type: application/json\r\nContent-Length: ${bodyLimit * 4}\r\n`, ''),
-        post('/sonolus/authenticate', 'Content-Type: application/json\r\nContent-Encoding: gzip\r\nContent-Length: 4\r\n', '\u001f\u008b\u0008\u0000'),
+        post(
+            '/sonolus/authenticate',
+            'Content-Type: application/json\r\nContent-Encoding: gzip\r\nContent-Length: 4\r\n',
+            '\u001f\u008b\u0008\u0000',
+        ),
         post('/sonolus/rooms/create', `Content-Type: application/json\r\nSonolus-Session: ${'\u00e9'.repeat(100)}\r\nContent-Length: 2\r\n`, '{}'),
         post('/web/logins', 'X-Ensemble-Csrf: 1\r\nContent-Type: application/json\r\nContent-Length: 30\r\n', '{"__proto__":{"polluted":1}}  '),
     )
@@ -538,7 +642,10 @@ test('requests fetch cannot send: traversal in the raw path, malformed request l
         // Truncated bodies end in a timeout or a closed connection (status 0 or 408): never a 5xx.
         assert.ok(status < 500, `${line}: ${status} ${text.slice(0, 200)}`)
         assert.equal(leaks(text, [server.dataDir, process.cwd()]), null, `${line}: ${text.slice(0, 300)}`)
-        assert.ok(!text.includes('"name": "ensemble"') && !text.includes('root:x:0'), `${line} served a file outside the assets: ${text.slice(0, 200)}`)
+        assert.ok(
+            !text.includes('"name": "ensemble"') && !text.includes('root:x:0'),
+            `${line} served a file outside the assets: ${text.slice(0, 200)}`,
+        )
     }
     assert.equal(({} as Record<string, unknown>).polluted, undefined, 'Object.prototype was polluted')
     assert.equal((await fetch(`${server.origin}/healthz`)).status, 200)

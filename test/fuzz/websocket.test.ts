@@ -37,9 +37,25 @@ before(async () => {
 after(() => server?.close())
 
 const commandTypes = [
-    'addChatMessage', 'addSuggestion', 'clearSuggestions', 'finishGameplay', 'removeSuggestion', 'removeUser', 'reportUser', 'resetScoreboard',
-    'startGameplay', 'swapSuggestions', 'updateAutoExit', 'updateIsSuggestionsLocked', 'updateLead', 'updateLevel', 'updateLevelOption',
-    'updateMaster', 'updateOptionValues', 'updateStatus', 'updateUserStatus',
+    'addChatMessage',
+    'addSuggestion',
+    'clearSuggestions',
+    'finishGameplay',
+    'removeSuggestion',
+    'removeUser',
+    'reportUser',
+    'resetScoreboard',
+    'startGameplay',
+    'swapSuggestions',
+    'updateAutoExit',
+    'updateIsSuggestionsLocked',
+    'updateLead',
+    'updateLevel',
+    'updateLevelOption',
+    'updateMaster',
+    'updateOptionValues',
+    'updateStatus',
+    'updateUserStatus',
 ]
 
 type Frame =
@@ -51,10 +67,17 @@ type Frame =
 
 /** Commands of the right type whose fields are hostile, and real commands sent whenever (out of order). */
 const command = fc.oneof(
-    fc.record({ type: fc.constantFrom(...commandTypes), a: hostileJson(), b: hostileJson() }).map(({ type, a, b }) => JSON.stringify({ type, nonce: a, message: b, level: b, status: a, userId: a })),
-    fc.record({ type: fc.oneof(hostileString(), fc.constantFrom('__proto__', 'constructor', 'toString', 'hasOwnProperty')), rest: hostileJson() }).map(({ type, rest }) => JSON.stringify({ type, rest })),
+    fc
+        .record({ type: fc.constantFrom(...commandTypes), a: hostileJson(), b: hostileJson() })
+        .map(({ type, a, b }) => JSON.stringify({ type, nonce: a, message: b, level: b, status: a, userId: a })),
+    fc
+        .record({ type: fc.oneof(hostileString(), fc.constantFrom('__proto__', 'constructor', 'toString', 'hasOwnProperty')), rest: hostileJson() })
+        .map(({ type, rest }) => JSON.stringify({ type, rest })),
     fc.constantFrom(
-        JSON.stringify({ type: 'finishGameplay', result: { grade: 'pass', arcadeScore: 1, accuracyScore: 1, combo: 1, perfect: 1, great: 0, good: 0, miss: 0, totalCount: 1 } }),
+        JSON.stringify({
+            type: 'finishGameplay',
+            result: { grade: 'pass', arcadeScore: 1, accuracyScore: 1, combo: 1, perfect: 1, great: 0, good: 0, miss: 0, totalCount: 1 },
+        }),
         JSON.stringify({ type: 'startGameplay' }),
         JSON.stringify({ type: 'updateStatus', status: 'playing' }),
         JSON.stringify({ type: 'updateStatus', status: 'preparing' }),
@@ -121,39 +144,46 @@ const sendFrame = async (ws: WebSocket, f: Frame) => {
     }
 }
 
-test('hostile WebSocket clients: text frames of valid events only, proper close codes, the room and server unharmed', { timeout: 120_000 }, async () => {
-    console.log(`fuzz seed ${seed} (replay: ENSEMBLE_FUZZ_SEED=${seed}), ${runs} hostile clients`)
-    const heapBefore = await settledHeap()
-    await fc.assert(
-        fc.asyncProperty(fc.array(frame, { minLength: 1, maxLength: 25 }), async (frames) => {
-            stats.runs++
-            const { ws, problems, closed } = await hostileSocket()
-            for (const f of frames) await sendFrame(ws, f)
-            // Whatever the server makes of it, give it a moment to answer, then leave if still in.
-            await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 50))])
-            if (ws.readyState === WebSocket.OPEN) ws.close(CloseCode.normal)
-            const timeout = setTimeout(() => ws.terminate(), 6000)
-            const code = await closed
-            clearTimeout(timeout)
-            stats.closes.set(code, (stats.closes.get(code) ?? 0) + 1)
-            assert.deepEqual(problems, [], 'the server sent a frame a strict client rejects')
-            assert.ok(properCloses.has(code), `socket ended with close code ${code} after ${frames.map((f) => f.kind).join(",")}`)
-            if (honest.client.fatal) throw honest.client.fatal
-            if (host.client.fatal) throw host.client.fatal
-            const health = await fetch(`${server.origin}/healthz`)
-            assert.equal(health.status, 200)
-        }),
-        { seed, numRuns: runs, endOnFailure: true, includeErrorInReport: true },
-    )
-    // The room still works for the honest players: their views match the room's, and chat gets through.
-    await converge(server, host.name, [host.client, honest.client], 5000)
-    const heapAfter = await settledHeap()
-    const closes = [...stats.closes].map(([c, n]) => `${c}×${n}`).join(' ')
-    console.log(
-        `${stats.runs} hostile clients sent ${stats.frames} frames (floods count once) and received ${stats.received} valid frames; closes ${closes}; ` +
-            `heap ${(heapBefore / 2 ** 20).toFixed(1)} → ${(heapAfter / 2 ** 20).toFixed(1)} MiB (bound +${heapBoundBytes / 2 ** 20} MiB)`,
-    )
-    assert.ok(heapAfter - heapBefore < heapBoundBytes, `heap grew by ${((heapAfter - heapBefore) / 2 ** 20).toFixed(1)} MiB`)
-    // Some streams must have been cut off by the server, or the guards were never exercised.
-    assert.ok((stats.closes.get(CloseCode.flood) ?? 0) + (stats.closes.get(CloseCode.tooBig) ?? 0) > 0, `no socket was closed by the server: ${closes}`)
-})
+test(
+    'hostile WebSocket clients: text frames of valid events only, proper close codes, the room and server unharmed',
+    { timeout: 120_000 },
+    async () => {
+        console.log(`fuzz seed ${seed} (replay: ENSEMBLE_FUZZ_SEED=${seed}), ${runs} hostile clients`)
+        const heapBefore = await settledHeap()
+        await fc.assert(
+            fc.asyncProperty(fc.array(frame, { minLength: 1, maxLength: 25 }), async (frames) => {
+                stats.runs++
+                const { ws, problems, closed } = await hostileSocket()
+                for (const f of frames) await sendFrame(ws, f)
+                // Whatever the server makes of it, give it a moment to answer, then leave if still in.
+                await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 50))])
+                if (ws.readyState === WebSocket.OPEN) ws.close(CloseCode.normal)
+                const timeout = setTimeout(() => ws.terminate(), 6000)
+                const code = await closed
+                clearTimeout(timeout)
+                stats.closes.set(code, (stats.closes.get(code) ?? 0) + 1)
+                assert.deepEqual(problems, [], 'the server sent a frame a strict client rejects')
+                assert.ok(properCloses.has(code), `socket ended with close code ${code} after ${frames.map((f) => f.kind).join(',')}`)
+                if (honest.client.fatal) throw honest.client.fatal
+                if (host.client.fatal) throw host.client.fatal
+                const health = await fetch(`${server.origin}/healthz`)
+                assert.equal(health.status, 200)
+            }),
+            { seed, numRuns: runs, endOnFailure: true, includeErrorInReport: true },
+        )
+        // The room still works for the honest players: their views match the room's, and chat gets through.
+        await converge(server, host.name, [host.client, honest.client], 5000)
+        const heapAfter = await settledHeap()
+        const closes = [...stats.closes].map(([c, n]) => `${c}×${n}`).join(' ')
+        console.log(
+            `${stats.runs} hostile clients sent ${stats.frames} frames (floods count once) and received ${stats.received} valid frames; closes ${closes}; ` +
+                `heap ${(heapBefore / 2 ** 20).toFixed(1)} → ${(heapAfter / 2 ** 20).toFixed(1)} MiB (bound +${heapBoundBytes / 2 ** 20} MiB)`,
+        )
+        assert.ok(heapAfter - heapBefore < heapBoundBytes, `heap grew by ${((heapAfter - heapBefore) / 2 ** 20).toFixed(1)} MiB`)
+        // Some streams must have been cut off by the server, or the guards were never exercised.
+        assert.ok(
+            (stats.closes.get(CloseCode.flood) ?? 0) + (stats.closes.get(CloseCode.tooBig) ?? 0) > 0,
+            `no socket was closed by the server: ${closes}`,
+        )
+    },
+)

@@ -24,12 +24,20 @@ export async function launchBrowser(options: { width?: number; locale?: string }
     // launchPersistentContext is how playwright takes a --user-data-dir of our choosing.
     const context = await chromium
         .launchPersistentContext(profile, {
-        executablePath: chromiumPath,
-        headless: true,
-        args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-        viewport: { width, height: width < 500 ? 780 : 900 },
-        locale: options.locale ?? 'en-US',
-        deviceScaleFactor: 1,
+            executablePath: chromiumPath,
+            headless: true,
+            args: [
+                '--no-sandbox',
+                '--disable-gpu',
+                '--disable-quic',
+                '--no-first-run',
+                '--disable-background-networking',
+                '--disable-component-update',
+                '--disable-sync',
+            ],
+            viewport: { width, height: width < 500 ? 780 : 900 },
+            locale: options.locale ?? 'en-US',
+            deviceScaleFactor: 1,
         })
         .catch(async (error: unknown) => {
             await rm(profile, { recursive: true, force: true })

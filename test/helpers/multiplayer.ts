@@ -39,7 +39,12 @@ export const wireCheck = { frames: 0 }
  * Connects a RoomClient whose every frame is first checked as a strict client reads it (text, JSON, an
  * event of the official types: test/schema/validate.ts); a bad frame is the client's fatal error.
  */
-export async function connect(server: TestServer, roomName: string, answer: { url: string; type: 'round'; session: string }, profile: TestProfile): Promise<RoomClient> {
+export async function connect(
+    server: TestServer,
+    roomName: string,
+    answer: { url: string; type: 'round'; session: string },
+    profile: TestProfile,
+): Promise<RoomClient> {
     const client = await RoomClient.connect(answer, {
         userId: profile.id,
         // Tests look back over a whole run's events; a bot would keep the default.
@@ -63,10 +68,7 @@ export async function joinPlayer(server: TestServer, roomName: string, name: str
 }
 
 /** Creates a room and connects its creator (master and lead). */
-export async function hostRoom(
-    server: TestServer,
-    params: Record<string, string | number | boolean> = {},
-): Promise<Player & { name: string }> {
+export async function hostRoom(server: TestServer, params: Record<string, string | number | boolean> = {}): Promise<Player & { name: string }> {
     const created = await createAndJoin(server, { params })
     const client = await connect(server, created.name, created.answer, created.profile)
     await client.nextOf('update')
@@ -90,7 +92,10 @@ export async function converge(server: MultiplayerServer, roomName: string, clie
             } catch (error) {
                 const room = server.multiplayer.hub.get(roomName)
                 const pending = room?.engine.pendingCorrections.has(client.userId) ? ', correction pending' : ''
-                const last = client.received.slice(-3).map((e) => e.type).join(', ')
+                const last = client.received
+                    .slice(-3)
+                    .map((e) => e.type)
+                    .join(', ')
                 mismatch = `${client.userId} (${client.model.phase}${pending}; last events: ${last}): ${(error as Error).message}`
                 break
             }

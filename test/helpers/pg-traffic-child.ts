@@ -16,10 +16,18 @@ if (url) {
             const user = { id: `u${n}`, handle: `h${n}`, name: `P${n}`, profile: { n }, updatedAt: T }
             const kinds = [
                 store
-                    .recordSignIn({ nonce: { hash: `s${n}`, time: T, expiresAt: T + 1e9 }, user, session: { tokenHash: `t${n}`, userId: user.id, createdAt: T, expiresAt: T + 1e9 } })
+                    .recordSignIn({
+                        nonce: { hash: `s${n}`, time: T, expiresAt: T + 1e9 },
+                        user,
+                        session: { tokenHash: `t${n}`, userId: user.id, createdAt: T, expiresAt: T + 1e9 },
+                    })
                     .then((ok) => ok && ack(`signin t${n}`)),
                 store
-                    .recordJoin({ nonce: { hash: `j${n}`, time: T, expiresAt: T + 1e9 }, user, joinSession: { tokenHash: `jt${n}`, roomName: 'r', userId: user.id, payload: '', expiresAt: T + 1e9 } })
+                    .recordJoin({
+                        nonce: { hash: `j${n}`, time: T, expiresAt: T + 1e9 },
+                        user,
+                        joinSession: { tokenHash: `jt${n}`, roomName: 'r', userId: user.id, payload: '', expiresAt: T + 1e9 },
+                    })
                     .then((ok) => ok && ack(`join jt${n}`)),
                 store.insertChatMessage({ roomName: 'r', userId: user.id, type: 'text', value: `c${n}`, at: T }).then((id) => ack(`chat ${id}`)),
                 store.insertRoundResult({ roomName: 'r', round: n, userId: user.id, result: { n } as any, at: T }).then((id) => ack(`result ${id}`)),

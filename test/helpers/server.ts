@@ -73,7 +73,9 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     // ENSEMBLE_TEST_STORE=postgres runs the suite on PostgreSQL (one schema per data directory, so restarts find their data).
     const store =
         options.store?.(config) ??
-        (process.env.ENSEMBLE_TEST_STORE === 'postgres' ? (onCommit: (seconds: number) => void) => postgresTestStore(dataDir, clock.now, onCommit) : undefined)
+        (process.env.ENSEMBLE_TEST_STORE === 'postgres'
+            ? (onCommit: (seconds: number) => void) => postgresTestStore(dataDir, clock.now, onCommit)
+            : undefined)
     const app = await buildApp(config, {
         now: clock.now,
         liveRooms: options.liveRooms,

@@ -11,7 +11,13 @@ export { otherKeys, sign, testKeys, type TestKeys } from './signing.js'
 
 /** The body of POST /sonolus/authenticate, as JSON text. */
 export function authenticateBody(server: TestServer, profile: TestProfile, overrides: Record<string, unknown> = {}): string {
-    return JSON.stringify({ type: 'authenticateServer', address: server.config.address, time: server.clock.now(), userProfile: profile, ...overrides })
+    return JSON.stringify({
+        type: 'authenticateServer',
+        address: server.config.address,
+        time: server.clock.now(),
+        userProfile: profile,
+        ...overrides,
+    })
 }
 
 /** The body of POST /sonolus/rooms/{room}, as JSON text. */

@@ -28,7 +28,8 @@ function upgrade(url: string, headers: Record<string, string>): Promise<{ status
     })
 }
 
-const wsClosed = (ws: WebSocket) => new Promise<void>((resolve) => (ws.readyState === WebSocket.CLOSED ? resolve() : ws.once('close', () => resolve())))
+const wsClosed = (ws: WebSocket) =>
+    new Promise<void>((resolve) => (ws.readyState === WebSocket.CLOSED ? resolve() : ws.once('close', () => resolve())))
 
 /** Repeats `attempt` until it answers `status` (the server sees a close a moment after the client). */
 async function eventually(attempt: () => Promise<number>, status: number, timeoutMs = 3000): Promise<void> {
@@ -138,7 +139,9 @@ describe('connection cap behind a trusted proxy: per forwarded address', () => {
     /** A request in progress from `client`: headers with a Content-Length, the body held back. */
     const slow = async (client: string) => {
         const conn = await RawConnection.open(port)
-        conn.write(`POST /sonolus/authenticate HTTP/1.1\r\nHost: test\r\nX-Forwarded-For: ${client}, 10.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n`)
+        conn.write(
+            `POST /sonolus/authenticate HTTP/1.1\r\nHost: test\r\nX-Forwarded-For: ${client}, 10.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n`,
+        )
         return conn
     }
     const status = async (client: string) => {

@@ -74,7 +74,10 @@ describe('chat', () => {
         for (let i = 0; i < 5; i++) assert.equal(h.chat('u1', `m${i}`).output.ignored, undefined)
         const refused = h.chat('u1', 'too fast').output
         assert.match(refused.ignored!, /rate/)
-        assert.deepEqual(notices(refused).map((n) => n.key), ['chat.tooFast'])
+        assert.deepEqual(
+            notices(refused).map((n) => n.key),
+            ['chat.tooFast'],
+        )
         h.advance(1000)
         assert.equal(h.chat('u1', 'again').output.ignored, undefined)
     })
@@ -84,7 +87,10 @@ describe('chat commands', () => {
     it('/help answers the sender only, and the command line is echoed to the sender only', () => {
         const h = setup()
         const out = h.command('u2', { type: 'addChatMessage', nonce: 7, message: { type: 'text', value: '/help' } })
-        assert.deepEqual(deliveries(out).map((d) => d.to), [{ only: ['u2'] }])
+        assert.deepEqual(
+            deliveries(out).map((d) => d.to),
+            [{ only: ['u2'] }],
+        )
         assert.deepEqual(out.effects, [])
         assert.deepEqual(
             out.out.filter((i) => 'kind' in i),

@@ -95,6 +95,9 @@ describe('client model', () => {
         model.receive({ type: 'addChatMessage', nonce, message: { userId: 'me' as never, type: 'text', value: 'b' } })
         model.receive({ type: 'addChatMessage', message: { userId: 'other' as never, type: 'quick', value: 'gg' } })
         assert.equal(model.pendingNonces.size, 0)
-        assert.deepEqual(model.chat.map((c) => c.message.value), ['b', 'gg'])
+        assert.deepEqual(
+            model.chat.map((c) => c.message.value),
+            ['b', 'gg'],
+        )
     })
 })

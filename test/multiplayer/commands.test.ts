@@ -49,7 +49,18 @@ describe('commands: dispatch', () => {
     it('ignores non-members, garbage, unknown types and prototype keys', () => {
         const h = setup()
         refused(h.command('zz', { type: 'clearSuggestions' }), 'zz', /not a member/, false)
-        for (const raw of [null, 1, 'x', [], {}, { type: 1 }, { type: 'nope' }, { type: 'constructor' }, { type: '__proto__' }, { type: 'toString' }]) {
+        for (const raw of [
+            null,
+            1,
+            'x',
+            [],
+            {},
+            { type: 1 },
+            { type: 'nope' },
+            { type: 'constructor' },
+            { type: '__proto__' },
+            { type: 'toString' },
+        ]) {
             refused(h.command('u2', raw), 'u2', /malformed|unknown/, false)
         }
         h.assertConverged()
@@ -133,7 +144,10 @@ describe('commands: master', () => {
         assert.equal(h.room.view.scoreboardSections[0]!.scores.length, 1)
         refused(h.command('u2', { type: 'resetScoreboard' }), 'u2', /not the master/)
         const out = ok(h.command('u1', { type: 'resetScoreboard' }))
-        assert.deepEqual(events(out).map((e) => e.type), ['updateScoreboardSections'])
+        assert.deepEqual(
+            events(out).map((e) => e.type),
+            ['updateScoreboardSections'],
+        )
         assert.deepEqual(h.room.view.scoreboardSections[0]!.scores, [])
         noop(h.command('u1', { type: 'resetScoreboard' }))
         h.assertConverged()
@@ -192,7 +206,10 @@ describe('commands: lead', () => {
         ok(h.command('u3', { type: 'updateUserStatus', status: 'ready' }))
         // Cancel: statuses reset by the server first.
         const cancel = ok(h.command('u2', { type: 'updateStatus', status: 'selecting' }))
-        assert.deepEqual(events(cancel).map((e) => e.type), ['updateUserStatuses', 'updateStatus'])
+        assert.deepEqual(
+            events(cancel).map((e) => e.type),
+            ['updateUserStatuses', 'updateStatus'],
+        )
         ok(h.command('u2', { type: 'updateStatus', status: 'preparing' }))
         refused(h.command('u1', { type: 'updateStatus', status: 'playing' }), 'u1', /nobody is ready/)
         ok(h.command('u3', { type: 'updateUserStatus', status: 'ready' }))
@@ -214,7 +231,7 @@ describe('commands: suggestions', () => {
         refused(h.command('u2', { type: 'addSuggestion', level: level('b', 'https://x.test') }), 'u2', /other servers/)
         ok(h.command('u1', { type: 'updateIsSuggestionsLocked', isSuggestionsLocked: true }))
         refused(h.command('u2', { type: 'addSuggestion', level: level('b') }), 'u2', /locked/)
-        ok(h.command('u1', { type: 'addSuggestion', level: level('b') }), )
+        ok(h.command('u1', { type: 'addSuggestion', level: level('b') }))
         ok(h.command('u1', { type: 'addSuggestion', level: level('c') }))
         refused(h.command('u1', { type: 'addSuggestion', level: level('d') }), 'u1', /too many suggestions$/)
         h.assertConverged()
@@ -293,7 +310,10 @@ describe('commands: gameplay', () => {
         h.startGameplay('u2')
         const stale = h.finishGameplay('u1', sampleResult(10), 'old')!
         assert.match(stale.ignored!, /stale/)
-        assert.deepEqual(events(stale).map((e) => e.type), ['update'])
+        assert.deepEqual(
+            events(stale).map((e) => e.type),
+            ['update'],
+        )
         assert.equal(h.client('u1').model.phase, 'active')
         // Still playing on the server: the right state is accepted afterwards.
         h.client('u1').model.startGameplay()
@@ -306,7 +326,10 @@ describe('commands: gameplay', () => {
         assert.match(bad.ignored!, /malformed result/)
         assert.ok(events(bad).some((e) => e.type === 'update'))
         assert.equal(h.room.view.status, 'selecting')
-        assert.deepEqual(h.room.view.results.map((r) => r.userId), ['u1'])
+        assert.deepEqual(
+            h.room.view.results.map((r) => r.userId),
+            ['u1'],
+        )
         h.assertConverged()
     })
     it('rejects hostile results', () => {
@@ -314,7 +337,14 @@ describe('commands: gameplay', () => {
         toPlaying(h, ['u1', 'u2'])
         h.startGameplay('u1')
         const state = h.room.round!.state
-        for (const result of [null, {}, { ...sampleResult(1), arcadeScore: Infinity }, { ...sampleResult(1), perfect: 1.5 }, { ...sampleResult(1), grade: 'S' }, { ...sampleResult(1), miss: -1 }]) {
+        for (const result of [
+            null,
+            {},
+            { ...sampleResult(1), arcadeScore: Infinity },
+            { ...sampleResult(1), perfect: 1.5 },
+            { ...sampleResult(1), grade: 'S' },
+            { ...sampleResult(1), miss: -1 },
+        ]) {
             h.client('u1').model.finishGameplay()
             const out = h.command('u1', { type: 'finishGameplay', state, result })
             assert.equal(events(out, 'addResult').length, 0)
@@ -336,7 +366,8 @@ describe('commands: gameplay', () => {
         for (const id of ['u1', 'u2']) h2.join(id)
         let updates = 0
         // 5 from the resync allowance, then 3 more from the correction allowance, then none.
-        for (let i = 0; i < 12; i++) updates += events(h2.command('u2', { type: 'finishGameplay', state: 'x', result: sampleResult(1) }), 'update').length
+        for (let i = 0; i < 12; i++)
+            updates += events(h2.command('u2', { type: 'finishGameplay', state: 'x', result: sampleResult(1) }), 'update').length
         assert.equal(updates, 8)
         assert.ok(h2.room.pendingCorrections.has('u2'))
         h2.advance(30_000)
@@ -350,7 +381,10 @@ describe('commands: report', () => {
         const h = setup()
         const out = ok(h.command('u2', { type: 'reportUser', userId: 'u3', optionValues: 'reason=spamming' }))
         assert.deepEqual(out.effects, [{ type: 'report', reporterId: 'u2', targetId: 'u3', optionValues: 'type=report&reason=spamming&comment=' }])
-        assert.deepEqual(notices(out).map((n) => [n.key, n.to]), [['report.received', { only: ['u2'] }]])
+        assert.deepEqual(
+            notices(out).map((n) => [n.key, n.to]),
+            [['report.received', { only: ['u2'] }]],
+        )
         refused(h.command('u2', { type: 'reportUser', userId: 'u2', optionValues: '' }), 'u2', /yourself/, false)
         refused(h.command('u2', { type: 'reportUser', userId: 'zz', optionValues: '' }), 'u2', /no such/, false)
         refused(h.command('u2', { type: 'reportUser', userId: 'u3', optionValues: 'reason=x' }), 'u2', /invalid/, false)

@@ -242,7 +242,9 @@ export class Harness {
             client.model.receive(wire)
         } catch (error) {
             const message = error instanceof Error ? error.message : String(error)
-            throw new Error(`client ${client.id} (${client.model.phase}) rejected ${JSON.stringify(wire).slice(0, 500)}: ${message}`, { cause: error })
+            throw new Error(`client ${client.id} (${client.model.phase}) rejected ${JSON.stringify(wire).slice(0, 500)}: ${message}`, {
+                cause: error,
+            })
         }
     }
 
@@ -311,4 +313,3 @@ export function notices(output: EngineOutput): { key: string; to: Audience; para
     for (const item of output.out) if ('kind' in item) list.push({ key: item.key, to: item.to, params: item.params })
     return list
 }
-

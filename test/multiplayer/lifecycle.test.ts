@@ -27,7 +27,10 @@ describe('joining', () => {
                 ['update', { only: ['u1'] }],
             ],
         )
-        assert.deepEqual(notices(first).map((n) => n.key), ['user.joined'])
+        assert.deepEqual(
+            notices(first).map((n) => n.key),
+            ['user.joined'],
+        )
         const second = h.join('u2', { name: 'Bob' })
         assert.deepEqual(
             deliveries(second).map((d) => [d.event.type, d.to]),
@@ -49,7 +52,10 @@ describe('joining', () => {
         h.join('u1')
         assert.equal(h.room.view.master, 'u1')
         const out = h.join('boss')
-        assert.deepEqual(events(out).map((e) => e.type), ['addUser', 'updateMaster', 'updateLead', 'update'])
+        assert.deepEqual(
+            events(out).map((e) => e.type),
+            ['addUser', 'updateMaster', 'updateLead', 'update'],
+        )
         assert.equal(h.room.view.master, 'boss')
         assert.equal(h.room.view.lead, 'boss')
         h.command('boss', { type: 'updateMaster', master: 'u1' })
@@ -92,7 +98,10 @@ describe('rejoining', () => {
         h.disconnect('u2')
         h.command('u1', { type: 'updateLevel', level: level('missed') })
         const out = h.rejoin('u2', { freshUser: false })
-        assert.deepEqual(deliveries(out).map((d) => [d.event.type, d.to]), [['update', { only: ['u2'] }]])
+        assert.deepEqual(
+            deliveries(out).map((d) => [d.event.type, d.to]),
+            [['update', { only: ['u2'] }]],
+        )
         assert.deepEqual(h.view('u2').level, level('missed'))
         h.assertConverged()
     })
@@ -102,10 +111,13 @@ describe('rejoining', () => {
         h.join('u2')
         h.advance(60_000)
         const out = h.rejoin('u2', { name: 'New name' })
-        assert.deepEqual(deliveries(out).map((d) => [d.event.type, d.to]), [
-            ['updateUsers', { except: 'u2' }],
-            ['update', { only: ['u2'] }],
-        ])
+        assert.deepEqual(
+            deliveries(out).map((d) => [d.event.type, d.to]),
+            [
+                ['updateUsers', { except: 'u2' }],
+                ['update', { only: ['u2'] }],
+            ],
+        )
         assert.equal(h.room.members.get('u2')!.name, 'New name')
         h.assertConverged()
     })
@@ -118,7 +130,10 @@ describe('rejoining', () => {
         const original = h.client('u2').model.roundStarted
         h.disconnect('u2')
         const out = h.rejoin('u2')
-        assert.deepEqual(deliveries(out).map((d) => d.event.type), ['updateUsers', 'update', 'startRound'])
+        assert.deepEqual(
+            deliveries(out).map((d) => d.event.type),
+            ['updateUsers', 'update', 'startRound'],
+        )
         assert.deepEqual(h.client('u2').model.roundStarted, original)
         h.startGameplay('u2')
         h.finishGameplay('u2', sampleResult(5))
@@ -140,13 +155,19 @@ describe('leaving', () => {
         h.join('u2')
         h.join('u3')
         const out = h.leave('u1')
-        assert.deepEqual(deliveries(out).map((d) => [d.event.type, d.to]), [
-            ['updateUserStatuses', { except: 'u1' }],
-            ['removeUser', 'all'],
-            ['updateMaster', 'all'],
-            ['updateLead', 'all'],
-        ])
-        assert.deepEqual(notices(out).map((n) => n.key), ['user.left', 'role.master', 'role.lead'])
+        assert.deepEqual(
+            deliveries(out).map((d) => [d.event.type, d.to]),
+            [
+                ['updateUserStatuses', { except: 'u1' }],
+                ['removeUser', 'all'],
+                ['updateMaster', 'all'],
+                ['updateLead', 'all'],
+            ],
+        )
+        assert.deepEqual(
+            notices(out).map((n) => n.key),
+            ['user.left', 'role.master', 'role.lead'],
+        )
         assert.equal(h.room.view.master, 'u2')
         assert.equal(h.room.view.lead, 'u2')
         h.assertConverged()
@@ -199,7 +220,10 @@ describe('leaving', () => {
         ready(h, ['u2'])
         h.command('u1', { type: 'updateStatus', status: 'playing' })
         const out = h.leave('u2')
-        assert.deepEqual(events(out).map((e) => e.type), ['updateUserStatuses', 'removeUser', 'updateStatus'])
+        assert.deepEqual(
+            events(out).map((e) => e.type),
+            ['updateUserStatuses', 'removeUser', 'updateStatus'],
+        )
         assert.equal(h.room.view.status, 'selecting')
         h.assertConverged()
     })

@@ -56,7 +56,17 @@ describe('option values', () => {
         assert.equal(parseOptionValues(forms, 'round=4')!.values.get('round'), 4)
     })
     it('validate every option type', () => {
-        const valid = ['round=10', 'ratio=0.75', 'random=1', 'random=true', 'random=0', 'name=abcde', 'difficulty=', 'difficulty=easy,hard', 'type=ranked&code=x']
+        const valid = [
+            'round=10',
+            'ratio=0.75',
+            'random=1',
+            'random=true',
+            'random=0',
+            'name=abcde',
+            'difficulty=',
+            'difficulty=easy,hard',
+            'type=ranked&code=x',
+        ]
         for (const v of valid) assert.equal(isValidOptionValues(forms, v), true, v)
         const invalid = [
             'round=11',
@@ -95,7 +105,10 @@ describe('option values', () => {
         assert.equal(room[0]!.options[0]!.name, '#ROUND_SCORING')
         assert.equal(canonicalOptionValues(room, ''), 'type=room&scoring=arcade&teams=none&suggestionsPerPlayer=5')
         const report = defaultReportUserOptions()
-        assert.equal(canonicalOptionValues(report, 'reason=spamming&comment=too+many+messages'), 'type=report&reason=spamming&comment=too+many+messages')
+        assert.equal(
+            canonicalOptionValues(report, 'reason=spamming&comment=too+many+messages'),
+            'type=report&reason=spamming&comment=too+many+messages',
+        )
         assert.equal(isValidOptionValues(report, 'reason=nope'), false)
     })
 })

@@ -60,9 +60,21 @@ const cases: Case[] = [
     { name: 'removeSuggestion', command: () => ({ type: 'removeSuggestion', suggestion: s3 }), allowed: (a) => lead(a) || a === 'u3' },
     { name: 'swapSuggestions', command: () => ({ type: 'swapSuggestions', suggestionA: s3, suggestionB: s4 }), allowed: lead },
     { name: 'addSuggestion', command: () => ({ type: 'addSuggestion', level: level('new') }), allowed: () => true },
-    { name: 'updateStatus → preparing', command: () => ({ type: 'updateStatus', status: 'preparing' }), allowed: (a, s) => s === 'preparing' || (lead(a) && s === 'selecting') },
-    { name: 'updateStatus → selecting', command: () => ({ type: 'updateStatus', status: 'selecting' }), allowed: (a, s) => s === 'selecting' || (s === 'preparing' ? lead(a) : master(a)) },
-    { name: 'updateStatus → playing', command: () => ({ type: 'updateStatus', status: 'playing' }), allowed: (a, s) => s === 'playing' || (s === 'preparing' && master(a)) },
+    {
+        name: 'updateStatus → preparing',
+        command: () => ({ type: 'updateStatus', status: 'preparing' }),
+        allowed: (a, s) => s === 'preparing' || (lead(a) && s === 'selecting'),
+    },
+    {
+        name: 'updateStatus → selecting',
+        command: () => ({ type: 'updateStatus', status: 'selecting' }),
+        allowed: (a, s) => s === 'selecting' || (s === 'preparing' ? lead(a) : master(a)),
+    },
+    {
+        name: 'updateStatus → playing',
+        command: () => ({ type: 'updateStatus', status: 'playing' }),
+        allowed: (a, s) => s === 'playing' || (s === 'preparing' && master(a)),
+    },
     { name: 'updateUserStatus ready', command: () => ({ type: 'updateUserStatus', status: 'ready' }), allowed: (_, s) => s === 'preparing' },
     { name: 'updateUserStatus skipped', command: () => ({ type: 'updateUserStatus', status: 'skipped' }), allowed: (_, s) => s === 'preparing' },
     {

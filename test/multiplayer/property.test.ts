@@ -9,7 +9,6 @@ import { level, levelItem, sampleResult } from '../helpers/gameplay.js'
 import { Harness } from './harness.js'
 import { assertInternal } from './invariants.js'
 
-
 type Action = { kind: number; a: number; b: number; c: number; junk: unknown; text: string }
 
 const actionArb: fc.Arbitrary<Action> = fc.record({
@@ -24,7 +23,20 @@ const actionArb: fc.Arbitrary<Action> = fc.record({
     ),
     text: fc.oneof(
         fc.string({ maxLength: 30 }),
-        fc.constantFrom('/help', '/roll', '/roll 6', '/roll x', '/random', '/lock', '/unlock', '/title New', '/kick Player u2', '/kick 3', '/nope', '/title '),
+        fc.constantFrom(
+            '/help',
+            '/roll',
+            '/roll 6',
+            '/roll x',
+            '/random',
+            '/lock',
+            '/unlock',
+            '/title New',
+            '/kick Player u2',
+            '/kick 3',
+            '/nope',
+            '/title ',
+        ),
     ),
 })
 
@@ -163,7 +175,11 @@ function plausibleCommand(h: Harness, actor: string, action: Action): unknown {
     switch (type) {
         case 'addChatMessage':
             return action.b % 4 === 0
-                ? { type: 'addChatMessage', nonce: action.c, message: { userId: someone, type: 'quick', value: pick(['hello', 'gg', 'bad'], action.b) } }
+                ? {
+                      type: 'addChatMessage',
+                      nonce: action.c,
+                      message: { userId: someone, type: 'quick', value: pick(['hello', 'gg', 'bad'], action.b) },
+                  }
                 : { type: 'addChatMessage', nonce: action.c, message: { userId: someone, type: 'text', value: action.text } }
         case 'addSuggestion':
             return { type: 'addSuggestion', level: level(`s${action.b % 6}`, levelAddress) }
@@ -180,9 +196,13 @@ function plausibleCommand(h: Harness, actor: string, action: Action): unknown {
         case 'resetScoreboard':
             return { type: 'resetScoreboard' }
         case 'startGameplay':
-            return { type: 'startGameplay', state: action.b % 2 ? h.room.round?.state ?? 'x' : 'stale', level: levelItem('x') }
+            return { type: 'startGameplay', state: action.b % 2 ? (h.room.round?.state ?? 'x') : 'stale', level: levelItem('x') }
         case 'swapSuggestions':
-            return { type: 'swapSuggestions', suggestionA: suggestion, suggestionB: view.suggestions.length > 0 ? pick(view.suggestions, action.c) : suggestion }
+            return {
+                type: 'swapSuggestions',
+                suggestionA: suggestion,
+                suggestionB: view.suggestions.length > 0 ? pick(view.suggestions, action.c) : suggestion,
+            }
         case 'updateAutoExit':
             return { type: 'updateAutoExit', autoExit: pick(['off', 'pass', 'fullCombo', 'allPerfect'], action.b) }
         case 'updateIsSuggestionsLocked':
@@ -213,10 +233,14 @@ describe('random and hostile command streams', () => {
         let runs = 0
         const started = Date.now()
         fc.assert(
-            fc.property(fc.integer({ min: 1, max: 2 ** 31 - 1 }), fc.array(actionArb, { minLength: 100, maxLength: 500, size: 'max' }), (seed, actions) => {
-                total += run(seed, actions)
-                runs++
-            }),
+            fc.property(
+                fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+                fc.array(actionArb, { minLength: 100, maxLength: 500, size: 'max' }),
+                (seed, actions) => {
+                    total += run(seed, actions)
+                    runs++
+                },
+            ),
             { numRuns: Number(process.env.ENSEMBLE_PROPERTY_RUNS ?? 100), seed: Number(process.env.ENSEMBLE_PROPERTY_SEED ?? 20240601) },
         )
         const seconds = ((Date.now() - started) / 1000).toFixed(1)

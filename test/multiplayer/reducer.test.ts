@@ -86,7 +86,7 @@ describe('reducer: user status compatibility (strict reading)', () => {
 
 describe('reducer: UpdateEvent', () => {
     it('replaces the state', () => {
-        const view = baseView({ users: [] , userStatuses: [], master: null, lead: null })
+        const view = baseView({ users: [], userStatuses: [], master: null, lead: null })
         const next = preparing({ title: 'new', scoreboardDescription: 'desc' })
         apply(view, updateOf(next), { selfId: 'a' })
         assert.deepStrictEqual(plain(view), plain(next))
@@ -116,18 +116,62 @@ describe('reducer: UpdateEvent', () => {
         ['optionValues invalid', { optionValues: 'teams=9' }],
         ['optionValues unknown key', { optionValues: 'nope=1' }],
         ['status not selecting with null level', { status: 'preparing', level: null }],
-        ['levelOptions duplicated', { levelOptions: [{ index: 1, value: 1 }, { index: 1, value: 2 }] }],
-        ['suggestions duplicated', { suggestions: [{ userId: 'a' as never, level: level('s') }, { userId: 'a' as never, level: level('s') }] }],
+        [
+            'levelOptions duplicated',
+            {
+                levelOptions: [
+                    { index: 1, value: 1 },
+                    { index: 1, value: 2 },
+                ],
+            },
+        ],
+        [
+            'suggestions duplicated',
+            {
+                suggestions: [
+                    { userId: 'a' as never, level: level('s') },
+                    { userId: 'a' as never, level: level('s') },
+                ],
+            },
+        ],
         ['users duplicated', { users: [users.a!, users.b!, users.a!] }],
-        ['users without self', { users: [users.b!], master: null, lead: null, userStatuses: [{ userId: 'b' as never, status: 'waiting' }] }, { selfId: 'a' }],
+        [
+            'users without self',
+            { users: [users.b!], master: null, lead: null, userStatuses: [{ userId: 'b' as never, status: 'waiting' }] },
+            { selfId: 'a' },
+        ],
         ['user status of unknown user', { userStatuses: [{ userId: 'c' as never, status: 'waiting' }] }],
-        ['user status duplicated', { userStatuses: [{ userId: 'a' as never, status: 'waiting' }, { userId: 'a' as never, status: 'waiting' }] }],
+        [
+            'user status duplicated',
+            {
+                userStatuses: [
+                    { userId: 'a' as never, status: 'waiting' },
+                    { userId: 'a' as never, status: 'waiting' },
+                ],
+            },
+        ],
         ['user status incompatible', { userStatuses: [{ userId: 'a' as never, status: 'ready' }] }],
         ['result of unknown user', { results: [{ userId: 'c' as never, result: sampleResult(1) }] }],
-        ['result duplicated', { results: [{ userId: 'a' as never, result: sampleResult(1) }, { userId: 'a' as never, result: sampleResult(2) }] }],
+        [
+            'result duplicated',
+            {
+                results: [
+                    { userId: 'a' as never, result: sampleResult(1) },
+                    { userId: 'a' as never, result: sampleResult(2) },
+                ],
+            },
+        ],
         ['score of unknown user', { scoreboardSections: [{ title: 't', scores: [score('c', '1')] }] }],
         ['score duplicated in a section', { scoreboardSections: [{ title: 't', scores: [score('a', '1'), score('a', '2')] }] }],
-        ['score duplicated across sections', { scoreboardSections: [{ title: 't', scores: [score('a', '1')] }, { title: 'u', scores: [score('a', '2')] }] }],
+        [
+            'score duplicated across sections',
+            {
+                scoreboardSections: [
+                    { title: 't', scores: [score('a', '1')] },
+                    { title: 'u', scores: [score('a', '2')] },
+                ],
+            },
+        ],
         ['user with a bad authentication', { users: [users.a!, { authentication: 'bm90IGpzb24=', signature: '' }] }],
     ]
     for (const [name, overrides, ctx] of cases) {
@@ -282,7 +326,13 @@ describe('reducer: level', () => {
         const view = apply(baseView(), { type: 'updateLevelOptions', levelOptions: [{ index: 1, value: 1 }] })
         assert.deepEqual(view.levelOptions, [{ index: 1, value: 1 }])
         fatal(preparing(), { type: 'updateLevelOptions', levelOptions: [] }, {}, /not selecting/)
-        fatal(baseView(), { type: 'updateLevelOptions', levelOptions: [{ index: 1, value: 1 }, { index: 1, value: 1 }] })
+        fatal(baseView(), {
+            type: 'updateLevelOptions',
+            levelOptions: [
+                { index: 1, value: 1 },
+                { index: 1, value: 1 },
+            ],
+        })
     })
     it('UpdateAutoExitEvent sets auto exit while selecting', () => {
         assert.equal(apply(baseView(), { type: 'updateAutoExit', autoExit: 'pass' }).autoExit, 'pass')
@@ -361,11 +411,20 @@ describe('reducer: scoreboard', () => {
     it('sections: replace, insert, update, remove, move, swap, title, icon, scores', () => {
         const view = board()
         apply(view, { type: 'insertScoreboardSection', index: 2, scoreboardSection: { title: 'three', scores: [score('c', '1')] } })
-        assert.deepEqual(view.scoreboardSections.map((s) => s.title), ['one', 'two', 'three'])
+        assert.deepEqual(
+            view.scoreboardSections.map((s) => s.title),
+            ['one', 'two', 'three'],
+        )
         apply(view, { type: 'moveScoreboardSection', fromIndex: 2, toIndex: 0 })
-        assert.deepEqual(view.scoreboardSections.map((s) => s.title), ['three', 'one', 'two'])
+        assert.deepEqual(
+            view.scoreboardSections.map((s) => s.title),
+            ['three', 'one', 'two'],
+        )
         apply(view, { type: 'swapScoreboardSections', indexA: 0, indexB: 2 })
-        assert.deepEqual(view.scoreboardSections.map((s) => s.title), ['two', 'one', 'three'])
+        assert.deepEqual(
+            view.scoreboardSections.map((s) => s.title),
+            ['two', 'one', 'three'],
+        )
         apply(view, { type: 'updateScoreboardSectionTitle', index: 0, title: '#TEAM_RED' })
         apply(view, { type: 'updateScoreboardSectionIcon', index: 0, icon: 'crown' })
         assert.deepEqual(view.scoreboardSections[0], { title: '#TEAM_RED', icon: 'crown', scores: [] })
@@ -373,7 +432,10 @@ describe('reducer: scoreboard', () => {
         assert.equal('icon' in view.scoreboardSections[0]!, false)
         apply(view, { type: 'updateScoreboardSection', index: 0, scoreboardSection: { title: 'zero', scores: [] } })
         apply(view, { type: 'removeScoreboardSection', index: 0 })
-        assert.deepEqual(view.scoreboardSections.map((s) => s.title), ['one', 'three'])
+        assert.deepEqual(
+            view.scoreboardSections.map((s) => s.title),
+            ['one', 'three'],
+        )
         apply(view, { type: 'updateScoreboardSectionScores', index: 1, scores: [] })
         apply(view, { type: 'updateScoreboardSections', scoreboardSections: [{ title: 'x', scores: [score('c', '9')] }] })
         assert.deepEqual(view.scoreboardSections, [{ title: 'x', scores: [score('c', '9')] }])
@@ -381,15 +443,27 @@ describe('reducer: scoreboard', () => {
     it('scores: insert, remove, move, swap, merge, values, arrange', () => {
         const view = board()
         apply(view, { type: 'insertScoreboardSectionScore', sectionIndex: 0, index: 1, score: score('c', '2.5') })
-        assert.deepEqual(view.scoreboardSections[0]!.scores.map((s) => s.userId), ['a', 'c', 'b'])
+        assert.deepEqual(
+            view.scoreboardSections[0]!.scores.map((s) => s.userId),
+            ['a', 'c', 'b'],
+        )
         apply(view, { type: 'moveScoreboardSectionScore', sectionIndex: 0, fromIndex: 0, toIndex: 2 })
-        assert.deepEqual(view.scoreboardSections[0]!.scores.map((s) => s.userId), ['c', 'b', 'a'])
+        assert.deepEqual(
+            view.scoreboardSections[0]!.scores.map((s) => s.userId),
+            ['c', 'b', 'a'],
+        )
         apply(view, { type: 'swapScoreboardSectionScores', sectionIndex: 0, indexA: 0, indexB: 1 })
-        assert.deepEqual(view.scoreboardSections[0]!.scores.map((s) => s.userId), ['b', 'c', 'a'])
+        assert.deepEqual(
+            view.scoreboardSections[0]!.scores.map((s) => s.userId),
+            ['b', 'c', 'a'],
+        )
         apply(view, { type: 'mergeScoreboardSectionScores', index: 0, scores: [score('a', '10')] })
         assert.deepEqual(view.scoreboardSections[0]!.scores[2], score('a', '10'))
         apply(view, { type: 'updateScoreboardSectionScoresValue', index: 0, values: ['x', 'y'] })
-        assert.deepEqual(view.scoreboardSections[0]!.scores.map((s) => s.value), ['x', 'y', '10'])
+        assert.deepEqual(
+            view.scoreboardSections[0]!.scores.map((s) => s.value),
+            ['x', 'y', '10'],
+        )
         apply(view, { type: 'arrangeScoreboardSectionScores', sectionIndex: 0, indexes: [2, 0] })
         assert.deepEqual(view.scoreboardSections[0]!.scores, [score('a', '10'), score('b', 'x')])
         apply(view, { type: 'removeScoreboardSectionScore', sectionIndex: 0, index: 0 })

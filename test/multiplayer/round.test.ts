@@ -84,9 +84,16 @@ describe('rounds', () => {
         h.startGameplay('u3')
         h.finishGameplay('u3', sampleResult(42))
         const finish = h.command('u1', { type: 'updateStatus', status: 'selecting' })
-        assert.deepEqual(events(finish).map((e) => e.type), ['updateUserStatuses', 'updateStatus'])
+        assert.deepEqual(
+            events(finish).map((e) => e.type),
+            ['updateUserStatuses', 'updateStatus'],
+        )
         assert.ok(h.room.view.userStatuses.every((s) => s.status === 'waiting'))
-        assert.deepEqual(h.room.view.results.map((r) => r.userId), ['u3'], 'results stay visible until the next round')
+        assert.deepEqual(
+            h.room.view.results.map((r) => r.userId),
+            ['u3'],
+            'results stay visible until the next round',
+        )
         assert.equal(h.client('u1').model.roundStarted, null)
         // u2 was still playing: their finish is stale, but they get the state back.
         const late = h.finishGameplay('u2', sampleResult(100), state)!
@@ -136,8 +143,14 @@ describe('rounds', () => {
                 { userId: 'u3', status: 'waiting' },
             ],
         })
-        assert.equal(h.client('u2').received.some((e) => e.type === 'startRound'), false)
-        assert.equal(h.client('u3').received.some((e) => e.type === 'startRound'), false)
+        assert.equal(
+            h.client('u2').received.some((e) => e.type === 'startRound'),
+            false,
+        )
+        assert.equal(
+            h.client('u3').received.some((e) => e.type === 'startRound'),
+            false,
+        )
         assert.ok(notices(start).some((n) => n.key === 'round.started' && n.params.count === 1))
     })
     it('every readied client receives the very same StartRoundEvent (state and seed)', () => {

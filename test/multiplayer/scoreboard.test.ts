@@ -43,10 +43,16 @@ describe('scoreboard: arcade totals', () => {
         ])
         assert.deepEqual(board(h), [['#ARCADE_SCORE', ['u1:1,500', 'u2:700', 'u3:700']]])
         const types = events(second[0]!).map((e) => e.type)
-        assert.deepEqual(types.filter((t) => t.includes('coreboard')), ['mergeScoreboardSectionScores', 'moveScoreboardSectionScore'])
+        assert.deepEqual(
+            types.filter((t) => t.includes('coreboard')),
+            ['mergeScoreboardSectionScores', 'moveScoreboardSectionScore'],
+        )
         for (const out of [...first, ...second]) assert.equal(events(out, 'updateScoreboardSections').length, 0)
         // u3 scored 0: the value did not change, nothing is sent for the scoreboard.
-        assert.deepEqual(events(second[1]!).filter((e) => e.type.includes('coreboard')), [])
+        assert.deepEqual(
+            events(second[1]!).filter((e) => e.type.includes('coreboard')),
+            [],
+        )
     })
     it('ties keep the longest-present player first', () => {
         const h = setup(['u1', 'u2'])
@@ -103,7 +109,10 @@ describe('scoreboard: rules', () => {
             ['u2', 500],
         ])
         const out = h.command('u1', { type: 'updateOptionValues', optionValues: 'scoring=wins' })
-        assert.deepEqual(events(out).map((e) => e.type), ['updateOptionValues', 'updateScoreboardSections'])
+        assert.deepEqual(
+            events(out).map((e) => e.type),
+            ['updateOptionValues', 'updateScoreboardSections'],
+        )
         assert.deepEqual(board(h), [['#WINNER', ['u1:1', 'u2:0']]])
         h.assertConverged()
     })
@@ -133,7 +142,10 @@ describe('scoreboard: teams', () => {
         assert.deepEqual(events(outputs[1]!, 'moveScoreboardSection'), [{ type: 'moveScoreboardSection', fromIndex: 1, toIndex: 0 }])
         // Red overtakes again.
         round(h, [['u3', 500]])
-        assert.deepEqual(board(h).map((s) => s[0]), ['#TEAM_RED', '#TEAM_BLUE'])
+        assert.deepEqual(
+            board(h).map((s) => s[0]),
+            ['#TEAM_RED', '#TEAM_BLUE'],
+        )
         h.assertConverged()
     })
     it('changing the team count deals teams again by join order and rebuilds', () => {
@@ -144,7 +156,10 @@ describe('scoreboard: teams', () => {
             ['u3', 3],
         ])
         const out = h.command('u1', { type: 'updateOptionValues', optionValues: 'teams=3' })
-        assert.deepEqual(events(out).map((e) => e.type), ['updateOptionValues', 'updateScoreboardSections'])
+        assert.deepEqual(
+            events(out).map((e) => e.type),
+            ['updateOptionValues', 'updateScoreboardSections'],
+        )
         assert.deepEqual(board(h), [
             ['#TEAM_GREEN', ['u3:3']],
             ['#TEAM_BLUE', ['u2:2']],
@@ -152,7 +167,10 @@ describe('scoreboard: teams', () => {
         ])
         const leave = h.leave('u3')
         assert.deepEqual(events(leave, 'moveScoreboardSection').length > 0, true)
-        assert.deepEqual(board(h).map((s) => s[0]), ['#TEAM_BLUE', '#TEAM_RED', '#TEAM_GREEN'])
+        assert.deepEqual(
+            board(h).map((s) => s[0]),
+            ['#TEAM_BLUE', '#TEAM_RED', '#TEAM_GREEN'],
+        )
         h.command('u1', { type: 'updateOptionValues', optionValues: 'teams=none' })
         assert.deepEqual(board(h), [['#ARCADE_SCORE', ['u2:2', 'u1:1']]])
         h.assertConverged()

@@ -97,8 +97,16 @@ describe('metrics', () => {
         assert.equal(res.status, 403)
         await host.client.close()
         const text = await scrape()
-        assert.equal(value(text, 'ensemble_password_attempts_refused_total', { reason: 'wrongPassword' }) - value(before, 'ensemble_password_attempts_refused_total', { reason: 'wrongPassword' }), 1)
-        assert.equal(value(text, 'ensemble_joins_total', { via: 'api', result: 'forbidden' }) - value(before, 'ensemble_joins_total', { via: 'api', result: 'forbidden' }), 1)
+        assert.equal(
+            value(text, 'ensemble_password_attempts_refused_total', { reason: 'wrongPassword' }) -
+                value(before, 'ensemble_password_attempts_refused_total', { reason: 'wrongPassword' }),
+            1,
+        )
+        assert.equal(
+            value(text, 'ensemble_joins_total', { via: 'api', result: 'forbidden' }) -
+                value(before, 'ensemble_joins_total', { via: 'api', result: 'forbidden' }),
+            1,
+        )
     })
 })
 

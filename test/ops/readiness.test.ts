@@ -6,7 +6,9 @@ import { startTestServer } from '../helpers/server.js'
 
 test('/readyz: 200 while the store answers, 503 with a reason when it cannot', async () => {
     let store: SqliteStore | undefined
-    const server = await startTestServer({ store: (config) => (store = new SqliteStore({ path: (config.database as { path: string }).path, checkpointThread: false })) })
+    const server = await startTestServer({
+        store: (config) => (store = new SqliteStore({ path: (config.database as { path: string }).path, checkpointThread: false })),
+    })
     try {
         const ready = await server.request('GET', '/readyz')
         assert.equal(ready.status, 200)

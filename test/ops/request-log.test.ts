@@ -12,9 +12,15 @@ import { join } from 'node:path'
 
 type Line = { level: number; msg: string; reqId?: string } & Record<string, unknown>
 
-async function withServer(overrides: Partial<Config>, run: (get: (path: string, headers?: Record<string, string>) => Promise<number>, lines: Line[], store: SqliteStore) => Promise<void>) {
+async function withServer(
+    overrides: Partial<Config>,
+    run: (get: (path: string, headers?: Record<string, string>) => Promise<number>, lines: Line[], store: SqliteStore) => Promise<void>,
+) {
     const dir = await mkdtemp(join(tmpdir(), 'ensemble-log-'))
-    const { config: loaded } = loadConfig({ env: { ENSEMBLE_DATA_DIR: dir, ENSEMBLE_HOST: '127.0.0.1', ENSEMBLE_PORT: '0', ENSEMBLE_VERIFIER_THREADS: '0' }, argv: [] })
+    const { config: loaded } = loadConfig({
+        env: { ENSEMBLE_DATA_DIR: dir, ENSEMBLE_HOST: '127.0.0.1', ENSEMBLE_PORT: '0', ENSEMBLE_VERIFIER_THREADS: '0' },
+        argv: [],
+    })
     const config = { ...loaded, ...overrides }
     const lines: Line[] = []
     const store = new SqliteStore({ path: join(dir, 'db.sqlite'), checkpointThread: false })
@@ -34,7 +40,13 @@ async function withServer(overrides: Partial<Config>, run: (get: (path: string, 
     }
 }
 
-const secrets = { authorization: 'Bearer tok-SECRET-1', 'sonolus-session': 'sess-SECRET-2', 'sonolus-signature': 'sig-SECRET-3', 'sonolus-room-key': 'key-SECRET-4', cookie: 'c=SECRET-5' }
+const secrets = {
+    authorization: 'Bearer tok-SECRET-1',
+    'sonolus-session': 'sess-SECRET-2',
+    'sonolus-signature': 'sig-SECRET-3',
+    'sonolus-room-key': 'key-SECRET-4',
+    cookie: 'c=SECRET-5',
+}
 const noSecrets = (lines: Line[]) => {
     const text = JSON.stringify(lines)
     assert.doesNotMatch(text, /SECRET/)
@@ -58,7 +70,10 @@ test('default: nothing for good requests, 4xx only at debug, one line with a req
         const forRequest = lines.slice(before).filter((l) => l.reqId === failed[0]!.reqId)
         assert.equal(forRequest.length, 1)
         assert.match(JSON.stringify(failed[0]!.err), /closed|not open/i)
-        assert.ok(lines.slice(before).every((l) => l.reqId !== undefined), 'every request line has a request id')
+        assert.ok(
+            lines.slice(before).every((l) => l.reqId !== undefined),
+            'every request line has a request id',
+        )
         assert.match(JSON.stringify(failed[0]!.req), /password=\*\*\*/)
         assert.doesNotMatch(JSON.stringify(lines), /hunter2/)
         noSecrets(lines)
@@ -71,13 +86,19 @@ test('debug: a refused request is one line; slow requests are logged at warn', a
         assert.equal(await get('/no/such/path', secrets), 404)
         assert.equal(await get('/healthz', secrets), 200)
         const mine = lines.slice(before)
-        assert.deepEqual(mine.map((l) => l.msg), ['slow request', 'slow request'])
+        assert.deepEqual(
+            mine.map((l) => l.msg),
+            ['slow request', 'slow request'],
+        )
         noSecrets(lines)
     })
     await withServer({ logLevel: 'debug' }, async (get, lines) => {
         const before = lines.length
         assert.equal(await get('/no/such/path'), 404)
-        assert.deepEqual(lines.slice(before).map((l) => [l.msg, l.level]), [['request refused', 20]])
+        assert.deepEqual(
+            lines.slice(before).map((l) => [l.msg, l.level]),
+            [['request refused', 20]],
+        )
     })
 })
 
@@ -86,7 +107,10 @@ test('ENSEMBLE_ACCESS_LOG=true: two lines per request, still without secrets', a
         const before = lines.length
         assert.equal(await get('/healthz?password=hunter2', secrets), 200)
         const mine = lines.slice(before)
-        assert.deepEqual(mine.map((l) => l.msg), ['incoming request', 'request completed'])
+        assert.deepEqual(
+            mine.map((l) => l.msg),
+            ['incoming request', 'request completed'],
+        )
         assert.equal(mine[0]!.reqId, mine[1]!.reqId)
         assert.doesNotMatch(JSON.stringify(lines), /hunter2/)
         noSecrets(lines)

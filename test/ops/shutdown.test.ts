@@ -23,7 +23,12 @@ async function roomWithTwo(address: string) {
     const read = roomUserReader(keys.publicJwk, address, name)
     const hostClient = await WireClient.connect('host', await http.joinRoom(name, host, { session: hostSession, key }), host.id, read)
     await hostClient.nextOf('update')
-    const guestClient = await WireClient.connect('guest', await http.joinRoom(name, guest, { session: guestSession, query: { localization: 'ja' } }), guest.id, read)
+    const guestClient = await WireClient.connect(
+        'guest',
+        await http.joinRoom(name, guest, { session: guestSession, query: { localization: 'ja' } }),
+        guest.id,
+        read,
+    )
     await guestClient.nextOf('update')
     return { name, hostClient, guestClient }
 }
@@ -35,8 +40,14 @@ test('SIGTERM: rooms told in chat, sockets closed with 1001, store flushed, exit
         hostClient.send({ type: 'addChatMessage', nonce: 1, message: { userId: null, type: 'text', value: 'last words' } })
         await guestClient.next((e) => e.type === 'addChatMessage' && e.message.value === 'last words', 'the chat line')
 
-        const hostNotice = hostClient.next((e) => e.type === 'addChatMessage' && e.message.userId === null && /restarting/.test(e.message.value), 'the English notice')
-        const guestNotice = guestClient.next((e) => e.type === 'addChatMessage' && e.message.userId === null && /再起動/.test(e.message.value), 'the Japanese notice')
+        const hostNotice = hostClient.next(
+            (e) => e.type === 'addChatMessage' && e.message.userId === null && /restarting/.test(e.message.value),
+            'the English notice',
+        )
+        const guestNotice = guestClient.next(
+            (e) => e.type === 'addChatMessage' && e.message.userId === null && /再起動/.test(e.message.value),
+            'the Japanese notice',
+        )
         server.kill('SIGTERM')
         await Promise.all([hostNotice, guestNotice])
         assert.equal((await hostClient.closed).code, 1001)

@@ -21,7 +21,9 @@ function* sources(dir: string): Generator<string> {
 /** Relative module specifiers of static imports, re-exports and dynamic imports. */
 export function importsOf(text: string): string[] {
     const found: string[] = []
-    for (const m of text.matchAll(/\b(?:import|export)\b[^'"]*?\bfrom\s*['"]([^'"]+)['"]|\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)|^\s*import\s*['"]([^'"]+)['"]/gm)) {
+    for (const m of text.matchAll(
+        /\b(?:import|export)\b[^'"]*?\bfrom\s*['"]([^'"]+)['"]|\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)|^\s*import\s*['"]([^'"]+)['"]/gm,
+    )) {
         const spec = m[1] ?? m[2] ?? m[3]!
         if (spec.startsWith('.')) found.push(spec)
     }
@@ -33,7 +35,9 @@ function violations(from: string, allowed: (target: string) => boolean): string[
     const bad: string[] = []
     for (const file of sources(join(src, from))) {
         for (const spec of importsOf(readFileSync(file, 'utf8'))) {
-            const target = relative(src, resolve(dirname(file), spec)).split('\\').join('/')
+            const target = relative(src, resolve(dirname(file), spec))
+                .split('\\')
+                .join('/')
             if (!allowed(target)) bad.push(`${relative(src, file)} imports ${target}`)
         }
     }

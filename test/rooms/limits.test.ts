@@ -41,8 +41,14 @@ describe('KdfGate', () => {
             }),
         )
         assert.ok(admissions.every((a) => a.ok))
-        assert.deepEqual(gate.tryRun('p0', async () => 0), { ok: false, reason: 'passwordCheckPending' })
-        assert.deepEqual(gate.tryRun('p9', async () => 0), { ok: false, reason: 'passwordChecksBusy' })
+        assert.deepEqual(
+            gate.tryRun('p0', async () => 0),
+            { ok: false, reason: 'passwordCheckPending' },
+        )
+        assert.deepEqual(
+            gate.tryRun('p9', async () => 0),
+            { ok: false, reason: 'passwordChecksBusy' },
+        )
         await new Promise((r) => setImmediate(r))
         assert.deepEqual(started, [0, 1])
         assert.deepEqual(gate.load, { running: 2, queued: 1 })

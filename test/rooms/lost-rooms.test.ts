@@ -32,7 +32,11 @@ test('a room open when the server stopped is closed at the next start, its histo
             assert.notEqual((await second.app.store.getRoom(name))!.closedAt, null, 'closed at start')
             const viewer = await signedAuthenticate(second, makeProfile('Viewer'))
             const list = await second.request('GET', '/sonolus/rooms/list', { headers: { 'sonolus-session': viewer.session } })
-            assert.equal(list.body.items.some((item: { name: string }) => item.name === name), false, 'not listed')
+            assert.equal(
+                list.body.items.some((item: { name: string }) => item.name === name),
+                false,
+                'not listed',
+            )
             assert.equal((await joinRoom(second, name, makeProfile('Late'))).status, 404)
             const history = await second.request('GET', `/api/rooms/${name}/chat`, { headers: { authorization: viewer.session } })
             assert.ok(history.body.messages.some((m: { value: string }) => m.value === 'before the restart'))

@@ -33,7 +33,14 @@ describe('room passwords', () => {
 
     test('bad or oversized stored parameters are refused, not run', async () => {
         const salt = randomBytes(16).toString('base64url')
-        for (const stored of ['', 'plain', `scrypt$1000$8$1$${salt}$x`, `scrypt$${2 ** 21}$8$1$${salt}$x`, `scrypt$1024$0$1$${salt}$x`, `bcrypt$1024$8$1$${salt}$x`]) {
+        for (const stored of [
+            '',
+            'plain',
+            `scrypt$1000$8$1$${salt}$x`,
+            `scrypt$${2 ** 21}$8$1$${salt}$x`,
+            `scrypt$1024$0$1$${salt}$x`,
+            `bcrypt$1024$8$1$${salt}$x`,
+        ]) {
             assert.equal(hashParameters(stored), undefined, stored)
             assert.equal(await verifyPassword('x', stored), false, stored)
         }
@@ -41,7 +48,10 @@ describe('room passwords', () => {
     })
 
     test('the config refuses a cost that is not a power of two', () => {
-        assert.throws(() => loadConfig({ env: { ENSEMBLE_PASSWORD_SCRYPT_N: '100000' }, argv: [] }), /ENSEMBLE_PASSWORD_SCRYPT_N must be a power of two/)
+        assert.throws(
+            () => loadConfig({ env: { ENSEMBLE_PASSWORD_SCRYPT_N: '100000' }, argv: [] }),
+            /ENSEMBLE_PASSWORD_SCRYPT_N must be a power of two/,
+        )
         assert.equal(loadConfig({ env: { ENSEMBLE_PASSWORD_SCRYPT_N: '16384' }, argv: [] }).config.passwordScryptN, 16384)
     })
 })

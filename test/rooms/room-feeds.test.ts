@@ -11,10 +11,16 @@ test('resumes after an id, reports a gap when the id is older than what is kept,
 
     const live: FeedEntry[] = []
     const sub = feeds.subscribe('r', ids[2], (e) => live.push(e))
-    assert.deepEqual(sub.replay.entries.map((e) => e.event.value), ['m4', 'm5'])
+    assert.deepEqual(
+        sub.replay.entries.map((e) => e.event.value),
+        ['m4', 'm5'],
+    )
     assert.equal(sub.replay.gap, false)
     feeds.publish('r', { type: 'chat', value: 'm6' })
-    assert.deepEqual(live.map((e) => JSON.parse(e.data)), [{ type: 'chat', value: 'm6', at: 1000 }])
+    assert.deepEqual(
+        live.map((e) => JSON.parse(e.data)),
+        [{ type: 'chat', value: 'm6', at: 1000 }],
+    )
     sub.unsubscribe()
 
     // m2 and m3 were dropped (3 kept): resuming after m1 loses them, which the replay says.

@@ -60,7 +60,14 @@ export class WireError extends Error {
  * holding one JSON event that matches its schema. Returns the event; throws a WireError otherwise.
  */
 export function checkFrame(data: Buffer | ArrayBuffer | Buffer[] | string, isBinary: boolean): { type: string } & Record<string, unknown> {
-    const text = typeof data === 'string' ? data : Buffer.isBuffer(data) ? data.toString('utf8') : Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data).toString('utf8')
+    const text =
+        typeof data === 'string'
+            ? data
+            : Buffer.isBuffer(data)
+              ? data.toString('utf8')
+              : Array.isArray(data)
+                ? Buffer.concat(data).toString('utf8')
+                : Buffer.from(data).toString('utf8')
     if (isBinary) throw new WireError(`binary frame (events must be text frames): ${text.slice(0, 120)}`)
     let event: unknown
     try {

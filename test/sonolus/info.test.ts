@@ -58,18 +58,33 @@ describe('GET /sonolus/info', () => {
 
     test('room passwords in query strings are hidden from request logs', async () => {
         const { redactUrl } = await import('../../src/app.js')
-        assert.equal(redactUrl('/sonolus/rooms/list?type=private&room=x&password=s3cret&b=1'), '/sonolus/rooms/list?type=private&room=x&password=***&b=1')
+        assert.equal(
+            redactUrl('/sonolus/rooms/list?type=private&room=x&password=s3cret&b=1'),
+            '/sonolus/rooms/list?type=private&room=x&password=***&b=1',
+        )
         assert.equal(redactUrl('/sonolus/rooms/abc?Password=x'), '/sonolus/rooms/abc?Password=***')
     })
 
     test('a JSON body with another content type → 415, without internals', async () => {
-        const res = await server.request('POST', '/sonolus/authenticate', { body: 'x=1', headers: { 'content-type': 'application/x-www-form-urlencoded' } })
+        const res = await server.request('POST', '/sonolus/authenticate', {
+            body: 'x=1',
+            headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        })
         assert.equal(res.status, 415)
         assert.deepEqual(res.body, { message: t('en', 'unsupportedMediaType') })
     })
 
     test('hostile inputs never produce a 500 or a stack trace', async () => {
-        const bodies = ['null', '[]', '"x"', '1', '{"__proto__":{"admin":true}}', '{"type":"authenticateServer","time":"now"}', '\u0000', '{}'.repeat(1000)]
+        const bodies = [
+            'null',
+            '[]',
+            '"x"',
+            '1',
+            '{"__proto__":{"admin":true}}',
+            '{"type":"authenticateServer","time":"now"}',
+            '\u0000',
+            '{}'.repeat(1000),
+        ]
         for (const body of bodies) {
             for (const path of ['/sonolus/authenticate', '/sonolus/rooms/abcdefgh', '/sonolus/rooms/create']) {
                 const res = await server.request('POST', path, { body, headers: { 'sonolus-signature': 'AAAA' } })

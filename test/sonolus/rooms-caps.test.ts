@@ -32,7 +32,7 @@ describe('room caps', () => {
         assert.throws(() => loadConfig({ env: { ENSEMBLE_MAX_ROOMS: 'many' }, argv: [] }), /ENSEMBLE_MAX_ROOMS/)
     })
 
-    test('a player holds at most 3 rooms: the 4th create is refused (403) in the player\'s language', async () => {
+    test("a player holds at most 3 rooms: the 4th create is refused (403) in the player's language", async () => {
         const host = await signedAuthenticate(server, makeProfile('Host'))
         for (let i = 0; i < 3; i++) {
             const { name, key } = await createRoom(server, host.session)

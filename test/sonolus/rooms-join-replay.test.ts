@@ -20,7 +20,13 @@ describe('rooms: a signed join body is spent whatever the answer', () => {
     after(() => server.close())
 
     /** Sends the same signed bytes twice: the first answer as given, the second replayed. */
-    const twice = async (name: string, body: string, first: [number, MessageKey], headers: Record<string, string> = {}, query?: Record<string, string | number>) => {
+    const twice = async (
+        name: string,
+        body: string,
+        first: [number, MessageKey],
+        headers: Record<string, string> = {},
+        query?: Record<string, string | number>,
+    ) => {
         const signature = sign(body)
         const path = `/sonolus/rooms/${encodeURIComponent(name)}`
         refused(await postSigned(server, path, body, { signature, headers, query }), ...first)

@@ -6,17 +6,7 @@ import { t, type MessageKey } from '../../src/i18n.js'
 import { multiplayerUrl } from '../../src/urls.js'
 import type { LiveRoomInfo, LiveRoomSource } from '../../src/rooms/live-info.js'
 import { startTestServer, type TestResponse, type TestServer } from '../helpers/server.js'
-import {
-    createAndJoin,
-    createRoom,
-    joinBody,
-    joinRoom,
-    makeProfile,
-    otherKeys,
-    postSigned,
-    sign,
-    signedAuthenticate,
-} from '../helpers/sonolus.js'
+import { createAndJoin, createRoom, joinBody, joinRoom, makeProfile, otherKeys, postSigned, sign, signedAuthenticate } from '../helpers/sonolus.js'
 
 /** A LiveRoomSource the tests fill in by hand. */
 class FakeLive implements LiveRoomSource {
@@ -196,8 +186,16 @@ describe('rooms: create and join', () => {
         const room = await createAndJoin(server)
         const body = joinBody(server, room.name, makeProfile())
         refused(await postSigned(server, `/sonolus/rooms/${room.name}`, body, { signature: null }), 401, 'signatureMissing')
-        refused(await postSigned(server, `/sonolus/rooms/${room.name}`, body, { signature: sign(body, otherKeys().privateKey) }), 401, 'signatureInvalid')
-        refused(await postSigned(server, `/sonolus/rooms/${room.name}`, body.replace('"room"', '"room" '), { signature: sign(body) }), 401, 'signatureInvalid')
+        refused(
+            await postSigned(server, `/sonolus/rooms/${room.name}`, body, { signature: sign(body, otherKeys().privateKey) }),
+            401,
+            'signatureInvalid',
+        )
+        refused(
+            await postSigned(server, `/sonolus/rooms/${room.name}`, body.replace('"room"', '"room" '), { signature: sign(body) }),
+            401,
+            'signatureInvalid',
+        )
     })
 
     test('a replayed join body → 401', async () => {
@@ -208,7 +206,7 @@ describe('rooms: create and join', () => {
         refused(await postSigned(server, `/sonolus/rooms/${room.name}`, body, { signature }), 401, 'replayed')
     })
 
-    test("a session of another user than the signed profile → 401", async () => {
+    test('a session of another user than the signed profile → 401', async () => {
         const room = await createAndJoin(server)
         const other = await signedAuthenticate(server)
         refused(await joinRoom(server, room.name, makeProfile(), { session: other.session }), 401, 'sessionMismatch')
@@ -225,7 +223,14 @@ describe('rooms: create and join', () => {
     test('a full room refuses a newcomer (409) but keeps the seat of a member', async () => {
         const room = await createAndJoin(server, { params: { maxPlayers: 2 } })
         const member = makeProfile('Member')
-        live.rooms.set(room.name, { playerCount: 2, maxPlayers: 2, status: 'selecting', level: null, title: 'x', members: [room.profile.id, member.id] })
+        live.rooms.set(room.name, {
+            playerCount: 2,
+            maxPlayers: 2,
+            status: 'selecting',
+            level: null,
+            title: 'x',
+            members: [room.profile.id, member.id],
+        })
         refused(await joinRoom(server, room.name, makeProfile('Late')), 409, 'roomFull')
         assert.equal((await joinRoom(server, room.name, member)).status, 200)
         live.rooms.delete(room.name)

@@ -40,8 +40,7 @@ describe('rooms list and info', () => {
     })
     after(() => server.close())
 
-    const list = (query: Record<string, string | number> = {}) =>
-        server.request<ServerItemList<RoomItem>>('GET', '/sonolus/rooms/list', { query })
+    const list = (query: Record<string, string | number> = {}) => server.request<ServerItemList<RoomItem>>('GET', '/sonolus/rooms/list', { query })
 
     test('20 rooms a page, newest first, pageCount over all pages', async () => {
         const pages = await Promise.all([0, 1, 2, 3].map((page) => list({ page })))
@@ -87,8 +86,20 @@ describe('rooms list and info', () => {
 
     test('advanced search: status, free seats, level', async () => {
         const [c, b, a] = created.slice(-3) // on the first page
-        live.rooms.set(a!, { playerCount: 4, maxPlayers: 4, status: 'playing', level: { address: 'https://levels.example', name: 'tutorial-expert' }, title: 'A' })
-        live.rooms.set(b!, { playerCount: 1, maxPlayers: 4, status: 'preparing', level: { address: 'https://levels.example', name: 'other' }, title: 'B' })
+        live.rooms.set(a!, {
+            playerCount: 4,
+            maxPlayers: 4,
+            status: 'playing',
+            level: { address: 'https://levels.example', name: 'tutorial-expert' },
+            title: 'A',
+        })
+        live.rooms.set(b!, {
+            playerCount: 1,
+            maxPlayers: 4,
+            status: 'preparing',
+            level: { address: 'https://levels.example', name: 'other' },
+            title: 'B',
+        })
         live.rooms.set(c!, { playerCount: 4, maxPlayers: 4, status: 'selecting', level: null, title: 'C' })
         try {
             const names = async (query: Record<string, string>) => (await list({ type: 'advanced', ...query })).body.items.map((i) => i.name)
@@ -195,7 +206,10 @@ describe('rooms list: filtered and paged by the store', () => {
     test('a page reads at most a page of rooms from the store, whatever the number of open rooms', async () => {
         rowsRead.length = 0
         const page = await list({ page: 2 })
-        assert.deepEqual(page.body.items.map((i) => i.name), newestFirst().slice(40, 60))
+        assert.deepEqual(
+            page.body.items.map((i) => i.name),
+            newestFirst().slice(40, 60),
+        )
         assert.equal(page.body.pageCount, 3)
         assert.deepEqual(rowsRead, [20])
     })
@@ -226,24 +240,36 @@ describe('rooms list: filtered and paged by the store', () => {
             const p1 = await list({ type: 'advanced', status: 'playing', page: 1 })
             assert.equal(p0.body.pageCount, 2)
             const playingNewestFirst = newest.filter((n) => playing.includes(n))
-            assert.deepEqual([...p0.body.items, ...p1.body.items].map((i) => i.name), playingNewestFirst)
+            assert.deepEqual(
+                [...p0.body.items, ...p1.body.items].map((i) => i.name),
+                playingNewestFirst,
+            )
             assert.deepEqual(rowsRead, [20, 5])
 
             // selecting: every room nobody entered, and the live ones selecting (the full ones).
             const selecting = await list({ type: 'advanced', status: 'selecting', page: 1 })
             assert.equal(selecting.body.pageCount, 2, `${60 - 25} rooms`)
-            assert.deepEqual(selecting.body.items.map((i) => i.name), newest.filter((n) => !playing.includes(n)).slice(20, 40))
+            assert.deepEqual(
+                selecting.body.items.map((i) => i.name),
+                newest.filter((n) => !playing.includes(n)).slice(20, 40),
+            )
 
             // free seats: all but the full ones; with status playing: the playing ones (none is full).
             const free = await list({ type: 'advanced', freeSeats: '1', page: 2 })
             assert.equal(free.body.pageCount, 3, '50 rooms')
-            assert.deepEqual(free.body.items.map((i) => i.name), newest.filter((n) => !full.includes(n)).slice(40, 60))
+            assert.deepEqual(
+                free.body.items.map((i) => i.name),
+                newest.filter((n) => !full.includes(n)).slice(40, 60),
+            )
             assert.equal((await list({ type: 'advanced', freeSeats: '1', status: 'selecting' })).body.pageCount, 2, '25 rooms')
             assert.equal((await list({ type: 'advanced', status: 'preparing' })).body.items.length, 0)
             assert.equal((await list({ type: 'advanced', status: 'preparing' })).body.pageCount, 1)
             // keywords and a live filter together.
             // ('1' is not in room names: '12' can only be the title's number.)
-            assert.deepEqual((await list({ type: 'advanced', status: 'playing', keywords: 'Paged 12' })).body.items.map((i) => i.name), [created[12]])
+            assert.deepEqual(
+                (await list({ type: 'advanced', status: 'playing', keywords: 'Paged 12' })).body.items.map((i) => i.name),
+                [created[12]],
+            )
             assert.deepEqual((await list({ type: 'advanced', status: 'playing', keywords: 'Paged 13' })).body.items, [])
         } finally {
             live.rooms.clear()

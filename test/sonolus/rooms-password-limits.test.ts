@@ -208,12 +208,14 @@ describe('checkRoomPassword: the check for a join by room name, on the same limi
         open = await createAndJoin(server)
     })
     after(() => server.close())
-    const check = (userId: string, room: string, password: string) => server.app.directory.checkRoomPassword(userId, room, password, server.clock.now())
+    const check = (userId: string, room: string, password: string) =>
+        server.app.directory.checkRoomPassword(userId, room, password, server.clock.now())
 
     test('public room: ok, nothing checked or counted; unknown room: roomNotFound, counted', async () => {
         for (let i = 0; i < 10; i++) assert.equal((await check('u-public', open.name, 'anything')).ok, true)
         assert.equal(stats.verifies, 0)
-        for (let i = 0; i < server.config.passwordAttemptsPerUser; i++) assert.deepEqual(await check('u-miss', `nosuch${i}`, 'x'), { ok: false, reason: 'roomNotFound' })
+        for (let i = 0; i < server.config.passwordAttemptsPerUser; i++)
+            assert.deepEqual(await check('u-miss', `nosuch${i}`, 'x'), { ok: false, reason: 'roomNotFound' })
         const limited = await check('u-miss', secret.name, 'right one')
         assert.equal(limited.ok || limited.reason, 'tooManyAttempts')
         assert.equal(stats.verifies, 0)
@@ -226,10 +228,12 @@ describe('checkRoomPassword: the check for a join by room name, on the same limi
         const wrong = results.filter((r) => !r.ok && r.reason === 'wrongPassword').length
         assert.ok(wrong >= 1 && wrong <= limit, `${wrong} checked`)
         assert.equal(stats.verifies - before, wrong)
-        for (const r of results) assert.ok(!r.ok && ['wrongPassword', 'tooManyAttempts', 'passwordCheckPending'].includes(r.reason), JSON.stringify(r))
+        for (const r of results)
+            assert.ok(!r.ok && ['wrongPassword', 'tooManyAttempts', 'passwordCheckPending'].includes(r.reason), JSON.stringify(r))
         // The same player's private searches draw on the same attempts.
         const player = await signedAuthenticate(server)
-        for (let i = 0; i < limit - 1; i++) assert.deepEqual(await check(player.profile.id, secret.name, `no ${i}`), { ok: false, reason: 'wrongPassword' })
+        for (let i = 0; i < limit - 1; i++)
+            assert.deepEqual(await check(player.profile.id, secret.name, `no ${i}`), { ok: false, reason: 'wrongPassword' })
         assert.equal((await privateSearch(server, player.session, secret.name, 'no again')).status, 403)
         const limited = await check(player.profile.id, secret.name, 'right one')
         assert.ok(!limited.ok && limited.reason === 'tooManyAttempts')

@@ -18,8 +18,7 @@ describe('private rooms', () => {
     const list = (session: string | undefined, query: Record<string, string> = {}) =>
         server.request('GET', '/sonolus/rooms/list', { headers: session ? { 'sonolus-session': session } : {}, query })
     const names = (res: { body: any }) => (res.body.items as { name: string }[]).map((i) => i.name)
-    const privateSearch = (session: string, roomText: string, password: string) =>
-        list(session, { type: 'private', room: roomText, password })
+    const privateSearch = (session: string, roomText: string, password: string) => list(session, { type: 'private', room: roomText, password })
 
     test('hidden from other players and from anonymous lists, shown to its creator', async () => {
         const other = await signedAuthenticate(server)

@@ -120,7 +120,7 @@ describe('SqliteStore: checkpoint thread', () => {
         }
     })
 
-    test('a thread that stops is reported to the store\'s logger; the store goes on', async () => {
+    test("a thread that stops is reported to the store's logger; the store goes on", async () => {
         const path = join(dir, 'stopped.sqlite')
         const logged: { obj: { err?: Error }; msg: string }[] = []
         const store = new SqliteStore({ path, checkpoints: { intervalMs: 20 }, log: { error: (obj, msg) => void logged.push({ obj, msg }) } })

@@ -106,7 +106,11 @@ export function storeContract(label: string, factory: StoreFactory, options: { s
             assert.equal(await store.useNonce(nonce('older', T0, T0 + 10)), false, 'expiry before the sweep time')
             assert.equal(await store.useNonce(nonce('fresh', T0, T0 + 1001)), true, 'expiry after the sweep time')
             assert.equal(
-                await store.recordSignIn({ nonce: nonce('s', T0, T0 + 999), user: user('u'), session: { tokenHash: 'st', userId: 'u', createdAt: T0, expiresAt: T0 + 5 } }),
+                await store.recordSignIn({
+                    nonce: nonce('s', T0, T0 + 999),
+                    user: user('u'),
+                    session: { tokenHash: 'st', userId: 'u', createdAt: T0, expiresAt: T0 + 5 },
+                }),
                 false,
             )
             assert.equal(await store.getSession('st'), undefined)
@@ -207,32 +211,35 @@ export function storeContract(label: string, factory: StoreFactory, options: { s
             assert.equal((await store.updateRoom('clk', { title: 'x' }))!.updatedAt, T0 + 12_345)
         })
 
-        withStore('room caps: per creator (rooms plus live reservations), server-wide (open rooms); a refused claim keeps the reservation', async (store) => {
-            const caps = { perCreator: 2, total: 3 }
-            const reserve = (name: string, creatorId: string, at = T0) =>
-                store.insertReservation({ name, keyHash: 'k', creatorId, values: '', createdAt: at, expiresAt: at + 100 }, caps)
-            assert.equal(await reserve('a1', 'a'), undefined)
-            assert.equal(await reserve('a2', 'a'), undefined)
-            assert.equal(await reserve('a3', 'a'), 'creatorCap')
-            assert.equal(await store.isRoomNameTaken('a3', T0), false, 'a refusal writes nothing')
-            assert.equal(await reserve('a3', 'a', T0 + 100), undefined, 'lapsed reservations free their places')
-            const claim = (name: string, creatorId: string, now = T0 + 100) =>
-                store.createRoomFromReservation({ name, keyHash: 'k', creatorId, now }, room(name, { creatorId, createdAt: now }), caps)
-            assert.equal(typeof (await claim('a3', 'a')), 'object')
-            for (const n of ['b1', 'b2']) assert.equal(await reserve(n, 'b', T0 + 100), undefined)
-            for (const n of ['b1', 'b2']) assert.equal(typeof (await claim(n, 'b')), 'object')
-            // Three open rooms: the server cap refuses further claims, not reservations of other creators.
-            assert.equal(await reserve('c1', 'c', T0 + 100), 'serverCap')
-            assert.equal(await reserve('c1', 'c', T0 + 100), 'serverCap')
-            await store.updateRoom('b1', { closedAt: T0 + 101 })
-            assert.equal(await reserve('c1', 'c', T0 + 101), undefined)
-            await makeRoom(store, room('zz', { creatorId: 'z', createdAt: T0 + 101 }))
-            assert.equal(await claim('c1', 'c', T0 + 102), 'serverCap')
-            assert.ok(await store.getReservation('c1', T0 + 102), 'kept after a refused claim')
-            assert.equal(await store.getRoom('c1'), undefined)
-            await store.updateRoom('b2', { closedAt: T0 + 103 })
-            assert.equal(typeof (await claim('c1', 'c', T0 + 103)), 'object')
-        })
+        withStore(
+            'room caps: per creator (rooms plus live reservations), server-wide (open rooms); a refused claim keeps the reservation',
+            async (store) => {
+                const caps = { perCreator: 2, total: 3 }
+                const reserve = (name: string, creatorId: string, at = T0) =>
+                    store.insertReservation({ name, keyHash: 'k', creatorId, values: '', createdAt: at, expiresAt: at + 100 }, caps)
+                assert.equal(await reserve('a1', 'a'), undefined)
+                assert.equal(await reserve('a2', 'a'), undefined)
+                assert.equal(await reserve('a3', 'a'), 'creatorCap')
+                assert.equal(await store.isRoomNameTaken('a3', T0), false, 'a refusal writes nothing')
+                assert.equal(await reserve('a3', 'a', T0 + 100), undefined, 'lapsed reservations free their places')
+                const claim = (name: string, creatorId: string, now = T0 + 100) =>
+                    store.createRoomFromReservation({ name, keyHash: 'k', creatorId, now }, room(name, { creatorId, createdAt: now }), caps)
+                assert.equal(typeof (await claim('a3', 'a')), 'object')
+                for (const n of ['b1', 'b2']) assert.equal(await reserve(n, 'b', T0 + 100), undefined)
+                for (const n of ['b1', 'b2']) assert.equal(typeof (await claim(n, 'b')), 'object')
+                // Three open rooms: the server cap refuses further claims, not reservations of other creators.
+                assert.equal(await reserve('c1', 'c', T0 + 100), 'serverCap')
+                assert.equal(await reserve('c1', 'c', T0 + 100), 'serverCap')
+                await store.updateRoom('b1', { closedAt: T0 + 101 })
+                assert.equal(await reserve('c1', 'c', T0 + 101), undefined)
+                await makeRoom(store, room('zz', { creatorId: 'z', createdAt: T0 + 101 }))
+                assert.equal(await claim('c1', 'c', T0 + 102), 'serverCap')
+                assert.ok(await store.getReservation('c1', T0 + 102), 'kept after a refused claim')
+                assert.equal(await store.getRoom('c1'), undefined)
+                await store.updateRoom('b2', { closedAt: T0 + 103 })
+                assert.equal(typeof (await claim('c1', 'c', T0 + 103)), 'object')
+            },
+        )
 
         withStore('concurrent reservations and claims cannot pass the caps together', async (store) => {
             const caps = { perCreator: 3, total: 5 }
@@ -297,7 +304,8 @@ export function storeContract(label: string, factory: StoreFactory, options: { s
             assert.equal(all.length, 45)
             assert.equal(await store.countOpenRooms({ ...q, limit: 5, offset: 5 }), 45)
             const byOffset: string[] = []
-            for (let page = 0; page < 3; page++) byOffset.push(...(await store.listOpenRooms({ ...q, limit: 20, offset: page * 20 })).map((r) => r.name))
+            for (let page = 0; page < 3; page++)
+                byOffset.push(...(await store.listOpenRooms({ ...q, limit: 20, offset: page * 20 })).map((r) => r.name))
             assert.deepEqual(byOffset, all)
             const byKey: string[] = []
             let after: RoomQuery['after']
@@ -330,16 +338,31 @@ export function storeContract(label: string, factory: StoreFactory, options: { s
 
         withStore('chat: newest first, id cursor, system lines without a user', async (store) => {
             const ids: number[] = []
-            for (let i = 0; i < 5; i++) ids.push(await store.insertChatMessage({ roomName: 'r', userId: i ? 'u' : null, type: i % 2 ? 'quick' : 'text', value: `m${i}`, at: T0 + i }))
+            for (let i = 0; i < 5; i++)
+                ids.push(
+                    await store.insertChatMessage({
+                        roomName: 'r',
+                        userId: i ? 'u' : null,
+                        type: i % 2 ? 'quick' : 'text',
+                        value: `m${i}`,
+                        at: T0 + i,
+                    }),
+                )
             await store.insertChatMessage({ roomName: 'other', userId: 'u', type: 'text', value: 'x', at: T0 })
-            assert.ok(ids.every((id, i) => i === 0 || id > ids[i - 1]!), 'ids increase')
+            assert.ok(
+                ids.every((id, i) => i === 0 || id > ids[i - 1]!),
+                'ids increase',
+            )
             const latest = await store.listChatMessages('r', { limit: 2 })
             assert.deepEqual(latest, [
                 { id: ids[4], roomName: 'r', userId: 'u', type: 'text', value: 'm4', at: T0 + 4 },
                 { id: ids[3], roomName: 'r', userId: 'u', type: 'quick', value: 'm3', at: T0 + 3 },
             ])
             const older = await store.listChatMessages('r', { before: ids[3], limit: 10 })
-            assert.deepEqual(older.map((m) => m.value), ['m2', 'm1', 'm0'])
+            assert.deepEqual(
+                older.map((m) => m.value),
+                ['m2', 'm1', 'm0'],
+            )
             assert.equal(older.at(-1)!.userId, null)
         })
 
@@ -347,17 +370,39 @@ export function storeContract(label: string, factory: StoreFactory, options: { s
             const lines = await Promise.all(
                 Array.from({ length: 40 }, (_, i) => store.insertChatMessage({ roomName: 'r', userId: 'u', type: 'text', value: `m${i}`, at: T0 })),
             )
-            assert.deepEqual(lines, [...lines].sort((a, b) => a - b))
-            assert.deepEqual((await store.listChatMessages('r', { limit: 100 })).map((m) => m.value), lines.map((_, i) => `m${39 - i}`))
+            assert.deepEqual(
+                lines,
+                [...lines].sort((a, b) => a - b),
+            )
+            assert.deepEqual(
+                (await store.listChatMessages('r', { limit: 100 })).map((m) => m.value),
+                lines.map((_, i) => `m${39 - i}`),
+            )
             const results = await Promise.all(
                 Array.from({ length: 40 }, (_, i) => store.insertRoundResult({ roomName: 'r', round: i, userId: 'u', result: {} as any, at: T0 })),
             )
-            assert.deepEqual(results, [...results].sort((a, b) => a - b))
-            assert.deepEqual((await store.listRoundResults('r', { limit: 100 })).map((r) => r.round), results.map((_, i) => 39 - i))
+            assert.deepEqual(
+                results,
+                [...results].sort((a, b) => a - b),
+            )
+            assert.deepEqual(
+                (await store.listRoundResults('r', { limit: 100 })).map((r) => r.round),
+                results.map((_, i) => 39 - i),
+            )
         })
 
         withStore('round results and reports', async (store) => {
-            const result = { grade: 'allPerfect', arcadeScore: 1_000_000, accuracyScore: 9.5, combo: 10, perfect: 10, great: 0, good: 0, miss: 0, totalCount: 10 } as any
+            const result = {
+                grade: 'allPerfect',
+                arcadeScore: 1_000_000,
+                accuracyScore: 9.5,
+                combo: 10,
+                perfect: 10,
+                great: 0,
+                good: 0,
+                miss: 0,
+                totalCount: 10,
+            } as any
             const r1 = await store.insertRoundResult({ roomName: 'r', round: 1, userId: 'u', result, at: T0 })
             const r2 = await store.insertRoundResult({ roomName: 'r', round: 2, userId: 'u', result, at: T0 + 1 })
             assert.ok(r2 > r1)
@@ -365,7 +410,10 @@ export function storeContract(label: string, factory: StoreFactory, options: { s
             assert.equal((await store.listRoundResults('r', { limit: 5 })).length, 2)
             const p1 = await store.insertReport({ roomName: 'r', reporterId: 'a', targetId: 'b', optionValues: 'reason=x', at: T0 })
             const p2 = await store.insertReport({ roomName: 's', reporterId: 'a', targetId: 'c', optionValues: '', at: T0 + 1 })
-            assert.deepEqual((await store.listReports({ limit: 10 })).map((r) => r.id), [p2, p1])
+            assert.deepEqual(
+                (await store.listReports({ limit: 10 })).map((r) => r.id),
+                [p2, p1],
+            )
             assert.deepEqual(await store.listReports({ roomName: 'r', limit: 10 }), [
                 { id: p1, roomName: 'r', reporterId: 'a', targetId: 'b', optionValues: 'reason=x', at: T0, resolvedAt: null, resolution: null },
             ])
@@ -376,19 +424,44 @@ export function storeContract(label: string, factory: StoreFactory, options: { s
             const b = await store.insertReport({ roomName: 'r', reporterId: 'x', targetId: 'z', optionValues: '', at: T0 + 1 })
             const c = await store.insertReport({ roomName: 's', reporterId: 'x', targetId: 'z', optionValues: '', at: T0 + 2 })
             const resolved = await store.resolveReport(b, { at: T0 + 10, note: 'warned' })
-            assert.deepEqual(resolved, { id: b, roomName: 'r', reporterId: 'x', targetId: 'z', optionValues: '', at: T0 + 1, resolvedAt: T0 + 10, resolution: 'warned' })
+            assert.deepEqual(resolved, {
+                id: b,
+                roomName: 'r',
+                reporterId: 'x',
+                targetId: 'z',
+                optionValues: '',
+                at: T0 + 1,
+                resolvedAt: T0 + 10,
+                resolution: 'warned',
+            })
             assert.equal(await store.resolveReport(b, { at: T0 + 20, note: 'again' }), undefined, 'resolved once')
             assert.equal(await store.resolveReport(c + 100, { at: T0, note: 'none' }), undefined, 'no such report')
-            assert.deepEqual((await store.listReports({ open: true, limit: 10 })).map((r) => r.id), [c, a])
-            assert.deepEqual((await store.listReports({ open: true, roomName: 'r', limit: 10 })).map((r) => r.id), [a])
-            assert.deepEqual((await store.listReports({ open: true, limit: 1 })).map((r) => r.id), [c])
+            assert.deepEqual(
+                (await store.listReports({ open: true, limit: 10 })).map((r) => r.id),
+                [c, a],
+            )
+            assert.deepEqual(
+                (await store.listReports({ open: true, roomName: 'r', limit: 10 })).map((r) => r.id),
+                [a],
+            )
+            assert.deepEqual(
+                (await store.listReports({ open: true, limit: 1 })).map((r) => r.id),
+                [c],
+            )
             const all = await store.listReports({ roomName: 'r', limit: 10 })
-            assert.deepEqual(all.map((r) => [r.id, r.resolvedAt, r.resolution]), [[b, T0 + 10, 'warned'], [a, null, null]])
+            assert.deepEqual(
+                all.map((r) => [r.id, r.resolvedAt, r.resolution]),
+                [
+                    [b, T0 + 10, 'warned'],
+                    [a, null, null],
+                ],
+            )
         })
 
         withStore("user chat: one user's lines in one room, newest first, until a time, limited; queued lines seen", async (store) => {
             const ids: number[] = []
-            for (let i = 0; i < 4; i++) ids.push(await store.insertChatMessage({ roomName: 'r', userId: 'u', type: 'text', value: `u${i}`, at: T0 + i }))
+            for (let i = 0; i < 4; i++)
+                ids.push(await store.insertChatMessage({ roomName: 'r', userId: 'u', type: 'text', value: `u${i}`, at: T0 + i }))
             await store.insertChatMessage({ roomName: 'r', userId: 'v', type: 'text', value: 'other user', at: T0 })
             await store.insertChatMessage({ roomName: 's', userId: 'u', type: 'text', value: 'other room', at: T0 })
             await store.insertChatMessage({ roomName: 'r', userId: null, type: 'text', value: 'system', at: T0 })
@@ -396,7 +469,14 @@ export function storeContract(label: string, factory: StoreFactory, options: { s
             assert.deepEqual(await values({ until: T0 + 10, limit: 10 }), ['u3', 'u2', 'u1', 'u0'])
             assert.deepEqual(await values({ until: T0 + 2, limit: 10 }), ['u2', 'u1', 'u0'], 'until is inclusive')
             assert.deepEqual(await values({ until: T0 + 10, limit: 2 }), ['u3', 'u2'])
-            assert.deepEqual((await store.listUserChat('r', 'u', { until: T0, limit: 1 }))[0], { id: ids[0], roomName: 'r', userId: 'u', type: 'text', value: 'u0', at: T0 })
+            assert.deepEqual((await store.listUserChat('r', 'u', { until: T0, limit: 1 }))[0], {
+                id: ids[0],
+                roomName: 'r',
+                userId: 'u',
+                type: 'text',
+                value: 'u0',
+                at: T0,
+            })
             void store.insertChatMessage({ roomName: 'r', userId: 'u', type: 'quick', value: 'queued', at: T0 + 5 })
             assert.deepEqual(await values({ until: T0 + 10, limit: 1 }), ['queued'])
         })
@@ -406,7 +486,10 @@ export function storeContract(label: string, factory: StoreFactory, options: { s
             const b = await store.insertChatMessage({ roomName: 'r', userId: 'u', type: 'quick', value: 'drop', at: T0 + 1 })
             assert.deepEqual(await store.deleteChatMessage(b), { id: b, roomName: 'r', userId: 'u', type: 'quick', value: 'drop', at: T0 + 1 })
             assert.equal(await store.deleteChatMessage(b), undefined)
-            assert.deepEqual((await store.listChatMessages('r', { limit: 10 })).map((m) => m.id), [a])
+            assert.deepEqual(
+                (await store.listChatMessages('r', { limit: 10 })).map((m) => m.id),
+                [a],
+            )
             // A line asked for just before (not awaited) is there to delete once its id is known.
             const queued = store.insertChatMessage({ roomName: 's', userId: 'u', type: 'text', value: 'q', at: T0 })
             const gone = store.deleteChatMessage(await queued)
@@ -414,38 +497,77 @@ export function storeContract(label: string, factory: StoreFactory, options: { s
             assert.deepEqual(await store.listChatMessages('s', { limit: 10 }), [])
         })
 
-        withStore('server bans: a new ban replaces the old one, lifting says whether there was one, only running bans listed, sweep drops lapsed ones', async (store, clock) => {
-            await store.putServerBan({ userId: 'a', until: T0 + 1000, reason: 'spam', createdAt: T0 })
-            await store.putServerBan({ userId: 'b', until: T0 + 10, reason: 'short', createdAt: T0 + 1 })
-            await store.putServerBan({ userId: 'a', until: T0 + 50, reason: 'shortened', createdAt: T0 + 2 })
-            assert.deepEqual(await store.listServerBans(T0), [
-                { userId: 'b', until: T0 + 10, reason: 'short', createdAt: T0 + 1 },
-                { userId: 'a', until: T0 + 50, reason: 'shortened', createdAt: T0 + 2 },
-            ])
-            assert.deepEqual((await store.listServerBans(T0 + 10)).map((b) => b.userId), ['a'], 'a ban ends at its until')
-            assert.equal(await store.deleteServerBan('a'), true)
-            assert.equal(await store.deleteServerBan('a'), false)
-            assert.deepEqual((await store.listServerBans(T0)).map((b) => b.userId), ['b'])
-            await store.putServerBan({ userId: 'c', until: T0 + 100, reason: 'later', createdAt: T0 + 3 })
-            clock.set(T0 + 10)
-            await store.sweep(T0 + 10)
-            assert.deepEqual((await store.listServerBans(0)).map((b) => b.userId), ['c'], 'the lapsed ban is gone, even for a reader in the past')
-            assert.equal(await store.deleteServerBan('b'), false)
-        })
+        withStore(
+            'server bans: a new ban replaces the old one, lifting says whether there was one, only running bans listed, sweep drops lapsed ones',
+            async (store, clock) => {
+                await store.putServerBan({ userId: 'a', until: T0 + 1000, reason: 'spam', createdAt: T0 })
+                await store.putServerBan({ userId: 'b', until: T0 + 10, reason: 'short', createdAt: T0 + 1 })
+                await store.putServerBan({ userId: 'a', until: T0 + 50, reason: 'shortened', createdAt: T0 + 2 })
+                assert.deepEqual(await store.listServerBans(T0), [
+                    { userId: 'b', until: T0 + 10, reason: 'short', createdAt: T0 + 1 },
+                    { userId: 'a', until: T0 + 50, reason: 'shortened', createdAt: T0 + 2 },
+                ])
+                assert.deepEqual(
+                    (await store.listServerBans(T0 + 10)).map((b) => b.userId),
+                    ['a'],
+                    'a ban ends at its until',
+                )
+                assert.equal(await store.deleteServerBan('a'), true)
+                assert.equal(await store.deleteServerBan('a'), false)
+                assert.deepEqual(
+                    (await store.listServerBans(T0)).map((b) => b.userId),
+                    ['b'],
+                )
+                await store.putServerBan({ userId: 'c', until: T0 + 100, reason: 'later', createdAt: T0 + 3 })
+                clock.set(T0 + 10)
+                await store.sweep(T0 + 10)
+                assert.deepEqual(
+                    (await store.listServerBans(0)).map((b) => b.userId),
+                    ['c'],
+                    'the lapsed ban is gone, even for a reader in the past',
+                )
+                assert.equal(await store.deleteServerBan('b'), false)
+            },
+        )
 
         withStore('audit log: entries with their details, newest first, paged by an id cursor', async (store) => {
             const ids: number[] = []
             for (let i = 0; i < 5; i++) {
-                ids.push(await store.insertAuditEntry({ at: T0 + i, action: `act${i}`, target: `t${i}`, details: { i, by: 'mod', nested: { list: [1, 'two'] } } }))
+                ids.push(
+                    await store.insertAuditEntry({
+                        at: T0 + i,
+                        action: `act${i}`,
+                        target: `t${i}`,
+                        details: { i, by: 'mod', nested: { list: [1, 'two'] } },
+                    }),
+                )
             }
-            assert.deepEqual(ids, [...ids].sort((x, y) => x - y))
+            assert.deepEqual(
+                ids,
+                [...ids].sort((x, y) => x - y),
+            )
             const first = await store.listAuditEntries({ limit: 2 })
-            assert.deepEqual(first[0], { id: ids[4], at: T0 + 4, action: 'act4', target: 't4', details: { i: 4, by: 'mod', nested: { list: [1, 'two'] } } })
-            assert.deepEqual(first.map((e) => e.id), [ids[4], ids[3]])
+            assert.deepEqual(first[0], {
+                id: ids[4],
+                at: T0 + 4,
+                action: 'act4',
+                target: 't4',
+                details: { i: 4, by: 'mod', nested: { list: [1, 'two'] } },
+            })
+            assert.deepEqual(
+                first.map((e) => e.id),
+                [ids[4], ids[3]],
+            )
             const second = await store.listAuditEntries({ before: first[1]!.id, limit: 2 })
-            assert.deepEqual(second.map((e) => e.id), [ids[2], ids[1]])
+            assert.deepEqual(
+                second.map((e) => e.id),
+                [ids[2], ids[1]],
+            )
             const last = await store.listAuditEntries({ before: second[1]!.id, limit: 2 })
-            assert.deepEqual(last.map((e) => e.id), [ids[0]])
+            assert.deepEqual(
+                last.map((e) => e.id),
+                [ids[0]],
+            )
             assert.deepEqual(await store.listAuditEntries({ before: ids[0], limit: 2 }), [])
         })
 
@@ -465,7 +587,10 @@ export function storeContract(label: string, factory: StoreFactory, options: { s
                 { roomName: 'r', userId: 'a', joinedAt: T0 + 5, handle: 'ha', name: 'Ann' },
             ])
             await store.upsertRoomMembership({ roomName: 'r', userId: 'b', joinedAt: T0 + 9 })
-            assert.deepEqual((await store.listRoomMembers('r')).map((m) => m.userId), ['a', 'b'])
+            assert.deepEqual(
+                (await store.listRoomMembers('r')).map((m) => m.userId),
+                ['a', 'b'],
+            )
             assert.equal(await store.deleteRoomMembership('r', 'a'), true)
             assert.equal(await store.deleteRoomMembership('r', 'a'), false)
             assert.equal(await store.getRoomMembership('r', 'a'), undefined)
@@ -482,7 +607,10 @@ export function storeContract(label: string, factory: StoreFactory, options: { s
             assert.equal(await store.revokeApiToken('u', t1.id), true)
             assert.equal(await store.revokeApiToken('u', t1.id), false)
             assert.equal((await store.getApiTokenByHash('h1'))!.revoked, true)
-            assert.deepEqual((await store.listApiTokens('u')).map((t) => t.id), [t2.id])
+            assert.deepEqual(
+                (await store.listApiTokens('u')).map((t) => t.id),
+                [t2.id],
+            )
             await store.touchApiToken(t2.id, T0 + 50)
             assert.equal((await store.getApiTokenByHash('h2'))!.lastUsedAt, T0 + 50)
         })
@@ -523,10 +651,18 @@ export function storeContract(label: string, factory: StoreFactory, options: { s
             assert.equal((await store.getUser('u'))!.name, 'Second')
             void store.insertJoinSession({ tokenHash: 'j', roomName: 'r', userId: 'u', payload: '', expiresAt: T0 })
             assert.ok(await store.takeJoinSession('j'))
-            void store.recordSignIn({ nonce: nonce('n1'), user: user('v', 'Vee'), session: { tokenHash: 'sv', userId: 'v', createdAt: T0, expiresAt: T0 + 1 } })
+            void store.recordSignIn({
+                nonce: nonce('n1'),
+                user: user('v', 'Vee'),
+                session: { tokenHash: 'sv', userId: 'v', createdAt: T0, expiresAt: T0 + 1 },
+            })
             assert.ok(await store.getSession('sv'))
             assert.equal((await store.getUser('v'))!.name, 'Vee')
-            void store.recordJoin({ nonce: nonce('n2'), user: user('w', 'Dub'), joinSession: { tokenHash: 'jw', roomName: 'r', userId: 'w', payload: '', expiresAt: T0 } })
+            void store.recordJoin({
+                nonce: nonce('n2'),
+                user: user('w', 'Dub'),
+                joinSession: { tokenHash: 'jw', roomName: 'r', userId: 'w', payload: '', expiresAt: T0 },
+            })
             assert.ok(await store.takeJoinSession('jw'))
             // A creator's new name shows in room reads and member lists at once.
             await store.upsertUser(user('c', 'Old Name'))
@@ -551,7 +687,11 @@ export function storeContract(label: string, factory: StoreFactory, options: { s
             // Profiles written by joins (with and without a join session) and by sign-ins.
             void store.recordJoin({ nonce: nonce('j1'), user: user('a', 'Joined') })
             assert.equal((await store.getUser('a'))!.name, 'Joined')
-            void store.recordJoin({ nonce: nonce('j2'), user: user('a', 'Joined again'), joinSession: { tokenHash: 'ja', roomName: 'r', userId: 'a', payload: '', expiresAt: T0 } })
+            void store.recordJoin({
+                nonce: nonce('j2'),
+                user: user('a', 'Joined again'),
+                joinSession: { tokenHash: 'ja', roomName: 'r', userId: 'a', payload: '', expiresAt: T0 },
+            })
             assert.equal((await store.getUser('a'))!.name, 'Joined again')
             void store.recordSignIn({ nonce: nonce('s1'), user: user('a', 'Signed'), session: session('sa', 'a') })
             assert.equal((await store.getUser('a'))!.name, 'Signed')
@@ -559,9 +699,15 @@ export function storeContract(label: string, factory: StoreFactory, options: { s
             assert.equal(await store.getSession('sa'), undefined)
             // Chat lines and results.
             void store.insertChatMessage({ roomName: 'r', userId: 'a', type: 'text', value: 'queued', at: T0 })
-            assert.deepEqual((await store.listChatMessages('r', { limit: 10 })).map((m) => m.value), ['queued'])
+            assert.deepEqual(
+                (await store.listChatMessages('r', { limit: 10 })).map((m) => m.value),
+                ['queued'],
+            )
             void store.insertRoundResult({ roomName: 'r', round: 7, userId: 'a', result: {} as any, at: T0 })
-            assert.deepEqual((await store.listRoundResults('r', { limit: 10 })).map((r) => r.round), [7])
+            assert.deepEqual(
+                (await store.listRoundResults('r', { limit: 10 })).map((r) => r.round),
+                [7],
+            )
             // A creator renamed by a sign-in or a join: every room read shows the new name.
             await store.upsertUser(user('c', 'Old'))
             await makeRoom(store, room('cr', { creatorId: 'c' }))
@@ -570,14 +716,20 @@ export function storeContract(label: string, factory: StoreFactory, options: { s
             void store.recordJoin({ nonce: nonce('j3'), user: user('c', 'Joined Name') })
             assert.equal((await store.updateRoom('cr', { title: 'T' }))!.creatorName, 'Joined Name')
             void store.recordJoin({ nonce: nonce('j4'), user: user('c', 'Findme') })
-            assert.deepEqual((await store.listOpenRooms({ viewerId: null, now: T0, keywords: ['findme'] })).map((r) => r.name), ['cr'])
+            assert.deepEqual(
+                (await store.listOpenRooms({ viewerId: null, now: T0, keywords: ['findme'] })).map((r) => r.name),
+                ['cr'],
+            )
             void store.recordSignIn({ nonce: nonce('s3'), user: user('c', 'Counted'), session: session('sc2', 'c') })
             assert.equal(await store.countOpenRooms({ viewerId: null, now: T0, keywords: ['counted'] }), 1)
             // A member renamed by a join, beside a queued profile of someone who is no member.
             await store.upsertRoomMembership({ roomName: 'cr', userId: 'm', joinedAt: T0 })
             void store.upsertUser(user('stranger', 'Stranger'))
             void store.recordJoin({ nonce: nonce('j5'), user: user('m', 'Member Name') })
-            assert.deepEqual((await store.listRoomMembers('cr')).map((m) => m.name), ['Member Name'])
+            assert.deepEqual(
+                (await store.listRoomMembers('cr')).map((m) => m.name),
+                ['Member Name'],
+            )
             assert.equal((await store.getUser('stranger'))!.name, 'Stranger')
         })
 
@@ -596,7 +748,9 @@ export function storeContract(label: string, factory: StoreFactory, options: { s
             // A join whose join session clashes is rolled back whole: no profile, nonce not spent.
             const taken = { tokenHash: 'taken', roomName: 'r', userId: 'x', payload: '', expiresAt: T0 + 10 }
             await store.insertJoinSession(taken)
-            const join = assert.rejects(store.recordJoin({ nonce: nonce('jx'), user: user('ghost', 'Ghost'), joinSession: { ...taken, userId: 'ghost' } }))
+            const join = assert.rejects(
+                store.recordJoin({ nonce: nonce('jx'), user: user('ghost', 'Ghost'), joinSession: { ...taken, userId: 'ghost' } }),
+            )
             assert.equal(await store.getUser('ghost'), undefined)
             await join
             assert.equal(await store.useNonce(nonce('jx')), true, 'the rolled-back join did not spend its nonce')
@@ -610,8 +764,16 @@ export function storeContract(label: string, factory: StoreFactory, options: { s
             const reopen = options.reopen
             withStore('close commits the queued writes first: the reopened store has them', async (store, clock) => {
                 const written = [
-                    store.recordSignIn({ nonce: nonce('c1'), user: user('u', 'Closing'), session: { tokenHash: 'cs', userId: 'u', createdAt: T0, expiresAt: T0 + 1 } }),
-                    store.recordJoin({ nonce: nonce('c2'), user: user('v'), joinSession: { tokenHash: 'cj', roomName: 'r', userId: 'v', payload: '', expiresAt: T0 } }),
+                    store.recordSignIn({
+                        nonce: nonce('c1'),
+                        user: user('u', 'Closing'),
+                        session: { tokenHash: 'cs', userId: 'u', createdAt: T0, expiresAt: T0 + 1 },
+                    }),
+                    store.recordJoin({
+                        nonce: nonce('c2'),
+                        user: user('v'),
+                        joinSession: { tokenHash: 'cj', roomName: 'r', userId: 'v', payload: '', expiresAt: T0 },
+                    }),
                     store.insertChatMessage({ roomName: 'r', userId: 'u', type: 'text', value: 'last words', at: T0 }),
                 ]
                 await store.close()
@@ -621,7 +783,10 @@ export function storeContract(label: string, factory: StoreFactory, options: { s
                     assert.equal((await again.getUser('u'))!.name, 'Closing')
                     assert.ok(await again.getSession('cs'))
                     assert.ok(await again.takeJoinSession('cj'))
-                    assert.deepEqual((await again.listChatMessages('r', { limit: 10 })).map((m) => m.value), ['last words'])
+                    assert.deepEqual(
+                        (await again.listChatMessages('r', { limit: 10 })).map((m) => m.value),
+                        ['last words'],
+                    )
                 } finally {
                     await again.close()
                 }
@@ -645,8 +810,20 @@ export function storeContract(label: string, factory: StoreFactory, options: { s
             const n = 200
             const jobs: Promise<unknown>[] = []
             for (let i = 0; i < n; i++) {
-                jobs.push(store.recordSignIn({ nonce: nonce(`s${i}`), user: user(`u${i % 50}`), session: { tokenHash: `t${i}`, userId: `u${i % 50}`, createdAt: T0, expiresAt: T0 + 1 } }))
-                jobs.push(store.recordJoin({ nonce: nonce(`j${i}`), user: user(`u${i % 50}`), joinSession: { tokenHash: `jt${i}`, roomName: 'r', userId: 'u', payload: '', expiresAt: T0 } }))
+                jobs.push(
+                    store.recordSignIn({
+                        nonce: nonce(`s${i}`),
+                        user: user(`u${i % 50}`),
+                        session: { tokenHash: `t${i}`, userId: `u${i % 50}`, createdAt: T0, expiresAt: T0 + 1 },
+                    }),
+                )
+                jobs.push(
+                    store.recordJoin({
+                        nonce: nonce(`j${i}`),
+                        user: user(`u${i % 50}`),
+                        joinSession: { tokenHash: `jt${i}`, roomName: 'r', userId: 'u', payload: '', expiresAt: T0 },
+                    }),
+                )
                 jobs.push(store.insertChatMessage({ roomName: 'r', userId: 'u', type: 'text', value: `c${i}`, at: T0 }))
             }
             const out = await Promise.all(jobs)
@@ -662,7 +839,11 @@ export function storeContract(label: string, factory: StoreFactory, options: { s
             await store.insertSession({ tokenHash: 'dup', userId: 'u', createdAt: T0, expiresAt: T0 + 1 })
             const [bad, good] = await Promise.allSettled([
                 store.insertSession({ tokenHash: 'dup', userId: 'u', createdAt: T0, expiresAt: T0 + 1 }),
-                store.recordSignIn({ nonce: nonce('ok'), user: user('ok'), session: { tokenHash: 'fine', userId: 'ok', createdAt: T0, expiresAt: T0 + 1 } }),
+                store.recordSignIn({
+                    nonce: nonce('ok'),
+                    user: user('ok'),
+                    session: { tokenHash: 'fine', userId: 'ok', createdAt: T0, expiresAt: T0 + 1 },
+                }),
             ])
             assert.equal(bad.status, 'rejected')
             assert.deepEqual(good, { status: 'fulfilled', value: true })

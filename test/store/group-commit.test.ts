@@ -179,7 +179,13 @@ describe('GroupCommit', () => {
 
     test('settle() commits the queue only when a queued job writes that row', async () => {
         const a = commits.run([['session', 'a']], () => insert.run('k1', 1))
-        const b = commits.run([['user', 'u'], ['session', 'b']], () => insert.run('k2', 2))
+        const b = commits.run(
+            [
+                ['user', 'u'],
+                ['session', 'b'],
+            ],
+            () => insert.run('k2', 2),
+        )
         assert.equal(commits.settle('session', 'other'), false)
         assert.equal(commits.settle('user', 'a'), false, 'kinds are apart: a session id is no user id')
         assert.equal(commits.pending, 2, 'nothing committed for rows no job writes')
@@ -236,7 +242,10 @@ describe('GroupCommit', () => {
             commits.run([], () => (runs++, insert.run('o1', 1))),
             commits.run([], () => (runs++, insert.run('o2', 2))),
         ])
-        assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'fulfilled'])
+        assert.deepEqual(
+            results.map((r) => r.status),
+            ['fulfilled', 'fulfilled'],
+        )
         assert.equal(runs, 2)
         assert.equal(count(), 2)
         assert.deepEqual(commits.stats, { batches: 1, jobs: 2, retries: 0 })

@@ -21,12 +21,32 @@ const cli = resolve(dirname(fileURLToPath(import.meta.url)), '../../src/tools/mi
 /** Writes one of everything (and some gaps in ids: a deleted chat line's id is not reused). */
 async function fill(store: Store) {
     const user = { id: 'u1', handle: 'h1', name: 'Ann', profile: { id: 'u1', name: 'Ann', x: [1, 2] }, updatedAt: T }
-    await store.recordSignIn({ nonce: { hash: 'n1', time: T + 0.25, expiresAt: T + 60_000 }, user, session: { tokenHash: 's1', userId: 'u1', createdAt: T, expiresAt: T + 1e9 } })
-    await store.recordJoin({ nonce: { hash: 'n2', time: T, expiresAt: T + 60_000 }, user, joinSession: { tokenHash: 'j1', roomName: 'abc', userId: 'u1', payload: '{}', expiresAt: T + 1e9 } })
-    await store.insertReservation({ name: 'abc', keyHash: 'k', creatorId: 'u1', values: '', createdAt: T, expiresAt: T + 1000 })
-    await store.createRoomFromReservation({ name: 'abc', keyHash: 'k', creatorId: 'u1', now: T }, {
-        name: 'abc', creatorId: 'u1', title: 'Mine', passwordHash: 'ph', maxPlayers: 8, scoring: 'wins', teams: 2, allowOtherServers: false, optionValues: 'a=1', createdAt: T,
+    await store.recordSignIn({
+        nonce: { hash: 'n1', time: T + 0.25, expiresAt: T + 60_000 },
+        user,
+        session: { tokenHash: 's1', userId: 'u1', createdAt: T, expiresAt: T + 1e9 },
     })
+    await store.recordJoin({
+        nonce: { hash: 'n2', time: T, expiresAt: T + 60_000 },
+        user,
+        joinSession: { tokenHash: 'j1', roomName: 'abc', userId: 'u1', payload: '{}', expiresAt: T + 1e9 },
+    })
+    await store.insertReservation({ name: 'abc', keyHash: 'k', creatorId: 'u1', values: '', createdAt: T, expiresAt: T + 1000 })
+    await store.createRoomFromReservation(
+        { name: 'abc', keyHash: 'k', creatorId: 'u1', now: T },
+        {
+            name: 'abc',
+            creatorId: 'u1',
+            title: 'Mine',
+            passwordHash: 'ph',
+            maxPlayers: 8,
+            scoring: 'wins',
+            teams: 2,
+            allowOtherServers: false,
+            optionValues: 'a=1',
+            createdAt: T,
+        },
+    )
     await store.insertReservation({ name: 'pending', keyHash: 'k2', creatorId: 'u1', values: 'v', createdAt: T, expiresAt: T + 1e9 })
     await store.addRoomBan('abc', 'bad', T + 1e9)
     await store.addRoomUnlock('abc', 'friend', T + 1e9)
@@ -37,7 +57,8 @@ async function fill(store: Store) {
     await store.resolveReport(resolved, { at: T + 5, note: 'warned' })
     await store.putServerBan({ userId: 'bad', until: T + 1e9, reason: 'spam', createdAt: T })
     await store.putServerBan({ userId: 'gone', until: T - 1, reason: 'lapsed', createdAt: T - 10 })
-    for (const action of ['ban', 'resolve', 'unban']) await store.insertAuditEntry({ at: T, action, target: 'bad', details: { by: 'mod', n: [1, 'x'] } })
+    for (const action of ['ban', 'resolve', 'unban'])
+        await store.insertAuditEntry({ at: T, action, target: 'bad', details: { by: 'mod', n: [1, 'x'] } })
     await store.upsertRoomMembership({ roomName: 'abc', userId: 'u1', joinedAt: T })
     const token = await store.insertApiToken({ userId: 'u1', name: 'bot', tokenHash: 'th', createdAt: T })
     await store.revokeApiToken('u1', token.id)
@@ -105,11 +126,18 @@ describe('migrate-store (SQLite to PostgreSQL)', { skip }, () => {
             assert.equal(expected.reports[0]!.resolution, 'warned', 'the resolution came along')
             assert.equal(expected.audit.length, 3)
             assert.equal(await store.insertAuditEntry({ at: T, action: 'x', target: 'y', details: {} }), expected.audit[0]!.id + 1)
-            assert.equal(await store.insertReport({ roomName: 'abc', reporterId: 'a', targetId: 'b', optionValues: '', at: T }), expected.reports[0]!.id + 1)
+            assert.equal(
+                await store.insertReport({ roomName: 'abc', reporterId: 'a', targetId: 'b', optionValues: '', at: T }),
+                expected.reports[0]!.id + 1,
+            )
             // The open-room counter came along (a cap of 1 is now full).
             await store.insertReservation({ name: 'zz', keyHash: 'k', creatorId: 'other', values: '', createdAt: T, expiresAt: T + 10 })
             assert.equal(
-                await store.createRoomFromReservation({ name: 'zz', keyHash: 'k', creatorId: 'other', now: T }, { ...expected.room!, name: 'zz', creatorId: 'other' }, { perCreator: 5, total: 1 }),
+                await store.createRoomFromReservation(
+                    { name: 'zz', keyHash: 'k', creatorId: 'other', now: T },
+                    { ...expected.room!, name: 'zz', creatorId: 'other' },
+                    { perCreator: 5, total: 1 },
+                ),
                 'serverCap',
             )
         } finally {

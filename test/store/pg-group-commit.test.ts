@@ -126,7 +126,10 @@ describe('PgGroupCommit: pending rows', { skip }, () => {
                   }),
         )
         assert.ok(await store.getSession('t49'))
-        assert.deepEqual(await Promise.all(asked), asked.map(() => true))
+        assert.deepEqual(
+            await Promise.all(asked),
+            asked.map(() => true),
+        )
         assert.equal(store.commits.stats.batches, batches + 1)
         assert.ok(await store.takeJoinSession('j0'))
     })
@@ -137,7 +140,10 @@ describe('PgGroupCommit: pending rows', { skip }, () => {
             throw new Error('metrics broke')
         }
         const results = await Promise.allSettled([commits.run([], insert('o1', 1)), commits.run([], insert('o2', 2))])
-        assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'fulfilled'])
+        assert.deepEqual(
+            results.map((r) => r.status),
+            ['fulfilled', 'fulfilled'],
+        )
         assert.equal(commits.stats.retries, 0)
         assert.equal(await seen('o1'), 1)
         await store.close()

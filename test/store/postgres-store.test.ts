@@ -34,7 +34,10 @@ describe('PostgresStore', { skip }, () => {
         const stores = await Promise.all(Array.from({ length: 6 }, () => PostgresStore.open({ url: db.url, schema: s, poolSize: 1 })))
         try {
             const rows = (await admin.query(`SELECT version FROM ${s}.schema_migrations ORDER BY version`)).rows
-            assert.deepEqual(rows.map((r) => r.version), migrations.map((m) => m.version))
+            assert.deepEqual(
+                rows.map((r) => r.version),
+                migrations.map((m) => m.version),
+            )
             // They all work on the one schema.
             await stores[0]!.upsertUser({ id: 'u', handle: 'h', name: 'N', profile: {}, updatedAt: 1 })
             assert.equal((await stores[5]!.getUser('u'))!.name, 'N')
@@ -56,7 +59,16 @@ describe('PostgresStore', { skip }, () => {
         const store = await PostgresStore.open({ url: db.url, schema: s })
         try {
             const [report] = await store.listReports({ open: true, limit: 10 })
-            assert.deepEqual(report, { id: report!.id, roomName: 'r', reporterId: 'a', targetId: 'b', optionValues: '', at: 5, resolvedAt: null, resolution: null })
+            assert.deepEqual(report, {
+                id: report!.id,
+                roomName: 'r',
+                reporterId: 'a',
+                targetId: 'b',
+                optionValues: '',
+                at: 5,
+                resolvedAt: null,
+                resolution: null,
+            })
             assert.equal((await store.resolveReport(report!.id, { at: 9, note: 'done' }))!.resolvedAt, 9)
             await store.putServerBan({ userId: 'b', until: 100, reason: 'x', createdAt: 1 })
             assert.equal((await store.listServerBans(50)).length, 1)
@@ -74,7 +86,10 @@ describe('PostgresStore', { skip }, () => {
             await store.insertChatMessage({ roomName: 'r', userId: 'u', type: 'text', value: 'x', at: 0 })
             assert.equal(seconds.length, store.commits.stats.batches)
             assert.ok(seconds.length >= 2)
-            assert.ok(seconds.every((x) => x > 0 && x < 10), String(seconds))
+            assert.ok(
+                seconds.every((x) => x > 0 && x < 10),
+                String(seconds),
+            )
         } finally {
             await store.close()
         }
@@ -90,7 +105,10 @@ describe('PostgresStore', { skip }, () => {
         const s = await schema()
         await (await PostgresStore.open({ url: db.url, schema: s })).close()
         await admin.query(`INSERT INTO ${s}.schema_migrations VALUES (999, 'future', 0)`)
-        await assert.rejects(PostgresStore.open({ url: db.url, schema: s }), (e: Error) => e instanceof StoreUnavailableError && /newer than this Ensemble/.test(e.message) && !e.message.includes('\n'))
+        await assert.rejects(
+            PostgresStore.open({ url: db.url, schema: s }),
+            (e: Error) => e instanceof StoreUnavailableError && /newer than this Ensemble/.test(e.message) && !e.message.includes('\n'),
+        )
     })
 
     test('an unreachable server at start: StoreUnavailableError naming it, without the password', async () => {

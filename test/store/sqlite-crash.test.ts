@@ -30,11 +30,22 @@ after(async () => void (dataDir && (await rm(dataDir, { recursive: true, force: 
 const levelItem = (() => {
     const srl = (name: string) => ({ hash: null, url: `https://levels.example.com/repository/${name}` })
     const resource = (name: string, files: string[]) => ({
-        name, version: 1, title: name, subtitle: '', author: 'crash', tags: [],
+        name,
+        version: 1,
+        title: name,
+        subtitle: '',
+        author: 'crash',
+        tags: [],
         ...Object.fromEntries(['thumbnail', ...files].map((file) => [file, srl(`${name}/${file}`)])),
     })
     return {
-        name: 'crash-level', version: 1, rating: 10, title: 'Crash', artists: 'crash', author: 'crash', tags: [],
+        name: 'crash-level',
+        version: 1,
+        rating: 10,
+        title: 'Crash',
+        artists: 'crash',
+        author: 'crash',
+        tags: [],
         engine: {
             ...resource('e', ['playData', 'watchData', 'previewData', 'tutorialData', 'configuration']),
             skin: resource('s', ['data', 'texture']),
@@ -42,12 +53,25 @@ const levelItem = (() => {
             effect: resource('f', ['data', 'audio']),
             particle: resource('p', ['data', 'texture']),
         },
-        useSkin: { useDefault: true }, useBackground: { useDefault: true }, useEffect: { useDefault: true }, useParticle: { useDefault: true },
-        cover: srl('cover'), bgm: srl('bgm'), data: srl('data'),
+        useSkin: { useDefault: true },
+        useBackground: { useDefault: true },
+        useEffect: { useDefault: true },
+        useParticle: { useDefault: true },
+        cover: srl('cover'),
+        bgm: srl('bgm'),
+        data: srl('data'),
     }
 })()
 const gameplayResult = (arcadeScore: number) => ({
-    grade: 'pass', arcadeScore, accuracyScore: arcadeScore / 1_000_000, combo: 1, perfect: 1, great: 0, good: 0, miss: 0, totalCount: 1,
+    grade: 'pass',
+    arcadeScore,
+    accuracyScore: arcadeScore / 1_000_000,
+    combo: 1,
+    perfect: 1,
+    great: 0,
+    good: 0,
+    miss: 0,
+    totalCount: 1,
 })
 
 type Acks = {
@@ -87,7 +111,11 @@ async function openRoom(http: SonolusHttp, address: string, index: number): Prom
         await client.nextOf('update')
         seats.push({ profile, session: sessions[i]!, client, playing: false })
     }
-    await waitFor(seats.map((s) => s.client), 'three players', () => seats.every((s) => s.client.model.users.length === 3))
+    await waitFor(
+        seats.map((s) => s.client),
+        'three players',
+        () => seats.every((s) => s.client.model.users.length === 3),
+    )
     return { name, seats }
 }
 
@@ -144,7 +172,17 @@ async function chatAndReport(name: string, seats: Seat[], acks: Acks, stopped: (
                 reports++
                 const at = seat.client.events.length
                 seat.client.send({ type: 'reportUser', userId: seats[1]!.profile.id, optionValues: '' })
-                void waitFor([seat.client], 'report received', () => since(seat.client, at, (e) => e.type === 'addChatMessage' && e.message.userId === null && /report was received/.test(e.message.value)), 60_000)
+                void waitFor(
+                    [seat.client],
+                    'report received',
+                    () =>
+                        since(
+                            seat.client,
+                            at,
+                            (e) => e.type === 'addChatMessage' && e.message.userId === null && /report was received/.test(e.message.value),
+                        ),
+                    60_000,
+                )
                     .then(() => acks.reports.set(name, (acks.reports.get(name) ?? 0) + 1))
                     .catch(() => {})
             }
@@ -195,17 +233,36 @@ test('kill -9 mid-round on SQLite: every acknowledged write is there after a res
     const scores = { next: 0 }
     let roomFailed: Error | undefined
     const traffic = [
-        ...opened.map(({ name, seats }) => playRounds(name, seats, acks, stopped, scores).catch((e) => void (killed || (roomFailed ??= e instanceof Error ? e : new Error(String(e)))))),
+        ...opened.map(({ name, seats }) =>
+            playRounds(name, seats, acks, stopped, scores).catch(
+                (e) => void (killed || (roomFailed ??= e instanceof Error ? e : new Error(String(e)))),
+            ),
+        ),
         ...opened.map(({ name, seats }) => chatAndReport(name, seats, acks, stopped)),
-        signInsAndJoins(http, opened.map((r) => r.name), acks, stopped),
-        signInsAndJoins(http, opened.map((r) => r.name), acks, stopped),
+        signInsAndJoins(
+            http,
+            opened.map((r) => r.name),
+            acks,
+            stopped,
+        ),
+        signInsAndJoins(
+            http,
+            opened.map((r) => r.name),
+            acks,
+            stopped,
+        ),
     ]
     // Mid-round: once traffic ran a while and a room is playing (a result is in, another is not).
     const started = Date.now()
-    await waitFor([], 'a room mid-round', () => {
-        if (roomFailed) throw roomFailed
-        return Date.now() - started > trafficMs && opened.some(({ seats }) => seats.some((s) => s.playing) && seats.some((s) => !s.playing))
-    }, 60_000)
+    await waitFor(
+        [],
+        'a room mid-round',
+        () => {
+            if (roomFailed) throw roomFailed
+            return Date.now() - started > trafficMs && opened.some(({ seats }) => seats.some((s) => s.playing) && seats.some((s) => !s.playing))
+        },
+        60_000,
+    )
     first.kill('SIGKILL')
     killed = true
     await first.exited
@@ -221,7 +278,10 @@ test('kill -9 mid-round on SQLite: every acknowledged write is there after a res
         reports: [...acks.reports.values()].reduce((n, r) => n + r, 0),
     }
     console.log(`acknowledged before kill -9: ${JSON.stringify(count)}`)
-    assert.ok(count.sessions >= 10 && count.joins >= 10 && count.chat >= 10 && count.results >= rooms && count.reports >= 1, `traffic of every kind: ${JSON.stringify(count)}`)
+    assert.ok(
+        count.sessions >= 10 && count.joins >= 10 && count.chat >= 10 && count.results >= rooms && count.reports >= 1,
+        `traffic of every kind: ${JSON.stringify(count)}`,
+    )
 
     // Restart on the same data (the kill left the lock file; the kernel released the lock).
     const second = await startServerProcess(keys.publicJwk, env, { dataDir })
@@ -232,7 +292,8 @@ test('kill -9 mid-round on SQLite: every acknowledged write is there after a res
         }
         const anyone = acks.sessions[0]!
         // Sign-ins: each session still signs requests in.
-        for (const session of acks.sessions) assert.equal((await api('/tokens', session)).status, 200, 'an acknowledged session works after the restart')
+        for (const session of acks.sessions)
+            assert.equal((await api('/tokens', session)).status, 200, 'an acknowledged session works after the restart')
 
         for (const { name } of opened) {
             // The room is closed, its history kept.
@@ -240,7 +301,7 @@ test('kill -9 mid-round on SQLite: every acknowledged write is there after a res
             assert.equal(room.status, 200)
             assert.equal(room.body.closed, true, `room ${name} was live and must come back closed`)
             const chat = new Set<string>()
-            for (let before: number | null | undefined; before !== null; ) {
+            for (let before: number | null | undefined; before !== null;) {
                 const page = await api(`/rooms/${name}/chat?limit=100${before ? `&before=${before}` : ''}`, anyone)
                 for (const m of page.body.messages) chat.add(m.value)
                 before = page.body.next_before
@@ -253,8 +314,13 @@ test('kill -9 mid-round on SQLite: every acknowledged write is there after a res
         const reports = await api('/admin/reports?status=all&limit=200', adminToken)
         assert.equal(reports.status, 200)
         for (const { name, seats } of opened) {
-            const here = reports.body.reports.filter((r: any) => r.room_name === name && r.reporter_id === seats[2]!.profile.id && r.target_id === seats[1]!.profile.id)
-            assert.ok(here.length >= (acks.reports.get(name) ?? 0), `acknowledged reports in ${name}: ${acks.reports.get(name)}, stored ${here.length}`)
+            const here = reports.body.reports.filter(
+                (r: any) => r.room_name === name && r.reporter_id === seats[2]!.profile.id && r.target_id === seats[1]!.profile.id,
+            )
+            assert.ok(
+                here.length >= (acks.reports.get(name) ?? 0),
+                `acknowledged reports in ${name}: ${acks.reports.get(name)}, stored ${here.length}`,
+            )
         }
 
         // Not offered: neither in the app's list nor the API's, and a join is refused.
@@ -264,7 +330,11 @@ test('kill -9 mid-round on SQLite: every acknowledged write is there after a res
         const apiList = await api('/rooms', anyone)
         for (const { name, seats } of opened) {
             assert.equal(listedNames.has(name), false, `closed room ${name} is listed in the app`)
-            assert.equal(apiList.body.rooms.some((r: { name: string }) => r.name === name), false, `closed room ${name} is listed in the API`)
+            assert.equal(
+                apiList.body.rooms.some((r: { name: string }) => r.name === name),
+                false,
+                `closed room ${name} is listed in the API`,
+            )
             await assert.rejects(http2.joinRoom(name, seats[0]!.profile, { session: seats[0]!.session }), /: 404 /)
         }
     } finally {

@@ -120,7 +120,10 @@ describe('SqliteStore: read-your-writes through the group commit', () => {
 
         const again = store.upsertUser({ ...creator, name: 'Qponmlk', profile: { id: creator.id, name: 'Qponmlk' }, updatedAt: 3 })
         const found = await store.listOpenRooms({ now: 1000, viewerId: null, keywords: ['Qponmlk'] })
-        assert.deepEqual(found.map((r) => r.name), [room.name])
+        assert.deepEqual(
+            found.map((r) => r.name),
+            [room.name],
+        )
         await again
     })
 
@@ -129,14 +132,28 @@ describe('SqliteStore: read-your-writes through the group commit', () => {
         await store.upsertUser(creator)
         const name = unique('room')
         await store.insertReservation({ name, keyHash: 'k', creatorId: creator.id, values: '', createdAt: 1000, expiresAt: 2000 })
-        const room: NewRoom = { name, creatorId: creator.id, title: 'Listed', passwordHash: null, maxPlayers: 8, scoring: 'arcade', teams: 0, allowOtherServers: true, optionValues: '', createdAt: 1000 }
+        const room: NewRoom = {
+            name,
+            creatorId: creator.id,
+            title: 'Listed',
+            passwordHash: null,
+            maxPlayers: 8,
+            scoring: 'arcade',
+            teams: 0,
+            allowOtherServers: true,
+            optionValues: '',
+            createdAt: 1000,
+        }
         assert.ok(await store.createRoomFromReservation({ name, keyHash: 'k', creatorId: creator.id, now: 1000 }, room))
 
         // Sign-ins of players who created nothing: their batch waits for its own turn.
         const batches = store.commits.stats.batches
         const signIns = [user(), user()].map((u) => store.recordSignIn({ nonce: nonce(), user: u, session: session(u.id) }))
         const listed = await store.listOpenRooms({ now: 1000, viewerId: null, keywords: ['Listed'], limit: 20, offset: 0 })
-        assert.deepEqual(listed.map((r) => r.name), [name])
+        assert.deepEqual(
+            listed.map((r) => r.name),
+            [name],
+        )
         assert.equal(await store.countOpenRooms({ now: 1000, viewerId: null, keywords: ['Listed'] }), 1)
         assert.equal(store.commits.pending, 2, 'the list did not commit the queued sign-ins')
         assert.equal(store.commits.stats.batches, batches)
@@ -149,7 +166,11 @@ describe('SqliteStore: read-your-writes through the group commit', () => {
         await same
 
         // A new name of that creator is what a list shows and searches: committed first.
-        const renamed = store.recordSignIn({ nonce: nonce(), user: { ...creator, name: 'Renamed', profile: { id: creator.id, name: 'Renamed' } }, session: session(creator.id) })
+        const renamed = store.recordSignIn({
+            nonce: nonce(),
+            user: { ...creator, name: 'Renamed', profile: { id: creator.id, name: 'Renamed' } },
+            session: session(creator.id),
+        })
         const found = await store.listOpenRooms({ now: 1000, viewerId: null, keywords: ['Renamed'] })
         assert.equal(found[0]?.creatorName, 'Renamed')
         assert.equal(store.commits.pending, 0)
@@ -163,10 +184,7 @@ describe('SqliteStore: read-your-writes through the group commit', () => {
         const b = { user: user(), session: session('b') }
         a.session.userId = a.user.id
         b.session.userId = b.user.id
-        const results = await Promise.all([
-            store.recordSignIn({ nonce: n, ...a }),
-            store.recordSignIn({ nonce: { ...n }, ...b }),
-        ])
+        const results = await Promise.all([store.recordSignIn({ nonce: n, ...a }), store.recordSignIn({ nonce: { ...n }, ...b })])
         assert.equal(store.commits.stats.batches, batches + 1, 'both in one batch')
         assert.deepEqual(results, [true, false])
         assert.ok(await store.getSession(a.session.tokenHash))
@@ -196,7 +214,10 @@ describe('SqliteStore: read-your-writes through the group commit', () => {
         // One read of one of them commits the batch; the others are then readable too.
         assert.ok(await store.getSession(signIns[49]!.session.tokenHash))
         for (const x of signIns) assert.equal(committed('sessions', 'token_hash', x.session.tokenHash), true)
-        assert.deepEqual(await recorded, signIns.map(() => true))
+        assert.deepEqual(
+            await recorded,
+            signIns.map(() => true),
+        )
         assert.equal(store.commits.stats.batches, batches + 1)
     })
 

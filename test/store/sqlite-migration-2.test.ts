@@ -21,7 +21,14 @@ describe('SqliteStore: migration 2 (nonces_legacy)', () => {
         const path = join(dir, name)
         const db = new Database(path)
         db.pragma('journal_mode = WAL')
-        assert.deepEqual(migrate(db, 0, migrations.filter((m) => m.version === 1)), [1])
+        assert.deepEqual(
+            migrate(
+                db,
+                0,
+                migrations.filter((m) => m.version === 1),
+            ),
+            [1],
+        )
         const insert = db.prepare('INSERT INTO nonces (hash, expires_at) VALUES (?, ?)')
         for (const n of nonces) insert.run(n.hash, n.expiresAt)
         db.close()
@@ -36,7 +43,10 @@ describe('SqliteStore: migration 2 (nonces_legacy)', () => {
         const store = new SqliteStore({ path, checkpointThread: false })
         try {
             const versions = store.db.prepare('SELECT version FROM schema_migrations ORDER BY version').all()
-            assert.deepEqual(versions, migrations.map((m) => ({ version: m.version })))
+            assert.deepEqual(
+                versions,
+                migrations.map((m) => ({ version: m.version })),
+            )
             const columns = (table: string) => (store.db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((c) => c.name)
             assert.deepEqual(columns('nonces_legacy'), ['hash', 'expires_at'])
             assert.deepEqual(columns('nonces'), ['time', 'hash', 'expires_at'])
@@ -48,7 +58,11 @@ describe('SqliteStore: migration 2 (nonces_legacy)', () => {
             assert.equal(await store.useNonce({ hash: 'old-b', time: 2000, expiresAt: 9000 }), false)
             const user = { id: 'u', handle: '1', name: 'U', profile: {}, updatedAt: 1 }
             assert.equal(
-                await store.recordSignIn({ nonce: { hash: 'old-a', time: 1, expiresAt: 5000 }, user, session: { tokenHash: 't', userId: 'u', createdAt: 1, expiresAt: 1e15 } }),
+                await store.recordSignIn({
+                    nonce: { hash: 'old-a', time: 1, expiresAt: 5000 },
+                    user,
+                    session: { tokenHash: 't', userId: 'u', createdAt: 1, expiresAt: 1e15 },
+                }),
                 false,
             )
             assert.equal(await store.getSession('t'), undefined)
@@ -99,7 +113,9 @@ describe('SqliteStore: migration 2 (nonces_legacy)', () => {
         const store = new SqliteStore({ path: join(dir, 'fresh.sqlite'), checkpointThread: false })
         try {
             assert.deepEqual(store.db.prepare('SELECT * FROM nonces_legacy').all(), [])
-            const indexes = (store.db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'sessions'").all() as { name: string }[]).map((r) => r.name)
+            const indexes = (
+                store.db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'sessions'").all() as { name: string }[]
+            ).map((r) => r.name)
             assert.ok(!indexes.includes('sessions_user_id'), indexes.join())
             assert.equal(await store.useNonce({ hash: 'h', time: 1, expiresAt: 10 }), true)
             assert.equal(await store.useNonce({ hash: 'h', time: 1, expiresAt: 10 }), false)

@@ -19,13 +19,22 @@ describe('SqliteStore: migration 3 (memberships, API tokens)', () => {
     test('a version 2 database upgrades with its data; the new tables work', async () => {
         const path = join(dir, 'v2.sqlite')
         const db = new Database(path)
-        assert.deepEqual(migrate(db, 0, migrations.filter((m) => m.version <= 2)), [1, 2])
+        assert.deepEqual(
+            migrate(
+                db,
+                0,
+                migrations.filter((m) => m.version <= 2),
+            ),
+            [1, 2],
+        )
         db.prepare("INSERT INTO users (id, handle, name, profile, updated_at) VALUES ('u1', '1234', 'Alice', '{}', 1)").run()
         db.close()
 
         const store = new SqliteStore({ path, checkpointThread: false })
         try {
-            const versions = (store.db.prepare('SELECT version FROM schema_migrations ORDER BY version').all() as { version: number }[]).map((r) => r.version)
+            const versions = (store.db.prepare('SELECT version FROM schema_migrations ORDER BY version').all() as { version: number }[]).map(
+                (r) => r.version,
+            )
             assert.deepEqual(versions, [1, 2, 3, 4, 5])
             assert.equal((await store.getUser('u1'))?.name, 'Alice')
 
@@ -48,12 +57,18 @@ describe('SqliteStore: migration 3 (memberships, API tokens)', () => {
             await store.insertApiToken({ userId: 'u2', name: 'other', tokenHash: 'hc', createdAt: 30 })
             assert.deepEqual(a, { id: a.id, userId: 'u1', name: 'bot a', tokenHash: 'ha', createdAt: 10, lastUsedAt: null, revoked: false })
             await assert.rejects(store.insertApiToken({ userId: 'u1', name: 'dup', tokenHash: 'ha', createdAt: 40 }), /UNIQUE/)
-            assert.deepEqual((await store.listApiTokens('u1')).map((t) => t.name), ['bot a', 'bot b'])
+            assert.deepEqual(
+                (await store.listApiTokens('u1')).map((t) => t.name),
+                ['bot a', 'bot b'],
+            )
             assert.equal(await store.revokeApiToken('u2', a.id), false, "another user's token")
             assert.equal(await store.revokeApiToken('u1', a.id), true)
             assert.equal(await store.revokeApiToken('u1', a.id), false, 'already revoked')
             assert.equal((await store.getApiTokenByHash('ha'))?.revoked, true)
-            assert.deepEqual((await store.listApiTokens('u1')).map((t) => t.id), [b.id])
+            assert.deepEqual(
+                (await store.listApiTokens('u1')).map((t) => t.id),
+                [b.id],
+            )
             await store.touchApiToken(b.id, 99)
             assert.equal((await store.getApiTokenByHash('hb'))?.lastUsedAt, 99)
         } finally {

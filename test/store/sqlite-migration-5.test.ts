@@ -14,8 +14,17 @@ test('a version 4 database upgrades to 5 with its reports open; moderation recor
     try {
         const path = join(dir, 'v4.sqlite')
         const db = new Database(path)
-        assert.deepEqual(migrate(db, 0, migrations.filter((m) => m.version <= 4)), [1, 2, 3, 4])
-        db.prepare("INSERT INTO reports (room_name, reporter_id, target_id, option_values, at) VALUES ('r1', 'u1', 'u2', 'reason=spamming', 1000)").run()
+        assert.deepEqual(
+            migrate(
+                db,
+                0,
+                migrations.filter((m) => m.version <= 4),
+            ),
+            [1, 2, 3, 4],
+        )
+        db.prepare(
+            "INSERT INTO reports (room_name, reporter_id, target_id, option_values, at) VALUES ('r1', 'u1', 'u2', 'reason=spamming', 1000)",
+        ).run()
         db.prepare("INSERT INTO chat_messages (room_name, user_id, type, value, at) VALUES ('r1', 'u2', 'text', 'bad words', 900)").run()
         db.prepare("INSERT INTO chat_messages (room_name, user_id, type, value, at) VALUES ('r1', 'u1', 'text', 'hi', 950)").run()
         db.close()
@@ -25,7 +34,10 @@ test('a version 4 database upgrades to 5 with its reports open; moderation recor
             const [report] = await store.listReports({ open: true, limit: 10 })
             assert.equal(report!.resolvedAt, null)
             const context = await store.listUserChat('r1', 'u2', { until: 1000, limit: 10 })
-            assert.deepEqual(context.map((m) => m.value), ['bad words'])
+            assert.deepEqual(
+                context.map((m) => m.value),
+                ['bad words'],
+            )
             assert.equal((await store.resolveReport(report!.id, { at: 2000, note: 'ok' }))?.resolvedAt, 2000)
             assert.equal(await store.resolveReport(report!.id, { at: 3000, note: 'again' }), undefined)
             assert.deepEqual(await store.listReports({ open: true, limit: 10 }), [])
@@ -39,11 +51,16 @@ test('a version 4 database upgrades to 5 with its reports open; moderation recor
             assert.equal(await store.deleteServerBan('u2'), false, 'swept once lapsed')
 
             const id = await store.insertAuditEntry({ at: 1, action: 'user.ban', target: 'user:u2', details: { rooms: ['r1'] } })
-            assert.deepEqual(await store.listAuditEntries({ limit: 5 }), [{ id, at: 1, action: 'user.ban', target: 'user:u2', details: { rooms: ['r1'] } }])
+            assert.deepEqual(await store.listAuditEntries({ limit: 5 }), [
+                { id, at: 1, action: 'user.ban', target: 'user:u2', details: { rooms: ['r1'] } },
+            ])
 
             assert.equal((await store.deleteChatMessage(context[0]!.id))?.value, 'bad words')
             assert.equal(await store.deleteChatMessage(context[0]!.id), undefined)
-            assert.deepEqual((await store.listChatMessages('r1', { limit: 10 })).map((m) => m.value), ['hi'])
+            assert.deepEqual(
+                (await store.listChatMessages('r1', { limit: 10 })).map((m) => m.value),
+                ['hi'],
+            )
         } finally {
             await store.close()
         }

@@ -106,7 +106,10 @@ describe('SqliteStore: room caps', () => {
     test('the counts read a few index entries or one row, never every room', () => {
         const plan = (sql: string) => (store.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[]).map((r) => r.detail).join('; ')
         assert.match(plan("SELECT count(*) FROM rooms WHERE creator_id = 'x' AND closed_at IS NULL"), /USING INDEX rooms_open_by_creator/)
-        assert.match(plan("SELECT count(*) FROM room_reservations WHERE creator_id = 'x' AND expires_at > 0"), /USING COVERING INDEX room_reservations_by_creator/)
+        assert.match(
+            plan("SELECT count(*) FROM room_reservations WHERE creator_id = 'x' AND expires_at > 0"),
+            /USING COVERING INDEX room_reservations_by_creator/,
+        )
     })
 })
 
@@ -121,7 +124,11 @@ describe('SqliteStore: migration 4 on a database with rooms', () => {
         const path = join(dir, 'old.sqlite')
         const db = new Database(path)
         db.pragma('journal_mode = WAL')
-        migrate(db, 0, migrations.filter((m) => m.version <= 2))
+        migrate(
+            db,
+            0,
+            migrations.filter((m) => m.version <= 2),
+        )
         const insert = db.prepare(`INSERT INTO rooms (name, creator_id, title, max_players, scoring, teams, allow_other_servers, option_values,
             created_at, updated_at, closed_at) VALUES (?, 'old', 't', 8, 'arcade', 0, 1, '', 1, 1, ?)`)
         for (let i = 0; i < 7; i++) insert.run(`old${i}`, i < 5 ? null : 2)
@@ -130,7 +137,10 @@ describe('SqliteStore: migration 4 on a database with rooms', () => {
         try {
             assert.equal(totalOpen(store), 5)
             const caps = { perCreator: 5, total: 100 }
-            assert.equal(await store.insertReservation({ name: 'new', keyHash: 'k', creatorId: 'old', values: '', createdAt: 10, expiresAt: 20 }, caps), 'creatorCap')
+            assert.equal(
+                await store.insertReservation({ name: 'new', keyHash: 'k', creatorId: 'old', values: '', createdAt: 10, expiresAt: 20 }, caps),
+                'creatorCap',
+            )
         } finally {
             await store.close()
         }
@@ -177,7 +187,10 @@ describe('SqliteStore: room pages in SQL', () => {
             seen.push(...page.map((r) => r.name))
         }
         assert.deepEqual(seen, visible)
-        assert.deepEqual((await store.listOpenRooms({ ...q, offset: 40, limit: 20 })).map((r) => r.name), visible.slice(40, 60))
+        assert.deepEqual(
+            (await store.listOpenRooms({ ...q, offset: 40, limit: 20 })).map((r) => r.name),
+            visible.slice(40, 60),
+        )
     })
 
     test('private rooms: counted and listed for their creator, hidden from others', async () => {
@@ -187,24 +200,36 @@ describe('SqliteStore: room pages in SQL', () => {
         assert.equal(forOther, count)
         assert.equal(forHost, newestFirst.filter(isPublic).length)
         const first = await store.listOpenRooms({ viewerId: 'other', now: 1e6, offset: 0, limit: 20 })
-        assert.deepEqual(first.map((r) => r.name), newestFirst.slice(0, 20))
+        assert.deepEqual(
+            first.map((r) => r.name),
+            newestFirst.slice(0, 20),
+        )
     })
 
     test('keywords, creator and name sets (thousands of names) filter before paging', async () => {
         const q = { viewerId: null, now: 1e6 }
         const threes = newestFirst.filter((n) => isPublic(n) && Number(n.slice(1)) % 3 === 0)
         assert.equal(await store.countOpenRooms({ ...q, keywords: ['three'] }), threes.length)
-        assert.deepEqual((await store.listOpenRooms({ ...q, keywords: ['three'], offset: 20, limit: 20 })).map((r) => r.name), threes.slice(20, 40))
+        assert.deepEqual(
+            (await store.listOpenRooms({ ...q, keywords: ['three'], offset: 20, limit: 20 })).map((r) => r.name),
+            threes.slice(20, 40),
+        )
         assert.equal(await store.countOpenRooms({ ...q, keywords: ['hostname'] }), newestFirst.filter((n) => Number(n.slice(1)) % 2 === 1).length)
         assert.equal(await store.countOpenRooms({ ...q, createdBy: 'host' }), count / 2)
 
         const except = newestFirst.filter((_, i) => i % 3 !== 0) // 2000 names
         const kept = newestFirst.filter((n, i) => i % 3 === 0 && isPublic(n))
         assert.equal(await store.countOpenRooms({ ...q, exceptNames: except }), kept.length)
-        assert.deepEqual((await store.listOpenRooms({ ...q, exceptNames: except, offset: 0, limit: 20 })).map((r) => r.name), kept.slice(0, 20))
+        assert.deepEqual(
+            (await store.listOpenRooms({ ...q, exceptNames: except, offset: 0, limit: 20 })).map((r) => r.name),
+            kept.slice(0, 20),
+        )
         const only = newestFirst.slice(100, 2100)
         assert.equal(await store.countOpenRooms({ ...q, names: only }), only.filter(isPublic).length)
-        assert.deepEqual((await store.listOpenRooms({ ...q, names: only, offset: 20, limit: 20 })).map((r) => r.name), only.filter(isPublic).slice(20, 40))
+        assert.deepEqual(
+            (await store.listOpenRooms({ ...q, names: only, offset: 20, limit: 20 })).map((r) => r.name),
+            only.filter(isPublic).slice(20, 40),
+        )
         assert.equal(await store.countOpenRooms({ ...q, names: [] }), 0)
         assert.deepEqual(await store.listOpenRooms({ ...q, names: [], limit: 20 }), [])
     })

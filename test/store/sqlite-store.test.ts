@@ -39,7 +39,14 @@ describe('SqliteStore', () => {
 
     /** Reserves and claims a room in one go. */
     const makeRoom = async (r: NewRoom) => {
-        await store.insertReservation({ name: r.name, keyHash: 'k', creatorId: r.creatorId, values: '', createdAt: r.createdAt, expiresAt: r.createdAt + 1000 })
+        await store.insertReservation({
+            name: r.name,
+            keyHash: 'k',
+            creatorId: r.creatorId,
+            values: '',
+            createdAt: r.createdAt,
+            expiresAt: r.createdAt + 1000,
+        })
         const created = await store.createRoomFromReservation({ name: r.name, keyHash: 'k', creatorId: r.creatorId, now: r.createdAt }, r)
         assert.ok(created && typeof created !== 'string')
         return created
@@ -48,7 +55,10 @@ describe('SqliteStore', () => {
     test('WAL mode and a recorded schema version; migrating again is a no-op', () => {
         assert.equal(store.db.pragma('journal_mode', { simple: true }), 'wal')
         const versions = store.db.prepare('SELECT version FROM schema_migrations').all()
-        assert.deepEqual(versions, migrations.map((m) => ({ version: m.version })))
+        assert.deepEqual(
+            versions,
+            migrations.map((m) => ({ version: m.version })),
+        )
         assert.deepEqual(migrate(store.db, 0), [])
     })
 
@@ -91,7 +101,11 @@ describe('SqliteStore', () => {
 
     test('a sign-in is one transaction: a spent nonce writes nothing', async () => {
         const user = { id: 'signin', handle: '7', name: 'First', profile: { id: 'signin' }, updatedAt: 1 }
-        const ok = await store.recordSignIn({ nonce: { hash: 'sn', time: 1, expiresAt: 100 }, user, session: { tokenHash: 's1', userId: 'signin', createdAt: 1, expiresAt: 50 } })
+        const ok = await store.recordSignIn({
+            nonce: { hash: 'sn', time: 1, expiresAt: 100 },
+            user,
+            session: { tokenHash: 's1', userId: 'signin', createdAt: 1, expiresAt: 50 },
+        })
         assert.equal(ok, true)
         assert.ok(await store.getSession('s1'))
         const again = await store.recordSignIn({
@@ -130,7 +144,11 @@ describe('SqliteStore', () => {
         await store.insertReservation({ name: 'resv', keyHash: 'k3', creatorId: 'e', values: '', createdAt: 100, expiresAt: 200 })
         const claim = { name: 'resv', keyHash: 'k3', creatorId: 'e', now: 150 }
         assert.equal(await store.createRoomFromReservation({ ...claim, keyHash: 'k1' }, room('resv', { creatorId: 'e' })), undefined, 'wrong key')
-        assert.equal(await store.createRoomFromReservation({ ...claim, creatorId: 'x' }, room('resv', { creatorId: 'e' })), undefined, 'wrong creator')
+        assert.equal(
+            await store.createRoomFromReservation({ ...claim, creatorId: 'x' }, room('resv', { creatorId: 'e' })),
+            undefined,
+            'wrong creator',
+        )
         const created = await store.createRoomFromReservation(claim, room('resv', { creatorId: 'e' }))
         assert.ok(created && typeof created !== 'string')
         assert.equal(created.name, 'resv')
@@ -141,7 +159,12 @@ describe('SqliteStore', () => {
     test('rooms: update with a patch, close', async () => {
         const created = await makeRoom(room('upd'))
         assert.equal(typeof created.id, 'number')
-        const updated = await store.updateRoom('upd', { title: 'New', maxPlayers: 4, allowOtherServers: false, optionValues: 'type=room&scoring=wins' })
+        const updated = await store.updateRoom('upd', {
+            title: 'New',
+            maxPlayers: 4,
+            allowOtherServers: false,
+            optionValues: 'type=room&scoring=wins',
+        })
         assert.equal(updated?.title, 'New')
         assert.equal(updated?.maxPlayers, 4)
         assert.equal(updated?.allowOtherServers, false)
@@ -187,11 +210,18 @@ describe('SqliteStore', () => {
 
     test('chat messages: newest first, id cursor', async () => {
         const ids: number[] = []
-        for (let i = 0; i < 5; i++) ids.push(await store.insertChatMessage({ roomName: 'chat', userId: i ? 'u' : null, type: 'text', value: `m${i}`, at: i }))
+        for (let i = 0; i < 5; i++)
+            ids.push(await store.insertChatMessage({ roomName: 'chat', userId: i ? 'u' : null, type: 'text', value: `m${i}`, at: i }))
         const first = await store.listChatMessages('chat', { limit: 2 })
-        assert.deepEqual(first.map((m) => m.value), ['m4', 'm3'])
+        assert.deepEqual(
+            first.map((m) => m.value),
+            ['m4', 'm3'],
+        )
         const next = await store.listChatMessages('chat', { before: first.at(-1)!.id, limit: 10 })
-        assert.deepEqual(next.map((m) => m.value), ['m2', 'm1', 'm0'])
+        assert.deepEqual(
+            next.map((m) => m.value),
+            ['m2', 'm1', 'm0'],
+        )
         assert.equal(next.at(-1)!.userId, null)
         assert.deepEqual(await store.listChatMessages('other', { limit: 10 }), [])
     })

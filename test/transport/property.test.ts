@@ -60,9 +60,16 @@ const result = (r: number): GameplayResult => ({
     totalCount: 5,
 })
 const garbage = [
-    'nope', '{', '[]', 'null', '{"type":"updateStatus","status":"nonsense"}', '{"type":"addSuggestion","level":null}',
-    '{"type":"removeUser","userId":["x"]}', '{"type":"updateLevelOption","levelOption":{"index":-1,"value":"x"}}',
-    '{"type":"updateOptionValues","optionValues":"scoring=bogus"}', '{"type":"__proto__","constructor":{}}',
+    'nope',
+    '{',
+    '[]',
+    'null',
+    '{"type":"updateStatus","status":"nonsense"}',
+    '{"type":"addSuggestion","level":null}',
+    '{"type":"removeUser","userId":["x"]}',
+    '{"type":"updateLevelOption","levelOption":{"index":-1,"value":"x"}}',
+    '{"type":"updateOptionValues","optionValues":"scoring=bogus"}',
+    '{"type":"__proto__","constructor":{}}',
     JSON.stringify({ type: 'addChatMessage', nonce: 1, message: { type: 'text', value: 'x'.repeat(5000), userId: null } }),
 ]
 
@@ -87,7 +94,10 @@ test('random and hostile streams over real sockets never produce an event a clie
         ),
         { seed, numRuns: Number(process.env.ENSEMBLE_PROPERTY_RUNS ?? 20), endOnFailure: true },
     )
-    const kindsSeen = [...seen].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k}:${n}`).join(' ')
+    const kindsSeen = [...seen]
+        .sort((a, b) => b[1] - a[1])
+        .map(([k, n]) => `${k}:${n}`)
+        .join(' ')
     console.log(
         `property over real sockets: ${totalCommands} commands from 6 clients, seed ${seed}; ` +
             `${wireCheck.frames} frames checked against the official schemas; events seen ${kindsSeen}`,
@@ -102,143 +112,181 @@ test('random and hostile streams over real sockets never produce an event a clie
 })
 
 async function runStream(actions: Action[]): Promise<void> {
-            const host = await hostRoom(server, {})
-            const roomName = host.name
-            const slots: Slot[] = [{ profile: host.profile, session: host.session, client: host.client, gameplay: undefined }]
-            for (let i = 1; i < 6; i++) {
-                const signedIn = await signedAuthenticate(server, makeProfile(`P${i}`))
-                slots.push({ profile: signedIn.profile, session: signedIn.session, client: undefined, gameplay: undefined })
-            }
-            const enter = async (slot: Slot) => {
-                const answer = await join(server, roomName, slot.profile, { session: slot.session }).catch(() => undefined)
-                if (!answer) return // full, banned for a while after a kick: fine
-                const client = await connect(server, roomName, answer, slot.profile).catch(() => undefined)
-                if (!client) return
-                slot.client = client
+    const host = await hostRoom(server, {})
+    const roomName = host.name
+    const slots: Slot[] = [{ profile: host.profile, session: host.session, client: host.client, gameplay: undefined }]
+    for (let i = 1; i < 6; i++) {
+        const signedIn = await signedAuthenticate(server, makeProfile(`P${i}`))
+        slots.push({ profile: signedIn.profile, session: signedIn.session, client: undefined, gameplay: undefined })
+    }
+    const enter = async (slot: Slot) => {
+        const answer = await join(server, roomName, slot.profile, { session: slot.session }).catch(() => undefined)
+        if (!answer) return // full, banned for a while after a kick: fine
+        const client = await connect(server, roomName, answer, slot.profile).catch(() => undefined)
+        if (!client) return
+        slot.client = client
+        slot.gameplay = undefined
+        await client.nextOf('update', 3000).catch(() => undefined)
+    }
+    for (const slot of slots.slice(1)) await enter(slot)
+
+    const everyClient: RoomClient[] = []
+    const track = () => slots.forEach((s) => s.client && !everyClient.includes(s.client) && everyClient.push(s.client))
+    for (const act of actions) {
+        track()
+        // Half of the room-flow commands come from whoever holds the role, so rounds do happen.
+        const roleHolder = host.client.model.view?.master ?? slots.find((s) => s.client?.model.view)?.client?.model.view?.master
+        const byRole = (act.kind === 'status' || act.kind === 'selectLevel') && act.b < 0.6
+        const slot = (byRole && slots.find((s) => s.profile.id === roleHolder)) || slots[act.actor]!
+        const client = slot.client
+        if (client?.fatal) throw client.fatal
+        if (!client || !client.isOpen) {
+            slot.client = undefined
+            if (act.kind === 'return' || act.a < 0.2) await enter(slot)
+            continue
+        }
+        const view = client.model.view
+        const users = view?.userStatuses.map((s) => s.userId) ?? []
+        totalCommands++
+        // Like the app: a readied player told to start plays, and in gameplay sends nothing else
+        // until it finishes.
+        if (slot.gameplay) {
+            if (act.b < 0.5 || act.kind === 'gameplay') {
+                client.finishGameplay(slot.gameplay, result(act.a))
                 slot.gameplay = undefined
-                await client.nextOf('update', 3000).catch(() => undefined)
             }
-            for (const slot of slots.slice(1)) await enter(slot)
-
-            const everyClient: RoomClient[] = []
-            const track = () => slots.forEach((s) => s.client && !everyClient.includes(s.client) && everyClient.push(s.client))
-            for (const act of actions) {
-                track()
-                // Half of the room-flow commands come from whoever holds the role, so rounds do happen.
-                const roleHolder = host.client.model.view?.master ?? slots.find((s) => s.client?.model.view)?.client?.model.view?.master
-                const byRole = (act.kind === 'status' || act.kind === 'selectLevel') && act.b < 0.6
-                const slot = (byRole && slots.find((s) => s.profile.id === roleHolder)) || slots[act.actor]!
-                const client = slot.client
-                if (client?.fatal) throw client.fatal
-                if (!client || !client.isOpen) {
-                    slot.client = undefined
-                    if (act.kind === 'return' || act.a < 0.2) await enter(slot)
-                    continue
-                }
-                const view = client.model.view
-                const users = view?.userStatuses.map((s) => s.userId) ?? []
-                totalCommands++
-                // Like the app: a readied player told to start plays, and in gameplay sends nothing else
-                // until it finishes.
+            continue
+        }
+        if (client.model.roundStarted && act.b < 0.7) {
+            slot.gameplay = client.model.roundStarted.state
+            client.startGameplay(slot.gameplay, { name: 'x' } as unknown as LevelItem)
+            continue
+        }
+        switch (act.kind) {
+            case 'chat':
+                client.chat(`msg ${act.a.toFixed(3)}`)
+                break
+            case 'quick':
+                client.quickChat(pick(['hello', 'glhf', 'gg', 'ns', 'ty'] as const, act.a)!)
+                break
+            case 'suggest':
+                client.addSuggestion(pick(levels, act.a)!)
+                break
+            case 'removeSuggestion': {
+                const s = pick(view?.suggestions ?? [], act.a)
+                if (s) client.removeSuggestion(s)
+                break
+            }
+            case 'swapSuggestions': {
+                const a = pick(view?.suggestions ?? [], act.a)
+                const b = pick(view?.suggestions ?? [], act.b)
+                if (a && b) client.swapSuggestions(a, b)
+                break
+            }
+            case 'clearSuggestions':
+                client.clearSuggestions()
+                break
+            case 'lock':
+                client.lockSuggestions(act.a < 0.5)
+                break
+            case 'selectLevel':
+                client.selectLevel(pick(levels, act.a)!)
+                break
+            case 'levelOption':
+                client.setLevelOption(Math.floor(act.a * 4), Math.floor(act.b * 10))
+                break
+            case 'autoExit':
+                client.setAutoExit(pick(['off', 'pass', 'fullCombo', 'allPerfect'] as const, act.a)!)
+                break
+            case 'optionValues':
+                client.setOptionValues(`scoring=${pick(['arcade', 'accuracy', 'wins'], act.a)}&teams=${pick(['none', '2', '3'], act.b)}`)
+                break
+            case 'status': {
+                // Mostly the next step of the round, sometimes anything at all.
+                const next = { selecting: 'preparing', preparing: 'playing', playing: 'selecting' } as const
+                const current = view?.status ?? 'selecting'
+                if (current === 'selecting' && !view?.level) client.selectLevel(pick(levels, act.a)!)
+                if (current === 'playing' && act.a < 0.7) break
+                client.setStatus(act.a < 0.85 ? next[current] : pick(['selecting', 'preparing', 'playing'] as const, act.b)!)
+                break
+            }
+            case 'userStatus':
+                client.setUserStatus(act.a < 0.6 ? 'ready' : pick(['waiting', 'ready', 'skipped', 'playing'] as const, act.b)!)
+                break
+            case 'master':
+                if (users.length) client.setMaster(pick(users, act.a)!)
+                break
+            case 'lead':
+                if (users.length) client.setLead(pick(users, act.a)!)
+                break
+            case 'kick':
+                if (users.length && act.b < 0.3) client.kick(pick(users, act.a)!)
+                break
+            case 'report':
+                if (users.length) client.report(pick(users, act.a)!, 'reason=spamming')
+                break
+            case 'resetScoreboard':
+                client.resetScoreboard()
+                break
+            case 'gameplay': {
+                const started = client.model.roundStarted
                 if (slot.gameplay) {
-                    if (act.b < 0.5 || act.kind === 'gameplay') {
-                        client.finishGameplay(slot.gameplay, result(act.a))
-                        slot.gameplay = undefined
-                    }
-                    continue
-                }
-                if (client.model.roundStarted && act.b < 0.7) {
-                    slot.gameplay = client.model.roundStarted.state
-                    client.startGameplay(slot.gameplay, { name: 'x' } as unknown as LevelItem)
-                    continue
-                }
-                switch (act.kind) {
-                    case 'chat': client.chat(`msg ${act.a.toFixed(3)}`); break
-                    case 'quick': client.quickChat(pick(['hello', 'glhf', 'gg', 'ns', 'ty'] as const, act.a)!); break
-                    case 'suggest': client.addSuggestion(pick(levels, act.a)!); break
-                    case 'removeSuggestion': {
-                        const s = pick(view?.suggestions ?? [], act.a)
-                        if (s) client.removeSuggestion(s)
-                        break
-                    }
-                    case 'swapSuggestions': {
-                        const a = pick(view?.suggestions ?? [], act.a)
-                        const b = pick(view?.suggestions ?? [], act.b)
-                        if (a && b) client.swapSuggestions(a, b)
-                        break
-                    }
-                    case 'clearSuggestions': client.clearSuggestions(); break
-                    case 'lock': client.lockSuggestions(act.a < 0.5); break
-                    case 'selectLevel': client.selectLevel(pick(levels, act.a)!); break
-                    case 'levelOption': client.setLevelOption(Math.floor(act.a * 4), Math.floor(act.b * 10)); break
-                    case 'autoExit': client.setAutoExit(pick(['off', 'pass', 'fullCombo', 'allPerfect'] as const, act.a)!); break
-                    case 'optionValues':
-                        client.setOptionValues(`scoring=${pick(['arcade', 'accuracy', 'wins'], act.a)}&teams=${pick(['none', '2', '3'], act.b)}`)
-                        break
-                    case 'status': {
-                        // Mostly the next step of the round, sometimes anything at all.
-                        const next = { selecting: 'preparing', preparing: 'playing', playing: 'selecting' } as const
-                        const current = view?.status ?? 'selecting'
-                        if (current === 'selecting' && !view?.level) client.selectLevel(pick(levels, act.a)!)
-                        if (current === 'playing' && act.a < 0.7) break
-                        client.setStatus(act.a < 0.85 ? next[current] : pick(['selecting', 'preparing', 'playing'] as const, act.b)!)
-                        break
-                    }
-                    case 'userStatus':
-                        client.setUserStatus(
-                            act.a < 0.6 ? 'ready' : pick(['waiting', 'ready', 'skipped', 'playing'] as const, act.b)!,
-                        )
-                        break
-                    case 'master': if (users.length) client.setMaster(pick(users, act.a)!); break
-                    case 'lead': if (users.length) client.setLead(pick(users, act.a)!); break
-                    case 'kick': if (users.length && act.b < 0.3) client.kick(pick(users, act.a)!); break
-                    case 'report': if (users.length) client.report(pick(users, act.a)!, 'reason=spamming'); break
-                    case 'resetScoreboard': client.resetScoreboard(); break
-                    case 'gameplay': {
-                        const started = client.model.roundStarted
-                        if (slot.gameplay) {
-                            client.finishGameplay(slot.gameplay, result(act.a))
-                            slot.gameplay = undefined
-                        } else if (started) {
-                            client.startGameplay(started.state, { name: 'x' } as unknown as LevelItem)
-                            slot.gameplay = started.state
-                        }
-                        break
-                    }
-                    case 'garbage': client.sendRaw(pick(garbage, act.a)!); break
-                    case 'stale':
-                        client.sendRaw({ type: 'finishGameplay', state: 'old-round', result: result(act.a) })
-                        client.model.finishGameplay()
-                        slot.gameplay = undefined
-                        break
-                    case 'drop': if (act.a < 0.4) { client.drop(); slot.client = undefined } break
-                    case 'return': await enter(slot); break
-                    case 'leave': if (act.a < 0.4) { await client.close(); slot.client = undefined } break
-                }
-                // Let the server and the sockets breathe now and then, as real clients would.
-                if (act.b < 0.25) await new Promise((resolve) => setImmediate(resolve))
-            }
-
-            // Wind down: players still in gameplay come back, then everyone must agree with the server.
-            for (const slot of slots) {
-                if (slot.client?.isOpen && slot.gameplay) {
-                    slot.client.finishGameplay(slot.gameplay, result(0.5))
+                    client.finishGameplay(slot.gameplay, result(act.a))
                     slot.gameplay = undefined
+                } else if (started) {
+                    client.startGameplay(started.state, { name: 'x' } as unknown as LevelItem)
+                    slot.gameplay = started.state
                 }
+                break
             }
-            track()
-            const live = slots.map((s) => s.client).filter((c): c is RoomClient => !!c && c.isOpen)
-            for (const client of everyClient) {
-                if (client.fatal) throw client.fatal
-                for (const e of client.received) seen.set(e.type, (seen.get(e.type) ?? 0) + 1)
-            }
-            for (const client of live) assert.equal(client.fatal, undefined)
-            if (server.multiplayer.hub.get(roomName)) {
-                // Clients whose socket the server closed (kicked) are not in the room any more.
-                const members = live.filter((c) => server.multiplayer.hub.get(roomName)!.isConnected(c.userId))
-                // A client that spammed stale finishes may wait for its held-back UpdateEvent (rate limit: 10 s).
-                await converge(server, roomName, members, 15_000)
-            }
-            for (const slot of slots) if (slot.client?.isOpen) await slot.client.close()
-            for (const slot of slots) if (slot.client?.fatal) throw slot.client.fatal
+            case 'garbage':
+                client.sendRaw(pick(garbage, act.a)!)
+                break
+            case 'stale':
+                client.sendRaw({ type: 'finishGameplay', state: 'old-round', result: result(act.a) })
+                client.model.finishGameplay()
+                slot.gameplay = undefined
+                break
+            case 'drop':
+                if (act.a < 0.4) {
+                    client.drop()
+                    slot.client = undefined
+                }
+                break
+            case 'return':
+                await enter(slot)
+                break
+            case 'leave':
+                if (act.a < 0.4) {
+                    await client.close()
+                    slot.client = undefined
+                }
+                break
+        }
+        // Let the server and the sockets breathe now and then, as real clients would.
+        if (act.b < 0.25) await new Promise((resolve) => setImmediate(resolve))
+    }
+
+    // Wind down: players still in gameplay come back, then everyone must agree with the server.
+    for (const slot of slots) {
+        if (slot.client?.isOpen && slot.gameplay) {
+            slot.client.finishGameplay(slot.gameplay, result(0.5))
+            slot.gameplay = undefined
+        }
+    }
+    track()
+    const live = slots.map((s) => s.client).filter((c): c is RoomClient => !!c && c.isOpen)
+    for (const client of everyClient) {
+        if (client.fatal) throw client.fatal
+        for (const e of client.received) seen.set(e.type, (seen.get(e.type) ?? 0) + 1)
+    }
+    for (const client of live) assert.equal(client.fatal, undefined)
+    if (server.multiplayer.hub.get(roomName)) {
+        // Clients whose socket the server closed (kicked) are not in the room any more.
+        const members = live.filter((c) => server.multiplayer.hub.get(roomName)!.isConnected(c.userId))
+        // A client that spammed stale finishes may wait for its held-back UpdateEvent (rate limit: 10 s).
+        await converge(server, roomName, members, 15_000)
+    }
+    for (const slot of slots) if (slot.client?.isOpen) await slot.client.close()
+    for (const slot of slots) if (slot.client?.fatal) throw slot.client.fatal
 }

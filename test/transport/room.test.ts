@@ -36,21 +36,26 @@ describe('rooms over WebSocket', () => {
         await converge(server, host.name, everyone)
 
         host.client.setStatus('playing')
-        const starts = (await Promise.all(
-            [host, alice, bob].map((p) => p.client.nextOf('startRound')),
-        )) as StartRoundEvent[]
+        const starts = (await Promise.all([host, alice, bob].map((p) => p.client.nextOf('startRound')))) as StartRoundEvent[]
         assert.equal(new Set(starts.map((s) => s.seed)).size, 1, 'every readied player gets the same seed')
         assert.equal(new Set(starts.map((s) => s.state)).size, 1)
         assert.ok(starts[0]!.seed >= 0 && starts[0]!.seed < 1)
         await converge(server, host.name, everyone)
-        assert.equal(carol.client.received.some((e) => e.type === 'startRound'), false, 'skipped players do not start')
+        assert.equal(
+            carol.client.received.some((e) => e.type === 'startRound'),
+            false,
+            'skipped players do not start',
+        )
 
         const { state } = starts[0]!
         for (const p of [host, alice, bob]) p.client.startGameplay(state, levelItem('song-a'))
         await new Promise((resolve) => setTimeout(resolve, 50))
         const playing = server.multiplayer.hub.get(host.name)!.engine.view.userStatuses
         assert.deepEqual(
-            playing.filter((s) => s.status === 'playing').map((s) => s.userId).sort(),
+            playing
+                .filter((s) => s.status === 'playing')
+                .map((s) => s.userId)
+                .sort(),
             [host.profile.id, alice.profile.id, bob.profile.id].sort(),
         )
 
@@ -69,10 +74,7 @@ describe('rooms over WebSocket', () => {
         const view = server.multiplayer.hub.get(host.name)!.engine.view
         assert.equal(view.status, 'selecting')
         assert.ok(view.userStatuses.every((s) => s.status === 'waiting'))
-        assert.deepEqual(
-            view.results.map((r) => r.userId).sort(),
-            [host.profile.id, alice.profile.id, bob.profile.id].sort(),
-        )
+        assert.deepEqual(view.results.map((r) => r.userId).sort(), [host.profile.id, alice.profile.id, bob.profile.id].sort())
         const firstScores = view.scoreboardSections[0]!.scores.map((s) => s.userId)
         assert.deepEqual(firstScores.slice(0, 3), [alice.profile.id, bob.profile.id, host.profile.id], 'ranked by arcade score')
         for (const c of everyone) assert.equal(c.fatal, undefined)
@@ -115,7 +117,10 @@ describe('rooms over WebSocket', () => {
         assert.equal(theirs.type === 'addChatMessage' && 'nonce' in theirs, false)
         const stored = await server.app.store.listChatMessages(host.name, { limit: 20 })
         assert.ok(stored.some((m) => m.userId === guest.profile.id && m.value === 'hello room'))
-        assert.ok(stored.some((m) => m.userId === null), 'system messages (joins) are kept too')
+        assert.ok(
+            stored.some((m) => m.userId === null),
+            'system messages (joins) are kept too',
+        )
         await guest.client.close()
         await host.client.close()
     })
@@ -130,7 +135,10 @@ describe('rooms over WebSocket', () => {
         const back = await connect(server, host.name, answer, guest.profile)
         await back.nextOf('update')
         await converge(server, host.name, [host.client, back])
-        assert.equal(host.client.received.some((e) => e.type === 'removeUser'), false)
+        assert.equal(
+            host.client.received.some((e) => e.type === 'removeUser'),
+            false,
+        )
         await back.close()
         await host.client.close()
     })
@@ -209,7 +217,10 @@ describe('rooms over WebSocket', () => {
         const again = await signedAuthenticate(server, host.profile)
         await assert.rejects(join(server, host.name, host.profile, { session: again.session }), /404/)
         const list = await server.request('GET', '/sonolus/rooms/list', { headers: { 'sonolus-session': again.session } })
-        assert.equal(list.body.items.some((item: { name: string }) => item.name === host.name), false)
+        assert.equal(
+            list.body.items.some((item: { name: string }) => item.name === host.name),
+            false,
+        )
         const history = await server.request('GET', `/api/rooms/${host.name}/chat`, { headers: { authorization: again.session } })
         assert.ok(history.body.messages.some((m: { value: string }) => m.value === 'remember me'))
     })
@@ -249,6 +260,3 @@ test('chat history survives a restart', async () => {
         await second.close()
     }
 })
-
-
-

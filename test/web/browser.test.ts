@@ -27,7 +27,11 @@ test('the room list shows rooms created in Sonolus and updates without a reload'
         const second = await hostRoom(server, { title: 'Late session' })
         await page.locator(`li[data-room="${second.name}"]`).waitFor({ timeout: 10_000 })
         await joinPlayer(server, first.name, 'Guest')
-        await page.waitForFunction((name) => (globalThis as any).document.querySelector(`li[data-room="${name}"] .count`)?.textContent?.startsWith('2 /'), first.name, { timeout: 10_000 })
+        await page.waitForFunction(
+            (name) => (globalThis as any).document.querySelector(`li[data-room="${name}"] .count`)?.textContent?.startsWith('2 /'),
+            first.name,
+            { timeout: 10_000 },
+        )
 
         // Search narrows the list.
         await page.fill('#search', 'Late')
@@ -99,7 +103,7 @@ test('sign-in with Sonolus: a signed authenticateExternal body signs the waiting
         await page.click('#sign-in')
         const link = await page.locator('#sonolus-link').getAttribute('href')
         assert.ok(link?.startsWith('sonolus://external-login/127.0.0.1:'), link ?? '')
-        assert.match(await page.locator('img.qr').getAttribute('src') ?? '', /^data:image\/svg\+xml;base64,/)
+        assert.match((await page.locator('img.qr').getAttribute('src')) ?? '', /^data:image\/svg\+xml;base64,/)
         const url = `${server.config.address}/${link!.slice('sonolus://external-login/'.length).split('/').slice(1).join('/')}`
         const path = new URL(url).pathname
 
@@ -127,7 +131,12 @@ test('sign-in with Sonolus: a signed authenticateExternal body signs the waiting
         if (raw) assert.equal(raw.n, 0)
 
         // A cookie-signed state change without the page's CSRF header is refused.
-        const csrf = await page.evaluate(async (name) => (await fetch(`api/rooms/${name}/chat`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"text":"x"}' })).status, host.name)
+        const csrf = await page.evaluate(
+            async (name) =>
+                (await fetch(`api/rooms/${name}/chat`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"text":"x"}' }))
+                    .status,
+            host.name,
+        )
         assert.equal(csrf, 403)
 
         await page.click('#chat-text')

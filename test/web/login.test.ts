@@ -6,8 +6,7 @@ import { test } from 'node:test'
 import { startTestServer, type TestServer } from '../helpers/server.js'
 import { makeProfile, postSigned, sign, signedAuthenticate } from '../helpers/sonolus.js'
 
-const cookieIn = (res: { headers: Headers }, name: string) =>
-    res.headers.getSetCookie().find((c) => c.startsWith(`${name}=`))
+const cookieIn = (res: { headers: Headers }, name: string) => res.headers.getSetCookie().find((c) => c.startsWith(`${name}=`))
 const valueOf = (setCookie: string | undefined) => (setCookie ?? '').split(';')[0]!
 
 async function startLogin(server: TestServer) {
@@ -62,7 +61,8 @@ test('sign-in with Sonolus: checks the signed body, refuses replays and hands th
         assert.deepEqual((await poll()).body, { status: 'expired' }, 'another browser cannot pick it up')
 
         const profile = makeProfile('Webber')
-        const body = (o: Record<string, unknown> = {}) => JSON.stringify({ type: 'authenticateExternal', url: login.url, time: server.clock.now(), userProfile: profile, ...o })
+        const body = (o: Record<string, unknown> = {}) =>
+            JSON.stringify({ type: 'authenticateExternal', url: login.url, time: server.clock.now(), userProfile: profile, ...o })
         const other = await startLogin(server)
         const refusals: [string, string, string | null | undefined][] = [
             ['no signature', body(), null],
@@ -103,9 +103,15 @@ test('sign-in with Sonolus: checks the signed body, refuses replays and hands th
         assert.equal((await server.request('GET', '/api/tokens', { headers: { cookie } })).status, 200)
         const noHeader = await server.request('POST', '/api/tokens', { headers: { cookie }, body: { name: 'bot' } })
         assert.deepEqual([noHeader.status, noHeader.body], [403, { error: 'cross-site request refused' }])
-        const foreign = await server.request('POST', '/api/tokens', { headers: { cookie, 'x-ensemble-csrf': '1', origin: 'https://evil.example' }, body: { name: 'bot' } })
+        const foreign = await server.request('POST', '/api/tokens', {
+            headers: { cookie, 'x-ensemble-csrf': '1', origin: 'https://evil.example' },
+            body: { name: 'bot' },
+        })
         assert.equal(foreign.status, 403)
-        const made = await server.request('POST', '/api/tokens', { headers: { cookie, 'x-ensemble-csrf': '1', origin: server.origin }, body: { name: 'bot' } })
+        const made = await server.request('POST', '/api/tokens', {
+            headers: { cookie, 'x-ensemble-csrf': '1', origin: server.origin },
+            body: { name: 'bot' },
+        })
         assert.equal(made.status, 201, made.text)
 
         // Sign-out revokes the session: the cookie is worth nothing after it, even if kept.
@@ -141,7 +147,10 @@ test('room details: public rooms without a token, private ones still 401', async
         const owner = await signedAuthenticate(server, makeProfile('Owner'))
         const auth = { authorization: owner.session }
         assert.equal((await server.request('POST', '/api/rooms', { headers: auth, body: { name: 'open-door', title: 'Open' } })).status, 201)
-        assert.equal((await server.request('POST', '/api/rooms', { headers: auth, body: { name: 'closed-door', title: 'Shut', password: 'secret' } })).status, 201)
+        assert.equal(
+            (await server.request('POST', '/api/rooms', { headers: auth, body: { name: 'closed-door', title: 'Shut', password: 'secret' } })).status,
+            201,
+        )
         const open = await server.request('GET', '/api/rooms/open-door')
         assert.deepEqual([open.status, open.body.title], [200, 'Open'])
         assert.equal((await server.request('GET', '/api/rooms/closed-door')).status, 401)

@@ -10,15 +10,48 @@ import { RoomModel } from './room-model.js'
 
 /** The event types the round-multiplayer protocol defines, written out by hand. */
 export const specEventTypes: readonly string[] = [
-    'addChatMessage', 'addResult', 'addSuggestion', 'addUser', 'arrangeScoreboardSectionScores', 'clearSuggestions',
-    'insertScoreboardSection', 'insertScoreboardSectionScore', 'mergeScoreboardSectionScores', 'moveScoreboardSection',
-    'moveScoreboardSectionScore', 'removeScoreboardSection', 'removeScoreboardSectionScore', 'removeSuggestion',
-    'removeUser', 'startRound', 'swapScoreboardSectionScores', 'swapScoreboardSections', 'swapSuggestions',
-    'updateAutoExit', 'update', 'updateIsSuggestionsLocked', 'updateLead', 'updateLevel', 'updateLevelOption',
-    'updateLevelOptions', 'updateMaster', 'updateOptionValues', 'updateOptions', 'updateScoreboardDescription',
-    'updateScoreboardSection', 'updateScoreboardSectionIcon', 'updateScoreboardSectionScores',
-    'updateScoreboardSectionScoresValue', 'updateScoreboardSectionTitle', 'updateScoreboardSections', 'updateStatus',
-    'updateSuggestions', 'updateTitle', 'updateUserStatus', 'updateUserStatuses', 'updateUsers',
+    'addChatMessage',
+    'addResult',
+    'addSuggestion',
+    'addUser',
+    'arrangeScoreboardSectionScores',
+    'clearSuggestions',
+    'insertScoreboardSection',
+    'insertScoreboardSectionScore',
+    'mergeScoreboardSectionScores',
+    'moveScoreboardSection',
+    'moveScoreboardSectionScore',
+    'removeScoreboardSection',
+    'removeScoreboardSectionScore',
+    'removeSuggestion',
+    'removeUser',
+    'startRound',
+    'swapScoreboardSectionScores',
+    'swapScoreboardSections',
+    'swapSuggestions',
+    'updateAutoExit',
+    'update',
+    'updateIsSuggestionsLocked',
+    'updateLead',
+    'updateLevel',
+    'updateLevelOption',
+    'updateLevelOptions',
+    'updateMaster',
+    'updateOptionValues',
+    'updateOptions',
+    'updateScoreboardDescription',
+    'updateScoreboardSection',
+    'updateScoreboardSectionIcon',
+    'updateScoreboardSectionScores',
+    'updateScoreboardSectionScoresValue',
+    'updateScoreboardSectionTitle',
+    'updateScoreboardSections',
+    'updateStatus',
+    'updateSuggestions',
+    'updateTitle',
+    'updateUserStatus',
+    'updateUserStatuses',
+    'updateUsers',
 ]
 
 export type WireEvent = { type: string } & Record<string, any>
@@ -28,14 +61,24 @@ export type WireEvent = { type: string } & Record<string, any>
  * authentication, which names this server's address and this room and is under 24 hours old. Returns
  * the user's id from the signed profile.
  */
-export function roomUserReader(publicJwk: JsonWebKey, address: string, room: string): (user: { authentication: string; signature: string }) => string {
+export function roomUserReader(
+    publicJwk: JsonWebKey,
+    address: string,
+    room: string,
+): (user: { authentication: string; signature: string }) => string {
     const key = createPublicKey({ key: publicJwk, format: 'jwk' })
     return (user) => {
         const body = Buffer.from(user.authentication, 'base64')
         if (!verify('sha256', body, { key, dsaEncoding: 'ieee-p1363' }, Buffer.from(user.signature, 'base64'))) {
             throw new Error('RoomUser: signature does not match authentication')
         }
-        const request = JSON.parse(body.toString('utf8')) as { type: string; address: string; room: string; time: number; userProfile: { id: string } }
+        const request = JSON.parse(body.toString('utf8')) as {
+            type: string
+            address: string
+            room: string
+            time: number
+            userProfile: { id: string }
+        }
         if (request.type !== 'authenticateMultiplayer') throw new Error(`RoomUser: authentication of type ${request.type}`)
         if (request.address !== address) throw new Error(`RoomUser: address ${request.address} does not match`)
         if (request.room !== room) throw new Error(`RoomUser: room ${request.room} does not match`)
@@ -109,7 +152,10 @@ export class WireClient {
             if (this.closedWith) return reject(new Error(`${this.name}: socket closed ${this.closedWith.code} while waiting for ${what}`))
             const timer = setTimeout(() => {
                 this.waiters.delete(waiter)
-                const last = this.events.slice(-5).map((e) => e.type).join(', ')
+                const last = this.events
+                    .slice(-5)
+                    .map((e) => e.type)
+                    .join(', ')
                 reject(new Error(`${this.name}: no ${what} within ${timeoutMs} ms (last events: ${last})`))
             }, timeoutMs)
             const waiter: Waiter = {

@@ -97,7 +97,15 @@ async function until(clientsToCheck: WireClient[], what: string, check: (client:
         for (const client of clientsToCheck) if (client.problem) throw client.problem
         if (clientsToCheck.every(check)) return
         if (Date.now() > deadline) {
-            const failing = clientsToCheck.filter((c) => !check(c)).map((c) => `${c.name} (last: ${c.events.slice(-4).map((e) => e.type).join(', ')})`)
+            const failing = clientsToCheck
+                .filter((c) => !check(c))
+                .map(
+                    (c) =>
+                        `${c.name} (last: ${c.events
+                            .slice(-4)
+                            .map((e) => e.type)
+                            .join(', ')})`,
+                )
             throw new Error(`${what}: not reached by ${failing.join('; ')}`)
         }
         await new Promise((resolve) => setTimeout(resolve, 10))
@@ -110,7 +118,8 @@ async function agree(room: WireClient[], timeoutMs = 3000): Promise<void> {
     const deadline = Date.now() + timeoutMs
     for (;;) {
         try {
-            for (const client of room.slice(1)) assert.deepStrictEqual(client.model.summary(), room[0]!.model.summary(), `${client.name} vs ${room[0]!.name}`)
+            for (const client of room.slice(1))
+                assert.deepStrictEqual(client.model.summary(), room[0]!.model.summary(), `${client.name} vs ${room[0]!.name}`)
             return
         } catch (error) {
             if (Date.now() > deadline) throw error
@@ -131,7 +140,10 @@ test('HTTP answers match the official types, errors included', async () => {
     const player = await signIn('Looker')
     const info = await http.request('GET', '/sonolus/info', { query: { localization: 'ja' } })
     assert.equal(info.status, 200)
-    assert.deepEqual(info.body.buttons.map((b: { type: string }) => b.type), ['authentication', 'room'])
+    assert.deepEqual(
+        info.body.buttons.map((b: { type: string }) => b.type),
+        ['authentication', 'room'],
+    )
     for (const session of [undefined, player.session]) {
         const headers: Record<string, string> = session ? { 'sonolus-session': session } : {}
         assert.equal((await http.request('GET', '/sonolus/rooms/info', { headers })).status, 200)
@@ -141,7 +153,10 @@ test('HTTP answers match the official types, errors included', async () => {
     const unknown = await http.request('POST', '/sonolus/rooms/nosuchroom', { body: '{}', headers: { 'sonolus-signature': 'AAAA' } })
     assert.ok(unknown.status === 401 || unknown.status === 404, `join of an unknown room: ${unknown.status}`)
     const forged = JSON.stringify({ type: 'authenticateServer', address: server.address, time: Date.now(), userProfile: makeProfile('Forger') })
-    const refused = await http.request('POST', '/sonolus/authenticate', { body: forged, headers: { 'sonolus-signature': signBody(makeKeys(), forged) } })
+    const refused = await http.request('POST', '/sonolus/authenticate', {
+        body: forged,
+        headers: { 'sonolus-signature': signBody(makeKeys(), forged) },
+    })
     assert.equal(refused.status, 401)
     assert.equal(typeof refused.body.message, 'string')
     assert.equal((await http.request('POST', '/sonolus/rooms/create', { body: '{}' })).status, 401)
@@ -157,7 +172,10 @@ test('a whole round over the wire: join, chat, play, results, reconnect, leave',
     assert.equal(aliceAnswer.url, `${server.address.replace(/^http/, 'ws')}/multiplayer/rooms/${roomName}`)
     const A = await enter('Alice', roomName, alice, aliceAnswer)
     // A join session opens one socket only: the second upgrade is refused before any frame.
-    await assert.rejects(WireClient.connect('Alice twice', aliceAnswer, alice.profile.id, () => ''), /HTTP 401/)
+    await assert.rejects(
+        WireClient.connect('Alice twice', aliceAnswer, alice.profile.id, () => ''),
+        /HTTP 401/,
+    )
     assert.deepEqual(A.model.users, [alice.profile.id])
     assert.equal(A.model.master, alice.profile.id, 'the creator is master')
     assert.equal(A.model.lead, alice.profile.id, 'the creator is lead')
@@ -167,7 +185,10 @@ test('a whole round over the wire: join, chat, play, results, reconnect, leave',
     assert.equal(Buffer.from(A.all('update')[0]!.users[0].authentication, 'base64').toString(), aliceAnswer.body)
 
     const listed = await http.request('GET', '/sonolus/rooms/list', { headers: { 'sonolus-session': bob.session } })
-    assert.ok(listed.body.items.some((item: { name: string }) => item.name === roomName), 'the room is listed')
+    assert.ok(
+        listed.body.items.some((item: { name: string }) => item.name === roomName),
+        'the room is listed',
+    )
 
     const B = await enter('Bob', roomName, bob, await http.joinRoom(roomName, bob.profile, { session: bob.session }))
     const C = await enter('Carol', roomName, carol, await http.joinRoom(roomName, carol.profile, { session: carol.session }))
@@ -180,14 +201,22 @@ test('a whole round over the wire: join, chat, play, results, reconnect, leave',
     B.send({ type: 'addChatMessage', nonce: 41, message: { userId: bob.profile.id, type: 'text', value: 'hello over the wire' } })
     C.send({ type: 'addChatMessage', nonce: 7, message: { userId: carol.profile.id, type: 'quick', value: 'glhf' } })
     const isLine = (value: string) => (e: WireEvent) => e.type === 'addChatMessage' && e.message.value === value
-    for (const [client, senderNonce] of [[A, undefined], [B, 41], [C, undefined]] as const) {
+    for (const [client, senderNonce] of [
+        [A, undefined],
+        [B, 41],
+        [C, undefined],
+    ] as const) {
         const line = await client.next(isLine('hello over the wire'), 'the chat line')
         assert.equal(line.message.userId, bob.profile.id)
         assert.equal(line.message.type, 'text')
         assert.equal(line.nonce, senderNonce, `${client.name}: nonce`)
         if (senderNonce === undefined) assert.equal(Object.hasOwn(line, 'nonce'), false, `${client.name}: nonce omitted`)
     }
-    for (const [client, senderNonce] of [[A, undefined], [B, undefined], [C, 7]] as const) {
+    for (const [client, senderNonce] of [
+        [A, undefined],
+        [B, undefined],
+        [C, 7],
+    ] as const) {
         const quick = await client.next(isLine('glhf'), 'the quick chat')
         assert.equal(quick.message.type, 'quick')
         assert.equal(quick.nonce, senderNonce, `${client.name}: quick chat nonce`)
@@ -202,7 +231,11 @@ test('a whole round over the wire: join, chat, play, results, reconnect, leave',
     B.send({ type: 'updateUserStatus', status: 'ready' })
     C.send({ type: 'updateUserStatus', status: 'skipped' })
     const statusOf = (c: WireClient, p: Player) => c.model.statuses.get(p.profile.id)
-    await until(room, 'ready, ready, skipped', (c) => statusOf(c, alice) === 'ready' && statusOf(c, bob) === 'ready' && statusOf(c, carol) === 'skipped')
+    await until(
+        room,
+        'ready, ready, skipped',
+        (c) => statusOf(c, alice) === 'ready' && statusOf(c, bob) === 'ready' && statusOf(c, carol) === 'skipped',
+    )
     await agree(room)
 
     // The master starts: readied players get one StartRoundEvent, the same for both.
@@ -270,7 +303,17 @@ test('a whole round over the wire: join, chat, play, results, reconnect, leave',
     const frames = clients.reduce((n, c) => n + c.frames, 0)
     const types = new Set(clients.flatMap((c) => c.events.map((e) => e.type)))
     console.log(`wire: ${frames} frames (${types.size} event types: ${[...types].sort().join(' ')}) and ${http.answers} HTTP answers checked`)
-    for (const type of ['update', 'addUser', 'removeUser', 'addChatMessage', 'updateLevel', 'updateStatus', 'updateUserStatus', 'startRound', 'addResult']) {
+    for (const type of [
+        'update',
+        'addUser',
+        'removeUser',
+        'addChatMessage',
+        'updateLevel',
+        'updateStatus',
+        'updateUserStatus',
+        'startRound',
+        'addResult',
+    ]) {
         assert.ok(types.has(type), `no ${type} event was seen`)
     }
 })
@@ -278,7 +321,12 @@ test('a whole round over the wire: join, chat, play, results, reconnect, leave',
 test('roles, suggestions, level options, room options, a team scoreboard and a kick over the wire', async () => {
     const [alice, bob, carol] = await Promise.all([signIn('Ann'), signIn('Ben'), signIn('Cat')])
     const { name: roomName, key } = await http.createRoom(alice.session)
-    const A = await enter('Ann', roomName, alice, await http.joinRoom(roomName, alice.profile, { session: alice.session, key, query: { teams: '2', scoring: 'accuracy' } }))
+    const A = await enter(
+        'Ann',
+        roomName,
+        alice,
+        await http.joinRoom(roomName, alice.profile, { session: alice.session, key, query: { teams: '2', scoring: 'accuracy' } }),
+    )
     const B = await enter('Ben', roomName, bob, await http.joinRoom(roomName, bob.profile, { session: bob.session }))
     const C = await enter('Cat', roomName, carol, await http.joinRoom(roomName, carol.profile, { session: carol.session }))
     const room = [A, B, C]
@@ -338,7 +386,11 @@ test('roles, suggestions, level options, room options, a team scoreboard and a k
         client.send({ type: 'startGameplay', state, level: levelItem })
         client.model.startGameplay()
     }
-    for (const [client, score] of [[C, 500_000], [A, 900_000], [B, 700_000]] as const) {
+    for (const [client, score] of [
+        [C, 500_000],
+        [A, 900_000],
+        [B, 700_000],
+    ] as const) {
         await new Promise((resolve) => setTimeout(resolve, 50))
         client.send({ type: 'finishGameplay', state, result: gameplayResult(score) })
         client.model.finishGameplay()
@@ -361,7 +413,19 @@ test('roles, suggestions, level options, room options, a team scoreboard and a k
     noProblems()
     const types = new Set(room.flatMap((c) => c.events.map((e) => e.type)))
     console.log(`wire (roles and scoreboard): ${room.reduce((n, c) => n + c.frames, 0)} frames, event types: ${[...types].sort().join(' ')}`)
-    for (const type of ['updateTitle', 'addSuggestion', 'swapSuggestions', 'removeSuggestion', 'updateIsSuggestionsLocked', 'clearSuggestions', 'updateLevelOption', 'updateAutoExit', 'updateOptionValues', 'updateLead', 'updateMaster']) {
+    for (const type of [
+        'updateTitle',
+        'addSuggestion',
+        'swapSuggestions',
+        'removeSuggestion',
+        'updateIsSuggestionsLocked',
+        'clearSuggestions',
+        'updateLevelOption',
+        'updateAutoExit',
+        'updateOptionValues',
+        'updateLead',
+        'updateMaster',
+    ]) {
         assert.ok(types.has(type), `no ${type} event was seen`)
     }
 })

@@ -38,7 +38,11 @@ async function freePort(): Promise<number> {
 }
 
 /** `dataDir`: reuse this data directory (restart tests); it is left in place on stop. */
-export async function startServerProcess(publicJwk: object, env: Record<string, string> = {}, options: { dataDir?: string } = {}): Promise<ServerProcess> {
+export async function startServerProcess(
+    publicJwk: object,
+    env: Record<string, string> = {},
+    options: { dataDir?: string } = {},
+): Promise<ServerProcess> {
     const port = await freePort()
     const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'ensemble-wire-')))
     const address = `http://127.0.0.1:${port}`

@@ -37,14 +37,28 @@ export function roomView(main: HTMLElement, name: string, session: Session): () 
         h('p', {}, h('a', { href: './' }, '← ' + t('back'))),
         h('div', { class: 'room-head' }, title, live),
         facts,
-        h('div', { class: 'room-grid' },
+        h(
+            'div',
+            { class: 'room-grid' },
             h('section', { 'aria-labelledby': 'h-players' }, h('h2', { id: 'h-players' }, t('players')), players),
             h('section', { 'aria-labelledby': 'h-scores' }, h('h2', { id: 'h-scores' }, t('scoreboard')), scoreboard),
             h('section', { 'aria-labelledby': 'h-results' }, h('h2', { id: 'h-results' }, t('results')), results),
             h('section', { 'aria-labelledby': 'h-chat', class: 'chat-section' }, h('h2', { id: 'h-chat' }, t('chat')), chat, chatForm),
         ),
     )
-    const state: State = { title: name, status: 'selecting', level: null, master: null, max: 0, count: 0, players: new Map(), statuses: new Map(), closed: false, isPrivate: false, round: t('noRound') }
+    const state: State = {
+        title: name,
+        status: 'selecting',
+        level: null,
+        master: null,
+        max: 0,
+        count: 0,
+        players: new Map(),
+        statuses: new Map(),
+        closed: false,
+        isPrivate: false,
+        round: t('noRound'),
+    }
     let source: EventSource | undefined
     let stopped = false
 
@@ -60,10 +74,13 @@ export function roomView(main: HTMLElement, name: string, session: Session): () 
             fact(t('master'), state.master ?? '—', 'room-master'),
             fact(t('roundStatus'), state.round, 'room-round'),
         )
-        clear(players, ...[...state.players].map(([id, n]) => {
-            const status = state.statuses.get(id)
-            return h('li', {}, n, status ? h('span', { class: `badge user-${status}` }, userStatusText(status)) : null)
-        }))
+        clear(
+            players,
+            ...[...state.players].map(([id, n]) => {
+                const status = state.statuses.get(id)
+                return h('li', {}, n, status ? h('span', { class: `badge user-${status}` }, userStatusText(status)) : null)
+            }),
+        )
     }
     const addChat = (value: string, at: number) => {
         chat.querySelector('.empty')?.remove()
@@ -79,7 +96,15 @@ export function roomView(main: HTMLElement, name: string, session: Session): () 
         const score = typeof result.arcadeScore === 'number' ? result.arcadeScore.toLocaleString() : ''
         const accuracy = typeof result.accuracyScore === 'number' ? result.accuracyScore.toLocaleString() : ''
         const combo = typeof result.combo === 'number' ? `${t('combo')} ${result.combo}` : ''
-        results.prepend(h('li', {}, h('strong', {}, nameOf(userId)), ' ', [grade, score, accuracy && `${t('accuracy')} ${accuracy}`, combo].filter(Boolean).join(' · ')))
+        results.prepend(
+            h(
+                'li',
+                {},
+                h('strong', {}, nameOf(userId)),
+                ' ',
+                [grade, score, accuracy && `${t('accuracy')} ${accuracy}`, combo].filter(Boolean).join(' · '),
+            ),
+        )
         while (results.children.length > maxResults) results.lastElementChild?.remove()
     }
     const renderScores = (sections: ScoreSection[]) => {
@@ -87,15 +112,22 @@ export function roomView(main: HTMLElement, name: string, session: Session): () 
         clear(
             scoreboard,
             ...sections.map((section) =>
-                h('table', { class: 'scores' }, h('caption', {}, sectionTitle(section.title)), h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('players')), h('th', { scope: 'col' }, t('score')))),
-                    h('tbody', {}, ...section.scores.map((s) => h('tr', {}, h('td', {}, s.name ?? nameOf(s.user_id)), h('td', {}, s.value))))),
+                h(
+                    'table',
+                    { class: 'scores' },
+                    h('caption', {}, sectionTitle(section.title)),
+                    h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('players')), h('th', { scope: 'col' }, t('score')))),
+                    h('tbody', {}, ...section.scores.map((s) => h('tr', {}, h('td', {}, s.name ?? nameOf(s.user_id)), h('td', {}, s.value)))),
+                ),
             ),
         )
     }
 
     const onEvent = (event: FeedEvent) => {
         switch (event.type) {
-            case 'chat': addChat(String(event.value), event.at); break
+            case 'chat':
+                addChat(String(event.value), event.at)
+                break
             case 'player_joined':
                 state.players.set(event.user_id, event.name)
                 state.statuses.set(event.user_id, 'waiting')
@@ -107,15 +139,34 @@ export function roomView(main: HTMLElement, name: string, session: Session): () 
                 state.count = state.players.size
                 addChat(t('playerLeft', { name: event.name }), event.at)
                 break
-            case 'player_status': state.statuses.set(event.user_id, event.status); break
-            case 'status': state.status = event.status; break
-            case 'level': state.level = event.level?.name ?? null; break
-            case 'round_started': state.round = t('roundStarted', { round: event.round }); break
-            case 'round_finished': state.round = t('roundFinished', { round: event.round }); break
-            case 'result': addResult(event.user_id, event.result ?? {}); break
-            case 'scoreboard': renderScores(event.sections); break
-            case 'closed': state.closed = true; source?.close(); break
-            case 'resync': void load(); return
+            case 'player_status':
+                state.statuses.set(event.user_id, event.status)
+                break
+            case 'status':
+                state.status = event.status
+                break
+            case 'level':
+                state.level = event.level?.name ?? null
+                break
+            case 'round_started':
+                state.round = t('roundStarted', { round: event.round })
+                break
+            case 'round_finished':
+                state.round = t('roundFinished', { round: event.round })
+                break
+            case 'result':
+                addResult(event.user_id, event.result ?? {})
+                break
+            case 'scoreboard':
+                renderScores(event.sections)
+                break
+            case 'closed':
+                state.closed = true
+                source?.close()
+                break
+            case 'resync':
+                void load()
+                return
         }
         renderFacts()
     }
@@ -125,13 +176,21 @@ export function roomView(main: HTMLElement, name: string, session: Session): () 
             // Details (public rooms, or any room the signed-in user may see); else the list's summary.
             const details = await request<RoomDetails>('GET', roomPath(name)).catch(() => undefined)
             const q = new URLSearchParams({ keywords: name, limit: '50' })
-            const summary = details ? undefined : (await request<{ rooms: RoomSummary[] }>('GET', `api/rooms?${q}`)).rooms.find((r) => r.room_name === name)
+            const summary = details
+                ? undefined
+                : (await request<{ rooms: RoomSummary[] }>('GET', `api/rooms?${q}`)).rooms.find((r) => r.room_name === name)
             const known = details ?? summary
             if (!known) {
                 clear(main, h('h1', {}, t('notFound')), h('p', {}, h('a', { href: './' }, t('back'))))
                 return false
             }
-            Object.assign(state, { title: known.title, status: known.status, level: known.level?.name ?? null, isPrivate: known.private, max: details ? details.capacity.max_players : known.max_players })
+            Object.assign(state, {
+                title: known.title,
+                status: known.status,
+                level: known.level?.name ?? null,
+                isPrivate: known.private,
+                max: details ? details.capacity.max_players : known.max_players,
+            })
             state.master = details ? (details.master?.name ?? null) : (summary?.master_name ?? null)
             state.count = details ? details.players.length : (summary?.players ?? 0)
             state.closed = details?.closed ?? false
@@ -140,12 +199,17 @@ export function roomView(main: HTMLElement, name: string, session: Session): () 
             const board = await request<{ sections: ScoreSection[] }>('GET', `${roomPath(name)}/scoreboard`).catch(() => ({ sections: [] }))
             renderScores(board.sections)
             if (session.user) {
-                const history = await request<{ messages: { value: string; at: number }[] }>('GET', `${roomPath(name)}/chat?limit=30`).catch(() => ({ messages: [] }))
+                const history = await request<{ messages: { value: string; at: number }[] }>('GET', `${roomPath(name)}/chat?limit=30`).catch(() => ({
+                    messages: [],
+                }))
                 clear(chat)
                 for (const m of [...history.messages].reverse()) addChat(String(m.value), m.at)
             }
             if (session.user) {
-                const past = await request<{ results: { user_id: string; result: Record<string, unknown> }[] }>('GET', `${roomPath(name)}/results?limit=${maxResults}`).catch(() => ({ results: [] }))
+                const past = await request<{ results: { user_id: string; result: Record<string, unknown> }[] }>(
+                    'GET',
+                    `${roomPath(name)}/results?limit=${maxResults}`,
+                ).catch(() => ({ results: [] }))
                 clear(results)
                 for (const r of [...past.results].reverse()) addResult(r.user_id, r.result)
             }
@@ -175,7 +239,17 @@ export function roomView(main: HTMLElement, name: string, session: Session): () 
                 status.textContent = t('error', { text: (error as Error).message })
             }
         }
-        clear(chatForm, h('form', { class: 'inline', onsubmit: (e) => void send(e) }, h('label', { for: 'chat-text' }, t('message')), text, h('button', { type: 'submit', class: 'primary' }, t('send'))), status)
+        clear(
+            chatForm,
+            h(
+                'form',
+                { class: 'inline', onsubmit: (e) => void send(e) },
+                h('label', { for: 'chat-text' }, t('message')),
+                text,
+                h('button', { type: 'submit', class: 'primary' }, t('send')),
+            ),
+            status,
+        )
     }
     const renderJoin = () => {
         const status = h('p', { class: 'form-status', role: 'status' })
@@ -189,14 +263,24 @@ export function roomView(main: HTMLElement, name: string, session: Session): () 
                 status.textContent = t('error', { text: (error as Error).message })
             }
         }
-        clear(chatForm, h('form', { class: 'inline', onsubmit: (e) => void join(e) }, state.isPrivate ? h('label', { for: 'join-password' }, t('password')) : null, state.isPrivate ? password : null, h('button', { type: 'submit', class: 'primary', id: 'join' }, t('join'))), status)
+        clear(
+            chatForm,
+            h(
+                'form',
+                { class: 'inline', onsubmit: (e) => void join(e) },
+                state.isPrivate ? h('label', { for: 'join-password' }, t('password')) : null,
+                state.isPrivate ? password : null,
+                h('button', { type: 'submit', class: 'primary', id: 'join' }, t('join')),
+            ),
+            status,
+        )
     }
 
     void load().then((ok) => {
         if (!ok || stopped) return
         source = new EventSource(`${roomPath(name)}/events`)
-        source.onopen = () => (live.textContent = t('live'), live.classList.add('on'))
-        source.onerror = () => (live.textContent = t('reconnecting'), live.classList.remove('on'))
+        source.onopen = () => ((live.textContent = t('live')), live.classList.add('on'))
+        source.onerror = () => ((live.textContent = t('reconnecting')), live.classList.remove('on'))
         source.onmessage = (m) => {
             try {
                 onEvent(JSON.parse(m.data))
@@ -221,6 +305,11 @@ function sectionTitle(title: string): string {
 }
 
 function userStatusText(status: string): string {
-    const keys: Record<string, 'userWaiting' | 'ready' | 'skipped' | 'inGame'> = { waiting: 'userWaiting', ready: 'ready', skipped: 'skipped', playing: 'inGame' }
+    const keys: Record<string, 'userWaiting' | 'ready' | 'skipped' | 'inGame'> = {
+        waiting: 'userWaiting',
+        ready: 'ready',
+        skipped: 'skipped',
+        playing: 'inGame',
+    }
     return keys[status] ? t(keys[status]!) : status
 }

@@ -13,7 +13,12 @@ export function statusText(status: string): string {
 export function roomsView(main: HTMLElement, _session: Session): () => void {
     const input = h('input', { id: 'search', type: 'search', placeholder: t('searchPlaceholder'), autocomplete: 'off' })
     const list = h('ul', { class: 'rooms', id: 'room-list', 'aria-live': 'polite' })
-    clear(main, h('h1', {}, t('rooms')), h('form', { role: 'search', class: 'search', onsubmit: (e) => e.preventDefault() }, h('label', { for: 'search' }, t('search')), input), list)
+    clear(
+        main,
+        h('h1', {}, t('rooms')),
+        h('form', { role: 'search', class: 'search', onsubmit: (e) => e.preventDefault() }, h('label', { for: 'search' }, t('search')), input),
+        list,
+    )
     let timer: ReturnType<typeof setTimeout> | undefined
     let stopped = false
     let seq = 0
@@ -46,13 +51,23 @@ function renderList(list: HTMLElement, rooms: RoomSummary[]): void {
             h(
                 'li',
                 { class: 'room-card', 'data-room': room.room_name },
-                h('a', { href: `rooms/${encodeURIComponent(room.room_name)}`, class: 'room-title' }, room.title, room.private ? h('span', { class: 'badge', title: t('private') }, t('privateShort')) : null),
+                h(
+                    'a',
+                    { href: `rooms/${encodeURIComponent(room.room_name)}`, class: 'room-title' },
+                    room.title,
+                    room.private ? h('span', { class: 'badge', title: t('private') }, t('privateShort')) : null,
+                ),
                 h(
                     'dl',
                     { class: 'facts' },
                     h('div', {}, h('dt', {}, t('status')), h('dd', { class: `status ${room.status}` }, statusText(room.status))),
                     h('div', {}, h('dt', {}, t('level')), h('dd', {}, room.level?.name ?? t('noLevel'))),
-                    h('div', {}, h('dt', {}, t('players')), h('dd', { class: 'count' }, t('capacity', { players: room.players, max: room.max_players }))),
+                    h(
+                        'div',
+                        {},
+                        h('dt', {}, t('players')),
+                        h('dd', { class: 'count' }, t('capacity', { players: room.players, max: room.max_players })),
+                    ),
                     h('div', {}, h('dt', {}, t('master')), h('dd', {}, room.master_name ?? '—')),
                 ),
             ),

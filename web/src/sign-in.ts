@@ -19,18 +19,26 @@ export async function signInDialog(session: Session): Promise<void> {
     }
     const status = h('p', { role: 'status', id: 'sign-in-status' }, t('waiting'))
     const body = h('div', { class: 'sign-in-body' })
-    const dialog = h('dialog', { 'aria-labelledby': 'sign-in-title', class: 'sign-in' },
-        h('h2', { id: 'sign-in-title' }, t('signInTitle')), h('p', {}, t('signInHelp')), body, status,
-        h('button', { type: 'button', onclick: close }, t('close')))
+    const dialog = h(
+        'dialog',
+        { 'aria-labelledby': 'sign-in-title', class: 'sign-in' },
+        h('h2', { id: 'sign-in-title' }, t('signInTitle')),
+        h('p', {}, t('signInHelp')),
+        body,
+        status,
+        h('button', { type: 'button', onclick: close }, t('close')),
+    )
     dialog.addEventListener('close', () => clearTimeout(timer))
     clear(root, dialog)
     dialog.showModal()
     try {
         const login = await request<Login>('POST', 'web/logins')
-        clear(body,
+        clear(
+            body,
             h('a', { href: login.link, class: 'button primary', id: 'sonolus-link' }, t('openInSonolus')),
             h('img', { src: login.qr, alt: t('qrAlt'), class: 'qr', width: '220', height: '220' }),
-            h('code', { class: 'link-text' }, login.link))
+            h('code', { class: 'link-text' }, login.link),
+        )
         const poll = async () => {
             try {
                 const state = await request<{ status: string }>('GET', `web/logins/${login.id}`)

@@ -18,9 +18,28 @@ export function tokensView(main: HTMLElement, session: Session): () => void {
     const load = async () => {
         const tokens = await request<{ tokens: Token[] }>('GET', 'api/tokens')
         if (!tokens.tokens.length) return clear(list, h('li', { class: 'empty' }, t('noTokens')))
-        clear(list, ...tokens.tokens.map((token) => h('li', {},
-            h('strong', {}, token.name), ' ', h('small', {}, `${t('created')}: ${date(token.created_at)} · ${t('lastUsed')}: ${date(token.last_used_at)}`), ' ',
-            h('button', { type: 'button', 'aria-label': `${t('revoke')} ${token.name}`, onclick: () => void request('DELETE', `api/tokens/${token.id}`).then(load) }, t('revoke')))))
+        clear(
+            list,
+            ...tokens.tokens.map((token) =>
+                h(
+                    'li',
+                    {},
+                    h('strong', {}, token.name),
+                    ' ',
+                    h('small', {}, `${t('created')}: ${date(token.created_at)} · ${t('lastUsed')}: ${date(token.last_used_at)}`),
+                    ' ',
+                    h(
+                        'button',
+                        {
+                            type: 'button',
+                            'aria-label': `${t('revoke')} ${token.name}`,
+                            onclick: () => void request('DELETE', `api/tokens/${token.id}`).then(load),
+                        },
+                        t('revoke'),
+                    ),
+                ),
+            ),
+        )
     }
     const create = async (e: Event) => {
         e.preventDefault()
@@ -33,7 +52,19 @@ export function tokensView(main: HTMLElement, session: Session): () => void {
             clear(shown, t('error', { text: (error as Error).message }))
         }
     }
-    clear(main, h('h1', {}, t('tokens')), h('form', { class: 'inline', onsubmit: (e) => void create(e) }, h('label', { for: 'token-name' }, t('tokenName')), name, h('button', { type: 'submit', class: 'primary' }, t('createToken'))), shown, list)
+    clear(
+        main,
+        h('h1', {}, t('tokens')),
+        h(
+            'form',
+            { class: 'inline', onsubmit: (e) => void create(e) },
+            h('label', { for: 'token-name' }, t('tokenName')),
+            name,
+            h('button', { type: 'submit', class: 'primary' }, t('createToken')),
+        ),
+        shown,
+        list,
+    )
     void load().catch(() => {})
     return () => {}
 }

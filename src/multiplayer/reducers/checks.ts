@@ -55,7 +55,6 @@ export type Reduce<K extends Event['type']> = (view: RoomView, event: Extract<Ev
 /** Reducers for a set of event types, one each. */
 export type Reducers<K extends Event['type']> = { [T in K]: Reduce<T> }
 
-
 export type Fail = (message: string) => never
 
 export function isIndex(value: unknown, length: number): value is number {

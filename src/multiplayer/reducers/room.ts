@@ -18,13 +18,7 @@ import {
 import { autoExits, roomStatuses } from '../validate.js'
 
 export const roomReducers: Reducers<
-    | 'update'
-    | 'updateStatus'
-    | 'updateMaster'
-    | 'updateLead'
-    | 'updateTitle'
-    | 'updateOptions'
-    | 'updateOptionValues'
+    'update' | 'updateStatus' | 'updateMaster' | 'updateLead' | 'updateTitle' | 'updateOptions' | 'updateOptionValues'
 > = {
     update(view, event, ctx, fail) {
         const users = checkUsers(event.users, ctx, fail)

@@ -2,12 +2,7 @@
 import { checkSuggestion, checkSuggestions, type Reducers, sameSuggestion } from './checks.js'
 
 export const suggestionsReducers: Reducers<
-    | 'updateIsSuggestionsLocked'
-    | 'addSuggestion'
-    | 'removeSuggestion'
-    | 'swapSuggestions'
-    | 'updateSuggestions'
-    | 'clearSuggestions'
+    'updateIsSuggestionsLocked' | 'addSuggestion' | 'removeSuggestion' | 'swapSuggestions' | 'updateSuggestions' | 'clearSuggestions'
 > = {
     updateIsSuggestionsLocked(view, event, _ctx, fail) {
         if (typeof event.isSuggestionsLocked !== 'boolean') fail('isSuggestionsLocked is not a boolean')

@@ -48,7 +48,10 @@ export function roomsListRoute(app: FastifyInstance, s: SonolusServices): void {
                 if (request.userId === null) throw unauthorized('sessionRequired')
                 if (!q.room?.trim() || !q.password) throw badRequest('privateSearchIncomplete')
                 const result = await s.directory.unlock(request.userId, q.room, q.password, now)
-                if (!result.ok) throw result.reason === 'wrongPassword' ? forbidden(result.reason) : tooManyRequests(result.reason, 'retryAfterMs' in result ? result.retryAfterMs : undefined)
+                if (!result.ok)
+                    throw result.reason === 'wrongPassword'
+                        ? forbidden(result.reason)
+                        : tooManyRequests(result.reason, 'retryAfterMs' in result ? result.retryAfterMs : undefined)
                 const items = result.rooms.map((room) => roomItem({ room, live: s.directory.liveInfo(room) }, tr))
                 return { pageCount: 1, items, searches }
             }

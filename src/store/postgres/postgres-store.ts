@@ -37,7 +37,19 @@ import { StoreUnavailableError } from '../errors.js'
 import { PgGroupCommit, type Work } from './group-commit.js'
 import type { Touch } from '../pending-writes.js'
 import { migrate } from './migrations.js'
-import { apiTokenColumns, chatColumns, likePattern, patchColumns, reportColumns, roomColumns, roomFrom, toApiToken, toChat, toReport, toRoom } from '../rows.js'
+import {
+    apiTokenColumns,
+    chatColumns,
+    likePattern,
+    patchColumns,
+    reportColumns,
+    roomColumns,
+    roomFrom,
+    toApiToken,
+    toChat,
+    toReport,
+    toRoom,
+} from '../rows.js'
 
 export type PostgresStoreOptions = {
     url: string
@@ -65,7 +77,8 @@ const types = {
 export function isConnectionError(e: unknown): boolean {
     const err = e as { code?: string; message?: string } | undefined
     if (!err) return false
-    if (err.code && /^(ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|57P01|57P02|57P03|08\w{3})$/.test(err.code)) return true
+    if (err.code && /^(ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|57P01|57P02|57P03|08\w{3})$/.test(err.code))
+        return true
     return /Connection terminated|connection error|timeout exceeded when trying to connect|Client was closed/i.test(err.message ?? '')
 }
 
@@ -78,7 +91,6 @@ const toJoinSession = (row: any): JoinSessionRecord => ({
     payload: row.payload,
     expiresAt: row.expires_at,
 })
-
 
 // The nonce insert refuses a nonce a sweep (on any node) may already have forgotten.
 const spendNonce = `INSERT INTO nonces (time, hash, expires_at)
@@ -258,7 +270,9 @@ export class PostgresStore implements Store {
 
     async getUser(id: string): Promise<UserRecord | undefined> {
         await this.commits.settle('user', id)
-        const row = (await this.q({ name: 'get_user', text: 'SELECT id, handle, name, profile, updated_at FROM users WHERE id = $1', values: [id] }, true)).rows[0]
+        const row = (
+            await this.q({ name: 'get_user', text: 'SELECT id, handle, name, profile, updated_at FROM users WHERE id = $1', values: [id] }, true)
+        ).rows[0]
         return row && { id: row.id, handle: row.handle, name: row.name, profile: JSON.parse(row.profile), updatedAt: row.updated_at }
     }
 
@@ -275,22 +289,40 @@ export class PostgresStore implements Store {
     async getSession(tokenHash: string): Promise<SessionRecord | undefined> {
         await this.commits.settle('session', tokenHash)
         const row = (
-            await this.q({ name: 'get_session', text: 'SELECT token_hash, user_id, created_at, expires_at FROM sessions WHERE token_hash = $1', values: [tokenHash] }, true)
+            await this.q(
+                {
+                    name: 'get_session',
+                    text: 'SELECT token_hash, user_id, created_at, expires_at FROM sessions WHERE token_hash = $1',
+                    values: [tokenHash],
+                },
+                true,
+            )
         ).rows[0]
         return row && { tokenHash: row.token_hash, userId: row.user_id, createdAt: row.created_at, expiresAt: row.expires_at }
     }
 
     async deleteSession(tokenHash: string): Promise<void> {
-        await this.commits.run([['session', tokenHash]], (c) => c.query({ name: 'delete_session', text: 'DELETE FROM sessions WHERE token_hash = $1', values: [tokenHash] }))
+        await this.commits.run([['session', tokenHash]], (c) =>
+            c.query({ name: 'delete_session', text: 'DELETE FROM sessions WHERE token_hash = $1', values: [tokenHash] }),
+        )
     }
 
     async useNonce(n: Nonce): Promise<boolean> {
-        return this.commits.run([], async (c) => (await c.query({ name: 'use_nonce', text: sql.useNonce, values: [n.time, n.hash, n.expiresAt] })).rows[0].ok === 1)
+        return this.commits.run(
+            [],
+            async (c) => (await c.query({ name: 'use_nonce', text: sql.useNonce, values: [n.time, n.hash, n.expiresAt] })).rows[0].ok === 1,
+        )
     }
 
     async recordSignIn({ nonce: n, user, session: s }: { nonce: Nonce; user: UserRecord; session: SessionRecord }): Promise<boolean> {
         const values = [n.time, n.hash, n.expiresAt, ...this.userValues(user), s.tokenHash, s.createdAt, s.expiresAt, s.userId]
-        return this.commits.run([['user', user.id], ['session', s.tokenHash]], async (c) => (await c.query({ name: 'sign_in', text: sql.signIn, values })).rows[0].ok === 1)
+        return this.commits.run(
+            [
+                ['user', user.id],
+                ['session', s.tokenHash],
+            ],
+            async (c) => (await c.query({ name: 'sign_in', text: sql.signIn, values })).rows[0].ok === 1,
+        )
     }
 
     async recordJoin({ nonce: n, user, joinSession: j }: { nonce: Nonce; user: UserRecord; joinSession?: JoinSessionRecord }): Promise<boolean> {
@@ -342,7 +374,8 @@ export class PostgresStore implements Store {
 
     /** Cap counts, read after locking the room_totals row: cap checks of every node run one at a time. */
     private async capCounts(c: pg.PoolClient, creatorId: string, now: number | null) {
-        const total = (await c.query({ name: 'lock_totals', text: 'SELECT open_rooms FROM room_totals WHERE id = 1 FOR UPDATE' })).rows[0].open_rooms as number
+        const total = (await c.query({ name: 'lock_totals', text: 'SELECT open_rooms FROM room_totals WHERE id = 1 FOR UPDATE' })).rows[0]
+            .open_rooms as number
         const creator = (
             await c.query({
                 name: 'creator_counts',
@@ -382,7 +415,16 @@ export class PostgresStore implements Store {
                 true,
             )
         ).rows[0]
-        return row && { name: row.name, keyHash: row.key_hash, creatorId: row.creator_id, values: row.vals, createdAt: row.created_at, expiresAt: row.expires_at }
+        return (
+            row && {
+                name: row.name,
+                keyHash: row.key_hash,
+                creatorId: row.creator_id,
+                values: row.vals,
+                createdAt: row.created_at,
+                expiresAt: row.expires_at,
+            }
+        )
     }
 
     async createRoomFromReservation(
@@ -407,7 +449,18 @@ export class PostgresStore implements Store {
             await c.query({
                 name: 'insert_room',
                 text: sql.insertRoom,
-                values: [room.name, room.creatorId, room.title, room.passwordHash, room.maxPlayers, room.scoring, room.teams, room.allowOtherServers, room.optionValues, room.createdAt],
+                values: [
+                    room.name,
+                    room.creatorId,
+                    room.title,
+                    room.passwordHash,
+                    room.maxPlayers,
+                    room.scoring,
+                    room.teams,
+                    room.allowOtherServers,
+                    room.optionValues,
+                    room.createdAt,
+                ],
             })
             return true
         })
@@ -416,7 +469,8 @@ export class PostgresStore implements Store {
     }
 
     async getRoom(name: string): Promise<RoomRecord | undefined> {
-        const read = async () => (await this.q({ name: 'get_room', text: `SELECT ${roomColumns} ${roomFrom} WHERE r.name = $1`, values: [name] }, true)).rows[0]
+        const read = async () =>
+            (await this.q({ name: 'get_room', text: `SELECT ${roomColumns} ${roomFrom} WHERE r.name = $1`, values: [name] }, true)).rows[0]
         let row = await read()
         // The creator's name comes from users: read again once their queued profile is committed.
         if (row && (await this.commits.settle('user', row.creator_id))) row = await read()
@@ -431,7 +485,11 @@ export class PostgresStore implements Store {
         const ids = this.commits.pendingIds('user')
         if (!ids.length) return
         const creators = await this.q(
-            { name: 'open_room_creators', text: 'SELECT DISTINCT creator_id FROM rooms WHERE creator_id = ANY($1::text[]) AND closed_at IS NULL', values: [ids] },
+            {
+                name: 'open_room_creators',
+                text: 'SELECT DISTINCT creator_id FROM rooms WHERE creator_id = ANY($1::text[]) AND closed_at IS NULL',
+                values: [ids],
+            },
             true,
         )
         await Promise.all(creators.rows.map((r) => this.commits.settle('user', r.creator_id)))
@@ -513,7 +571,14 @@ export class PostgresStore implements Store {
     }
 
     async isRoomBanned(roomName: string, userId: string, now: number): Promise<boolean> {
-        const r = await this.q({ name: 'is_room_banned', text: 'SELECT 1 FROM room_bans WHERE room_name = $1 AND user_id = $2 AND until > $3', values: [roomName, userId, now] }, true)
+        const r = await this.q(
+            {
+                name: 'is_room_banned',
+                text: 'SELECT 1 FROM room_bans WHERE room_name = $1 AND user_id = $2 AND until > $3',
+                values: [roomName, userId, now],
+            },
+            true,
+        )
         return r.rowCount === 1
     }
 
@@ -527,7 +592,14 @@ export class PostgresStore implements Store {
     }
 
     async isRoomUnlocked(roomName: string, userId: string, now: number): Promise<boolean> {
-        const r = await this.q({ name: 'is_room_unlocked', text: 'SELECT 1 FROM room_unlocks WHERE room_name = $1 AND user_id = $2 AND until > $3', values: [roomName, userId, now] }, true)
+        const r = await this.q(
+            {
+                name: 'is_room_unlocked',
+                text: 'SELECT 1 FROM room_unlocks WHERE room_name = $1 AND user_id = $2 AND until > $3',
+                values: [roomName, userId, now],
+            },
+            true,
+        )
         return r.rowCount === 1
     }
 
@@ -543,7 +615,11 @@ export class PostgresStore implements Store {
     }
 
     async deleteRoomMembership(roomName: string, userId: string): Promise<boolean> {
-        const r = await this.q({ name: 'delete_membership', text: 'DELETE FROM room_memberships WHERE room_name = $1 AND user_id = $2', values: [roomName, userId] })
+        const r = await this.q({
+            name: 'delete_membership',
+            text: 'DELETE FROM room_memberships WHERE room_name = $1 AND user_id = $2',
+            values: [roomName, userId],
+        })
         return r.rowCount === 1
     }
 
@@ -552,7 +628,11 @@ export class PostgresStore implements Store {
         const ids = this.commits.pendingIds('user')
         if (!ids.length) return
         const members = await this.q(
-            { name: 'pending_members', text: 'SELECT user_id FROM room_memberships WHERE room_name = $1 AND user_id = ANY($2::text[])', values: [roomName, ids] },
+            {
+                name: 'pending_members',
+                text: 'SELECT user_id FROM room_memberships WHERE room_name = $1 AND user_id = ANY($2::text[])',
+                values: [roomName, ids],
+            },
             true,
         )
         await Promise.all(members.rows.map((r) => this.commits.settle('user', r.user_id)))
@@ -560,7 +640,14 @@ export class PostgresStore implements Store {
 
     async getRoomMembership(roomName: string, userId: string): Promise<RoomMembership | undefined> {
         const row = (
-            await this.q({ name: 'get_membership', text: 'SELECT joined_at FROM room_memberships WHERE room_name = $1 AND user_id = $2', values: [roomName, userId] }, true)
+            await this.q(
+                {
+                    name: 'get_membership',
+                    text: 'SELECT joined_at FROM room_memberships WHERE room_name = $1 AND user_id = $2',
+                    values: [roomName, userId],
+                },
+                true,
+            )
         ).rows[0]
         return row && { roomName, userId, joinedAt: row.joined_at }
     }
@@ -591,17 +678,33 @@ export class PostgresStore implements Store {
     }
 
     async getApiTokenByHash(tokenHash: string): Promise<ApiTokenRecord | undefined> {
-        const row = (await this.q({ name: 'get_api_token', text: `SELECT ${apiTokenColumns} FROM api_tokens WHERE token_hash = $1`, values: [tokenHash] }, true)).rows[0]
+        const row = (
+            await this.q(
+                { name: 'get_api_token', text: `SELECT ${apiTokenColumns} FROM api_tokens WHERE token_hash = $1`, values: [tokenHash] },
+                true,
+            )
+        ).rows[0]
         return row && toApiToken(row)
     }
 
     async listApiTokens(userId: string): Promise<ApiTokenRecord[]> {
-        const r = await this.q({ name: 'list_api_tokens', text: `SELECT ${apiTokenColumns} FROM api_tokens WHERE user_id = $1 AND NOT revoked ORDER BY id`, values: [userId] }, true)
+        const r = await this.q(
+            {
+                name: 'list_api_tokens',
+                text: `SELECT ${apiTokenColumns} FROM api_tokens WHERE user_id = $1 AND NOT revoked ORDER BY id`,
+                values: [userId],
+            },
+            true,
+        )
         return r.rows.map(toApiToken)
     }
 
     async revokeApiToken(userId: string, id: number): Promise<boolean> {
-        const r = await this.q({ name: 'revoke_api_token', text: 'UPDATE api_tokens SET revoked = true WHERE user_id = $1 AND id = $2 AND NOT revoked', values: [userId, id] })
+        const r = await this.q({
+            name: 'revoke_api_token',
+            text: 'UPDATE api_tokens SET revoked = true WHERE user_id = $1 AND id = $2 AND NOT revoked',
+            values: [userId, id],
+        })
         return r.rowCount === 1
     }
 
@@ -738,7 +841,11 @@ export class PostgresStore implements Store {
 
     async listServerBans(now: number): Promise<ServerBan[]> {
         const r = await this.q(
-            { name: 'list_server_bans', text: 'SELECT user_id, until, reason, created_at FROM user_bans WHERE until > $1 ORDER BY created_at, user_id', values: [now] },
+            {
+                name: 'list_server_bans',
+                text: 'SELECT user_id, until, reason, created_at FROM user_bans WHERE until > $1 ORDER BY created_at, user_id',
+                values: [now],
+            },
             true,
         )
         return r.rows.map((b) => ({ userId: b.user_id, until: b.until, reason: b.reason, createdAt: b.created_at }))
@@ -762,7 +869,13 @@ export class PostgresStore implements Store {
             },
             true,
         )
-        return r.rows.map((e) => ({ id: e.id, at: e.at, action: e.action, target: e.target, details: JSON.parse(e.details) as Record<string, unknown> }))
+        return r.rows.map((e) => ({
+            id: e.id,
+            at: e.at,
+            action: e.action,
+            target: e.target,
+            details: JSON.parse(e.details) as Record<string, unknown>,
+        }))
     }
 
     /** One trivial query on a pooled connection, not retried: readiness must answer now, not in 10 s. */

@@ -59,7 +59,8 @@ export class Checkpointer {
         this.exited = new Promise((resolve) =>
             this.worker.once('exit', (code) => {
                 this.endHold()
-                if (!this.closing && !this.crashed) this.fail(new Error(`the checkpoint thread stopped (exit code ${code}); checkpoints now run on the event loop`))
+                if (!this.closing && !this.crashed)
+                    this.fail(new Error(`the checkpoint thread stopped (exit code ${code}); checkpoints now run on the event loop`))
                 resolve()
             }),
         )

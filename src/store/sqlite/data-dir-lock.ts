@@ -20,7 +20,9 @@ export class DataDirLockedError extends Error {
         const who = holder
             ? `pid ${holder.pid} on ${holder.host}, started ${holder.startedAt}${holder.address ? `, serving ${holder.address}` : ''}`
             : 'a process that has not said who it is yet'
-        super(`the data directory ${dir} is in use by another Ensemble (${who}); one data directory serves one process (several processes need PostgreSQL and Redis)`)
+        super(
+            `the data directory ${dir} is in use by another Ensemble (${who}); one data directory serves one process (several processes need PostgreSQL and Redis)`,
+        )
         this.name = 'DataDirLockedError'
     }
 }
@@ -63,7 +65,12 @@ export function lockDataDir(dir: string, info: { address?: string } = {}): DataD
         if (isBusy(e)) throw new DataDirLockedError(dir, readHolder(dir))
         throw e
     }
-    const holder: LockHolder = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString(), ...(info.address ? { address: info.address } : {}) }
+    const holder: LockHolder = {
+        pid: process.pid,
+        host: hostname(),
+        startedAt: new Date().toISOString(),
+        ...(info.address ? { address: info.address } : {}),
+    }
     // Written whole or not at all: a refused start never reads half a file.
     const temp = join(dir, `${holderFile}.${process.pid}.tmp`)
     writeFileSync(temp, JSON.stringify(holder) + '\n')

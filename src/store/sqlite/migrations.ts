@@ -258,9 +258,7 @@ export function migrate(db: Database, now: number, list: readonly Migration[] = 
         name TEXT NOT NULL,
         applied_at INTEGER NOT NULL
     )`)
-    const applied = new Set(
-        (db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version),
-    )
+    const applied = new Set((db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version))
     const newest = Math.max(0, ...applied)
     const known = Math.max(0, ...list.map((m) => m.version))
     if (newest > known) {

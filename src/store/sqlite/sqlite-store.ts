@@ -36,110 +36,118 @@ import { Checkpointer, type CheckpointerOptions } from './checkpointer.js'
 import { GroupCommit } from './group-commit.js'
 import type { Touch } from '../pending-writes.js'
 import { migrate } from './migrations.js'
-import { apiTokenColumns, likePattern, patchColumns, reportColumns, roomColumns, roomFrom, toApiToken, toChat, toReport, toRoom, type ApiTokenRow, type ChatRow, type ReportRow, type RoomRow } from '../rows.js'
+import {
+    apiTokenColumns,
+    likePattern,
+    patchColumns,
+    reportColumns,
+    roomColumns,
+    roomFrom,
+    toApiToken,
+    toChat,
+    toReport,
+    toRoom,
+    type ApiTokenRow,
+    type ChatRow,
+    type ReportRow,
+    type RoomRow,
+} from '../rows.js'
 
 type UserWrite = { user: UserRecord; profile: string; written: string }
 
-
 function prepareStatements(db: Database.Database) {
     return {
-            upsertUser: db.prepare(`INSERT INTO users (id, handle, name, profile, updated_at) VALUES (@id, @handle, @name, @profile, @updatedAt)
+        upsertUser: db.prepare(`INSERT INTO users (id, handle, name, profile, updated_at) VALUES (@id, @handle, @name, @profile, @updatedAt)
                 ON CONFLICT (id) DO UPDATE SET handle = excluded.handle, name = excluded.name, profile = excluded.profile, updated_at = excluded.updated_at
                 WHERE users.profile <> excluded.profile OR users.handle <> excluded.handle OR users.name <> excluded.name`),
-            getUser: db.prepare('SELECT id, handle, name, profile, updated_at FROM users WHERE id = ?'),
-            insertSession: db.prepare(
-                'INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (@tokenHash, @userId, @createdAt, @expiresAt)',
-            ),
-            getSession: db.prepare('SELECT token_hash, user_id, created_at, expires_at FROM sessions WHERE token_hash = ?'),
-            deleteSession: db.prepare('DELETE FROM sessions WHERE token_hash = ?'),
-            useNonce: db.prepare('INSERT INTO nonces (time, hash, expires_at) VALUES (@time, @hash, @expiresAt) ON CONFLICT DO NOTHING'),
-            legacyNonceUsed: db.prepare('SELECT 1 FROM nonces_legacy WHERE hash = ?'),
-            legacyNoncesLeft: db.prepare('SELECT EXISTS (SELECT 1 FROM nonces_legacy) AS left'),
-            insertJoinSession: db.prepare(`INSERT INTO join_sessions (token_hash, room_name, user_id, payload, expires_at)
+        getUser: db.prepare('SELECT id, handle, name, profile, updated_at FROM users WHERE id = ?'),
+        insertSession: db.prepare(
+            'INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (@tokenHash, @userId, @createdAt, @expiresAt)',
+        ),
+        getSession: db.prepare('SELECT token_hash, user_id, created_at, expires_at FROM sessions WHERE token_hash = ?'),
+        deleteSession: db.prepare('DELETE FROM sessions WHERE token_hash = ?'),
+        useNonce: db.prepare('INSERT INTO nonces (time, hash, expires_at) VALUES (@time, @hash, @expiresAt) ON CONFLICT DO NOTHING'),
+        legacyNonceUsed: db.prepare('SELECT 1 FROM nonces_legacy WHERE hash = ?'),
+        legacyNoncesLeft: db.prepare('SELECT EXISTS (SELECT 1 FROM nonces_legacy) AS left'),
+        insertJoinSession: db.prepare(`INSERT INTO join_sessions (token_hash, room_name, user_id, payload, expires_at)
                 VALUES (@tokenHash, @roomName, @userId, @payload, @expiresAt)`),
-            takeJoinSession: db.prepare(
-                'DELETE FROM join_sessions WHERE token_hash = ? RETURNING token_hash, room_name, user_id, payload, expires_at',
-            ),
-            roomNameInRooms: db.prepare('SELECT 1 FROM rooms WHERE name = ?'),
-            roomNameReserved: db.prepare('SELECT 1 FROM room_reservations WHERE name = ? AND expires_at > ?'),
-            insertReservation: db.prepare(`INSERT INTO room_reservations (name, key_hash, creator_id, vals, created_at, expires_at)
+        takeJoinSession: db.prepare('DELETE FROM join_sessions WHERE token_hash = ? RETURNING token_hash, room_name, user_id, payload, expires_at'),
+        roomNameInRooms: db.prepare('SELECT 1 FROM rooms WHERE name = ?'),
+        roomNameReserved: db.prepare('SELECT 1 FROM room_reservations WHERE name = ? AND expires_at > ?'),
+        insertReservation: db.prepare(`INSERT INTO room_reservations (name, key_hash, creator_id, vals, created_at, expires_at)
                 VALUES (@name, @keyHash, @creatorId, @values, @createdAt, @expiresAt)
                 ON CONFLICT (name) DO UPDATE SET key_hash = excluded.key_hash, creator_id = excluded.creator_id, vals = excluded.vals,
                     created_at = excluded.created_at, expires_at = excluded.expires_at
                 WHERE room_reservations.expires_at <= excluded.created_at`),
-            getReservation: db.prepare(
-                'SELECT name, key_hash, creator_id, vals, created_at, expires_at FROM room_reservations WHERE name = ? AND expires_at > ?',
-            ),
-            liveClaim: db.prepare('SELECT 1 FROM room_reservations WHERE name = ? AND key_hash = ? AND creator_id = ? AND expires_at > ?'),
-            // The counts of the room caps (migration 4): a few index entries and one row, never every room.
-            openRoomsOfCreator: db.prepare('SELECT count(*) AS n FROM rooms WHERE creator_id = ? AND closed_at IS NULL'),
-            liveReservationsOfCreator: db.prepare('SELECT count(*) AS n FROM room_reservations WHERE creator_id = ? AND expires_at > ?'),
-            openRoomsTotal: db.prepare('SELECT open_rooms AS n FROM room_totals WHERE id = 1'),
-            hasOpenRoom: db.prepare('SELECT 1 FROM rooms WHERE creator_id = ? AND closed_at IS NULL LIMIT 1'),
-            claimReservation: db.prepare(
-                'DELETE FROM room_reservations WHERE name = ? AND key_hash = ? AND creator_id = ? AND expires_at > ?',
-            ),
-            insertRoom: db.prepare(`INSERT INTO rooms (name, creator_id, title, password_hash, max_players, scoring, teams, allow_other_servers,
+        getReservation: db.prepare(
+            'SELECT name, key_hash, creator_id, vals, created_at, expires_at FROM room_reservations WHERE name = ? AND expires_at > ?',
+        ),
+        liveClaim: db.prepare('SELECT 1 FROM room_reservations WHERE name = ? AND key_hash = ? AND creator_id = ? AND expires_at > ?'),
+        // The counts of the room caps (migration 4): a few index entries and one row, never every room.
+        openRoomsOfCreator: db.prepare('SELECT count(*) AS n FROM rooms WHERE creator_id = ? AND closed_at IS NULL'),
+        liveReservationsOfCreator: db.prepare('SELECT count(*) AS n FROM room_reservations WHERE creator_id = ? AND expires_at > ?'),
+        openRoomsTotal: db.prepare('SELECT open_rooms AS n FROM room_totals WHERE id = 1'),
+        hasOpenRoom: db.prepare('SELECT 1 FROM rooms WHERE creator_id = ? AND closed_at IS NULL LIMIT 1'),
+        claimReservation: db.prepare('DELETE FROM room_reservations WHERE name = ? AND key_hash = ? AND creator_id = ? AND expires_at > ?'),
+        insertRoom: db.prepare(`INSERT INTO rooms (name, creator_id, title, password_hash, max_players, scoring, teams, allow_other_servers,
                     option_values, created_at, updated_at, closed_at)
                 VALUES (@name, @creatorId, @title, @passwordHash, @maxPlayers, @scoring, @teams, @allowOtherServers, @optionValues,
                     @createdAt, @createdAt, NULL)`),
-            getRoom: db.prepare(`SELECT ${roomColumns} ${roomFrom} WHERE r.name = ?`),
-            addRoomBan: db.prepare(`INSERT INTO room_bans (room_name, user_id, until) VALUES (?, ?, ?)
+        getRoom: db.prepare(`SELECT ${roomColumns} ${roomFrom} WHERE r.name = ?`),
+        addRoomBan: db.prepare(`INSERT INTO room_bans (room_name, user_id, until) VALUES (?, ?, ?)
                 ON CONFLICT (room_name, user_id) DO UPDATE SET until = max(until, excluded.until)`),
-            isRoomBanned: db.prepare('SELECT 1 FROM room_bans WHERE room_name = ? AND user_id = ? AND until > ?'),
-            addRoomUnlock: db.prepare(`INSERT INTO room_unlocks (room_name, user_id, until) VALUES (?, ?, ?)
+        isRoomBanned: db.prepare('SELECT 1 FROM room_bans WHERE room_name = ? AND user_id = ? AND until > ?'),
+        addRoomUnlock: db.prepare(`INSERT INTO room_unlocks (room_name, user_id, until) VALUES (?, ?, ?)
                 ON CONFLICT (room_name, user_id) DO UPDATE SET until = max(until, excluded.until)`),
-            isRoomUnlocked: db.prepare('SELECT 1 FROM room_unlocks WHERE room_name = ? AND user_id = ? AND until > ?'),
-            upsertMembership: db.prepare(`INSERT INTO room_memberships (room_name, user_id, joined_at) VALUES (@roomName, @userId, @joinedAt)
+        isRoomUnlocked: db.prepare('SELECT 1 FROM room_unlocks WHERE room_name = ? AND user_id = ? AND until > ?'),
+        upsertMembership: db.prepare(`INSERT INTO room_memberships (room_name, user_id, joined_at) VALUES (@roomName, @userId, @joinedAt)
                 ON CONFLICT (room_name, user_id) DO UPDATE SET joined_at = excluded.joined_at`),
-            deleteMembership: db.prepare('DELETE FROM room_memberships WHERE room_name = ? AND user_id = ?'),
-            getMembership: db.prepare('SELECT room_name, user_id, joined_at FROM room_memberships WHERE room_name = ? AND user_id = ?'),
-            listMembers: db.prepare(`SELECT m.room_name, m.user_id, m.joined_at, u.handle, u.name FROM room_memberships m
+        deleteMembership: db.prepare('DELETE FROM room_memberships WHERE room_name = ? AND user_id = ?'),
+        getMembership: db.prepare('SELECT room_name, user_id, joined_at FROM room_memberships WHERE room_name = ? AND user_id = ?'),
+        listMembers: db.prepare(`SELECT m.room_name, m.user_id, m.joined_at, u.handle, u.name FROM room_memberships m
                 LEFT JOIN users u ON u.id = m.user_id WHERE m.room_name = ? ORDER BY m.joined_at, m.user_id`),
-            insertApiToken: db.prepare(`INSERT INTO api_tokens (user_id, name, token_hash, created_at, last_used_at, revoked)
+        insertApiToken: db.prepare(`INSERT INTO api_tokens (user_id, name, token_hash, created_at, last_used_at, revoked)
                 VALUES (@userId, @name, @tokenHash, @createdAt, NULL, 0) RETURNING ${apiTokenColumns}`),
-            getApiTokenByHash: db.prepare(`SELECT ${apiTokenColumns} FROM api_tokens WHERE token_hash = ?`),
-            listApiTokens: db.prepare(`SELECT ${apiTokenColumns} FROM api_tokens WHERE user_id = ? AND revoked = 0 ORDER BY id`),
-            revokeApiToken: db.prepare('UPDATE api_tokens SET revoked = 1 WHERE user_id = ? AND id = ? AND revoked = 0'),
-            touchApiToken: db.prepare('UPDATE api_tokens SET last_used_at = ? WHERE id = ?'),
-            insertChat: db.prepare(
-                'INSERT INTO chat_messages (room_name, user_id, type, value, at) VALUES (@roomName, @userId, @type, @value, @at)',
-            ),
-            listChat: db.prepare(`SELECT id, room_name, user_id, type, value, at FROM chat_messages
+        getApiTokenByHash: db.prepare(`SELECT ${apiTokenColumns} FROM api_tokens WHERE token_hash = ?`),
+        listApiTokens: db.prepare(`SELECT ${apiTokenColumns} FROM api_tokens WHERE user_id = ? AND revoked = 0 ORDER BY id`),
+        revokeApiToken: db.prepare('UPDATE api_tokens SET revoked = 1 WHERE user_id = ? AND id = ? AND revoked = 0'),
+        touchApiToken: db.prepare('UPDATE api_tokens SET last_used_at = ? WHERE id = ?'),
+        insertChat: db.prepare('INSERT INTO chat_messages (room_name, user_id, type, value, at) VALUES (@roomName, @userId, @type, @value, @at)'),
+        listChat: db.prepare(`SELECT id, room_name, user_id, type, value, at FROM chat_messages
                 WHERE room_name = ? AND id < ? ORDER BY id DESC LIMIT ?`),
-            insertResult: db.prepare(
-                'INSERT INTO round_results (room_name, round, user_id, result, at) VALUES (@roomName, @round, @userId, @result, @at)',
-            ),
-            listResults: db.prepare(`SELECT id, room_name, round, user_id, result, at FROM round_results
+        insertResult: db.prepare(
+            'INSERT INTO round_results (room_name, round, user_id, result, at) VALUES (@roomName, @round, @userId, @result, @at)',
+        ),
+        listResults: db.prepare(`SELECT id, room_name, round, user_id, result, at FROM round_results
                 WHERE room_name = ? ORDER BY id DESC LIMIT ?`),
-            insertReport: db.prepare(`INSERT INTO reports (room_name, reporter_id, target_id, option_values, at)
+        insertReport: db.prepare(`INSERT INTO reports (room_name, reporter_id, target_id, option_values, at)
                 VALUES (@roomName, @reporterId, @targetId, @optionValues, @at)`),
-            listReports: db.prepare(`SELECT ${reportColumns} FROM reports
+        listReports: db.prepare(`SELECT ${reportColumns} FROM reports
                 WHERE (@roomName IS NULL OR room_name = @roomName) ORDER BY id DESC LIMIT @limit`),
-            listOpenReports: db.prepare(`SELECT ${reportColumns} FROM reports
+        listOpenReports: db.prepare(`SELECT ${reportColumns} FROM reports
                 WHERE resolved_at IS NULL AND (@roomName IS NULL OR room_name = @roomName) ORDER BY id DESC LIMIT @limit`),
-            resolveReport: db.prepare(`UPDATE reports SET resolved_at = @at, resolution = @note WHERE id = @id AND resolved_at IS NULL
+        resolveReport: db.prepare(`UPDATE reports SET resolved_at = @at, resolution = @note WHERE id = @id AND resolved_at IS NULL
                 RETURNING ${reportColumns}`),
-            listUserChat: db.prepare(`SELECT id, room_name, user_id, type, value, at FROM chat_messages
+        listUserChat: db.prepare(`SELECT id, room_name, user_id, type, value, at FROM chat_messages
                 WHERE room_name = ? AND user_id = ? AND at <= ? ORDER BY id DESC LIMIT ?`),
-            deleteChat: db.prepare('DELETE FROM chat_messages WHERE id = ? RETURNING id, room_name, user_id, type, value, at'),
-            putServerBan: db.prepare(`INSERT INTO user_bans (user_id, until, reason, created_at) VALUES (@userId, @until, @reason, @createdAt)
+        deleteChat: db.prepare('DELETE FROM chat_messages WHERE id = ? RETURNING id, room_name, user_id, type, value, at'),
+        putServerBan: db.prepare(`INSERT INTO user_bans (user_id, until, reason, created_at) VALUES (@userId, @until, @reason, @createdAt)
                 ON CONFLICT (user_id) DO UPDATE SET until = excluded.until, reason = excluded.reason, created_at = excluded.created_at`),
-            deleteServerBan: db.prepare('DELETE FROM user_bans WHERE user_id = ?'),
-            listServerBans: db.prepare('SELECT user_id, until, reason, created_at FROM user_bans WHERE until > ? ORDER BY created_at'),
-            insertAudit: db.prepare('INSERT INTO audit_log (at, action, target, details) VALUES (@at, @action, @target, @details)'),
-            listAudit: db.prepare('SELECT id, at, action, target, details FROM audit_log WHERE id < ? ORDER BY id DESC LIMIT ?'),
-            sweep: [
-                db.prepare('DELETE FROM user_bans WHERE until <= ?'),
-                db.prepare('DELETE FROM sessions WHERE expires_at <= ?'),
-                db.prepare('DELETE FROM nonces WHERE expires_at <= ?'),
-                db.prepare('DELETE FROM nonces_legacy WHERE expires_at <= ?'),
-                db.prepare('DELETE FROM join_sessions WHERE expires_at <= ?'),
-                db.prepare('DELETE FROM room_reservations WHERE expires_at <= ?'),
-                db.prepare('DELETE FROM room_unlocks WHERE until <= ?'),
-                db.prepare('DELETE FROM room_bans WHERE until <= ?'),
-            ],
-        }
+        deleteServerBan: db.prepare('DELETE FROM user_bans WHERE user_id = ?'),
+        listServerBans: db.prepare('SELECT user_id, until, reason, created_at FROM user_bans WHERE until > ? ORDER BY created_at'),
+        insertAudit: db.prepare('INSERT INTO audit_log (at, action, target, details) VALUES (@at, @action, @target, @details)'),
+        listAudit: db.prepare('SELECT id, at, action, target, details FROM audit_log WHERE id < ? ORDER BY id DESC LIMIT ?'),
+        sweep: [
+            db.prepare('DELETE FROM user_bans WHERE until <= ?'),
+            db.prepare('DELETE FROM sessions WHERE expires_at <= ?'),
+            db.prepare('DELETE FROM nonces WHERE expires_at <= ?'),
+            db.prepare('DELETE FROM nonces_legacy WHERE expires_at <= ?'),
+            db.prepare('DELETE FROM join_sessions WHERE expires_at <= ?'),
+            db.prepare('DELETE FROM room_reservations WHERE expires_at <= ?'),
+            db.prepare('DELETE FROM room_unlocks WHERE until <= ?'),
+            db.prepare('DELETE FROM room_bans WHERE until <= ?'),
+        ],
+    }
 }
 
 type Statements = ReturnType<typeof prepareStatements>
@@ -250,9 +258,7 @@ export class SqliteStore implements Store {
 
     async getSession(tokenHash: string): Promise<SessionRecord | undefined> {
         this.commits.settle('session', tokenHash)
-        const row = this.st.getSession.get(tokenHash) as
-            | { token_hash: string; user_id: string; created_at: number; expires_at: number }
-            | undefined
+        const row = this.st.getSession.get(tokenHash) as { token_hash: string; user_id: string; created_at: number; expires_at: number } | undefined
         return row && { tokenHash: row.token_hash, userId: row.user_id, createdAt: row.created_at, expiresAt: row.expires_at }
     }
 
@@ -306,11 +312,8 @@ export class SqliteStore implements Store {
     async takeJoinSession(tokenHash: string): Promise<JoinSessionRecord | undefined> {
         this.commits.settle('join', tokenHash)
         const row = this.st.takeJoinSession.get(tokenHash) as
-            | { token_hash: string; room_name: string; user_id: string; payload: string; expires_at: number }
-            | undefined
-        return (
-            row && { tokenHash: row.token_hash, roomName: row.room_name, userId: row.user_id, payload: row.payload, expiresAt: row.expires_at }
-        )
+            { token_hash: string; room_name: string; user_id: string; payload: string; expires_at: number } | undefined
+        return row && { tokenHash: row.token_hash, roomName: row.room_name, userId: row.user_id, payload: row.payload, expiresAt: row.expires_at }
     }
 
     async isRoomNameTaken(name: string, now: number): Promise<boolean> {
@@ -320,7 +323,8 @@ export class SqliteStore implements Store {
     async insertReservation(r: ReservationRecord, caps?: RoomCaps): Promise<RoomCapRefusal | undefined> {
         return this.db.transaction(() => {
             if (caps) {
-                const held = this.count(this.st.openRoomsOfCreator, r.creatorId) + this.count(this.st.liveReservationsOfCreator, r.creatorId, r.createdAt)
+                const held =
+                    this.count(this.st.openRoomsOfCreator, r.creatorId) + this.count(this.st.liveReservationsOfCreator, r.creatorId, r.createdAt)
                 if (held >= caps.perCreator) return 'creatorCap'
                 if (this.count(this.st.openRoomsTotal) >= caps.total) return 'serverCap'
             }
@@ -337,8 +341,7 @@ export class SqliteStore implements Store {
 
     async getReservation(name: string, now: number): Promise<ReservationRecord | undefined> {
         const row = this.st.getReservation.get(name, now) as
-            | { name: string; key_hash: string; creator_id: string; vals: string; created_at: number; expires_at: number }
-            | undefined
+            { name: string; key_hash: string; creator_id: string; vals: string; created_at: number; expires_at: number } | undefined
         return (
             row && {
                 name: row.name,
@@ -427,9 +430,7 @@ export class SqliteStore implements Store {
         }
         q.keywords?.forEach((k, i) => {
             params[`k${i}`] = likePattern(k)
-            where.push(
-                `(r.title LIKE @k${i} ESCAPE '\\' OR r.name LIKE @k${i} ESCAPE '\\' OR coalesce(u.name, '') LIKE @k${i} ESCAPE '\\')`,
-            )
+            where.push(`(r.title LIKE @k${i} ESCAPE '\\' OR r.name LIKE @k${i} ESCAPE '\\' OR coalesce(u.name, '') LIKE @k${i} ESCAPE '\\')`)
         })
         // Name sets travel as one JSON parameter: one statement whatever their size (thousands of live rooms).
         if (q.names) {
@@ -628,7 +629,13 @@ export class SqliteStore implements Store {
             target: string
             details: string
         }[]
-        return rows.map((r) => ({ id: r.id, at: r.at, action: r.action, target: r.target, details: JSON.parse(r.details) as Record<string, unknown> }))
+        return rows.map((r) => ({
+            id: r.id,
+            at: r.at,
+            action: r.action,
+            target: r.target,
+            details: JSON.parse(r.details) as Record<string, unknown>,
+        }))
     }
 
     async ping(): Promise<void> {
