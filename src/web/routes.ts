@@ -76,7 +76,8 @@ export async function webRoutes(fastify: FastifyInstance, s: WebServices): Promi
 
     const page = async (_request: FastifyRequest, reply: FastifyReply) => {
         if (template === undefined) return reply.status(503).type('text/plain').send('The web page is not built: run npm run build.')
-        const index = template.replace('<base href="/">', `<base href="${escapeAttribute(publicBasePath(s.config))}">`)
+        // Any spelling of the tag (a formatter writes `<base href="/" />`): the page's URLs all hang on it.
+        const index = template.replace(/<base href="[^"]*"\s*\/?>/, `<base href="${escapeAttribute(publicBasePath(s.config))}">`)
         return reply.header('content-security-policy', csp).header('cache-control', 'no-cache').type('text/html; charset=utf-8').send(index)
     }
     fastify.get(base || '/', page)
