@@ -6,7 +6,7 @@
 // no key stays pending forever. Stores only say which rows a write touches and which a read looks at.
 
 /** The kinds of rows written through a group commit. */
-export type PendingKind = 'user' | 'session' | 'join' | 'chat' | 'results'
+export type PendingKind = 'user' | 'session' | 'join' | 'chat' | 'results' | 'report'
 
 /** One row a queued write touches. */
 export type Touch = readonly [kind: PendingKind, id: string]

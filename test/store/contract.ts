@@ -708,6 +708,17 @@ export function storeContract(label: string, factory: StoreFactory, options: { s
                 (await store.listRoundResults('r', { limit: 10 })).map((r) => r.round),
                 [7],
             )
+            // Reports: a moderator's list right after a player was told their report was received.
+            void store.insertReport({ roomName: 'r', reporterId: 'a', targetId: 'b', optionValues: '', at: T0 })
+            assert.deepEqual(
+                (await store.listReports({ roomName: 'r', open: true, limit: 10 })).map((r) => r.targetId),
+                ['b'],
+            )
+            void store.insertReport({ roomName: 'q', reporterId: 'a', targetId: 'c', optionValues: '', at: T0 })
+            assert.deepEqual(
+                (await store.listReports({ open: true, limit: 10 })).map((r) => r.targetId),
+                ['c', 'b'],
+            )
             // A creator renamed by a sign-in or a join: every room read shows the new name.
             await store.upsertUser(user('c', 'Old'))
             await makeRoom(store, room('cr', { creatorId: 'c' }))

@@ -785,16 +785,22 @@ export class PostgresStore implements Store {
         return r.rows.map((x) => ({ id: x.id, roomName: x.room_name, round: x.round, userId: x.user_id, result: JSON.parse(x.result), at: x.at }))
     }
 
+    // Reports go through the group commit like chat lines: the reporter is told at once, and a moderator's
+    // list asked for after that must find the report (it waits for the queued ones).
     async insertReport(x: NewReport): Promise<number> {
-        const r = await this.q({
-            name: 'insert_report',
-            text: 'INSERT INTO reports (room_name, reporter_id, target_id, option_values, at) VALUES ($1, $2, $3, $4, $5) RETURNING id',
-            values: [x.roomName, x.reporterId, x.targetId, x.optionValues, x.at],
+        return this.commits.run([['report', x.roomName]], async (c) => {
+            const r = await c.query({
+                name: 'insert_report',
+                text: 'INSERT INTO reports (room_name, reporter_id, target_id, option_values, at) VALUES ($1, $2, $3, $4, $5) RETURNING id',
+                values: [x.roomName, x.reporterId, x.targetId, x.optionValues, x.at],
+            })
+            return r.rows[0].id as number
         })
-        return r.rows[0].id
     }
 
     async listReports(options: { roomName?: string; open?: boolean; limit: number }): Promise<StoredReport[]> {
+        if (options.roomName !== undefined) await this.commits.settle('report', options.roomName)
+        else await this.commits.settleKind('report')
         // Two statements rather than one with an OR: the open queue uses its partial index.
         const r = await this.q(
             options.open
