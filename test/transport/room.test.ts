@@ -33,6 +33,13 @@ describe('rooms over WebSocket', () => {
         alice.client.setUserStatus('ready')
         bob.client.setUserStatus('ready')
         carol.client.setUserStatus('skipped')
+        // Their commands travel on three other sockets: wait until the server has taken all three before
+        // the host starts (converging alone can pass before they arrive, and the round would start with one).
+        const unseen = new Set([alice, bob, carol].map((p) => p.profile.id))
+        while (unseen.size) {
+            const e = await host.client.nextOf('updateUserStatus')
+            unseen.delete(e.userStatus.userId)
+        }
         await converge(server, host.name, everyone)
 
         host.client.setStatus('playing')
@@ -49,15 +56,15 @@ describe('rooms over WebSocket', () => {
 
         const { state } = starts[0]!
         for (const p of [host, alice, bob]) p.client.startGameplay(state, levelItem('song-a'))
-        await new Promise((resolve) => setTimeout(resolve, 50))
-        const playing = server.multiplayer.hub.get(host.name)!.engine.view.userStatuses
-        assert.deepEqual(
-            playing
-                .filter((s) => s.status === 'playing')
+        // Three sockets again: poll the server until it took all three (bounded), then check who plays.
+        const playingIds = () =>
+            server.multiplayer.hub
+                .get(host.name)!
+                .engine.view.userStatuses.filter((s) => s.status === 'playing')
                 .map((s) => s.userId)
-                .sort(),
-            [host.profile.id, alice.profile.id, bob.profile.id].sort(),
-        )
+                .sort()
+        for (const until = Date.now() + 5000; playingIds().length < 3 && Date.now() < until;) await new Promise((resolve) => setTimeout(resolve, 10))
+        assert.deepEqual(playingIds(), [host.profile.id, alice.profile.id, bob.profile.id].sort())
 
         alice.client.finishGameplay(state, result(900_000))
         await alice.client.nextOf('update')
