@@ -16,6 +16,7 @@ import Database from 'better-sqlite3'
 import { hashToken } from '../../src/auth/tokens.js'
 import { roomUserReader, WireClient, type WireEvent } from '../wire/raw-client.js'
 import { startServerProcess, type ServerProcess } from '../wire/server-process.js'
+import { gameplayResult, wireLevel, wireLevelItem } from '../wire/items.js'
 import { makeKeys, makeProfile, SonolusHttp, type Profile } from '../wire/sonolus-http.js'
 
 const keys = makeKeys()
@@ -27,52 +28,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 let dataDir: string
 after(async () => void (dataDir && (await rm(dataDir, { recursive: true, force: true }))))
 
-const levelItem = (() => {
-    const srl = (name: string) => ({ hash: null, url: `https://levels.example.com/repository/${name}` })
-    const resource = (name: string, files: string[]) => ({
-        name,
-        version: 1,
-        title: name,
-        subtitle: '',
-        author: 'crash',
-        tags: [],
-        ...Object.fromEntries(['thumbnail', ...files].map((file) => [file, srl(`${name}/${file}`)])),
-    })
-    return {
-        name: 'crash-level',
-        version: 1,
-        rating: 10,
-        title: 'Crash',
-        artists: 'crash',
-        author: 'crash',
-        tags: [],
-        engine: {
-            ...resource('e', ['playData', 'watchData', 'previewData', 'tutorialData', 'configuration']),
-            skin: resource('s', ['data', 'texture']),
-            background: resource('b', ['data', 'image', 'configuration']),
-            effect: resource('f', ['data', 'audio']),
-            particle: resource('p', ['data', 'texture']),
-        },
-        useSkin: { useDefault: true },
-        useBackground: { useDefault: true },
-        useEffect: { useDefault: true },
-        useParticle: { useDefault: true },
-        cover: srl('cover'),
-        bgm: srl('bgm'),
-        data: srl('data'),
-    }
-})()
-const gameplayResult = (arcadeScore: number) => ({
-    grade: 'pass',
-    arcadeScore,
-    accuracyScore: arcadeScore / 1_000_000,
-    combo: 1,
-    perfect: 1,
-    great: 0,
-    good: 0,
-    miss: 0,
-    totalCount: 1,
-})
+const levelItem = wireLevelItem('crash-level', 'Crash')
 
 type Acks = {
     sessions: string[]
@@ -123,7 +79,7 @@ async function openRoom(http: SonolusHttp, address: string, index: number): Prom
 async function playRounds(name: string, seats: Seat[], acks: Acks, stopped: () => boolean, scores: { next: number }): Promise<void> {
     const clients = seats.map((s) => s.client)
     const [host] = seats as [Seat, ...Seat[]]
-    host.client.send({ type: 'updateLevel', level: { address: 'https://levels.example.com', name: 'crash-level' } })
+    host.client.send({ type: 'updateLevel', level: wireLevel('crash-level') })
     await waitFor(clients, 'level', () => clients.every((c) => c.model.level?.name === 'crash-level'))
     while (!stopped()) {
         host.client.send({ type: 'updateStatus', status: 'preparing' })

@@ -9,6 +9,7 @@ import { officialEventTypes } from '../schema/validate.js'
 import { roomUserReader, specEventTypes, WireClient, type WireEvent } from './raw-client.js'
 import { startServerProcess, type ServerProcess } from './server-process.js'
 import { makeKeys, makeProfile, signBody, SonolusHttp, type Profile } from './sonolus-http.js'
+import { gameplayResult, wireLevel, wireLevelItem } from './items.js'
 
 const keys = makeKeys()
 let server: ServerProcess
@@ -24,54 +25,8 @@ after(async () => {
     if (server) assert.equal(await server.stop(), 0, `server did not exit cleanly:\n${server.output()}`)
 })
 
-const level = { address: 'https://levels.example.com', name: 'wire-level' }
-
-const srl = (name: string) => ({ hash: null, url: `https://levels.example.com/repository/${name}` })
-const resource = (name: string, version: number, files: string[]) => ({
-    name,
-    version,
-    title: name,
-    subtitle: '',
-    author: 'wire',
-    tags: [],
-    ...Object.fromEntries(['thumbnail', ...files].map((file) => [file, srl(`${name}/${file}`)])),
-})
-/** The LevelItem a StartGameplayCommand carries (StartGameplayCommand; @sonolus/core LevelItem). */
-const levelItem = {
-    name: level.name,
-    version: 1,
-    rating: 10,
-    title: 'Wire Level',
-    artists: 'wire',
-    author: 'wire',
-    tags: [],
-    engine: {
-        ...resource('wire-engine', 13, ['playData', 'watchData', 'previewData', 'tutorialData', 'configuration']),
-        skin: resource('wire-skin', 4, ['data', 'texture']),
-        background: resource('wire-background', 2, ['data', 'image', 'configuration']),
-        effect: resource('wire-effect', 5, ['data', 'audio']),
-        particle: resource('wire-particle', 3, ['data', 'texture']),
-    },
-    useSkin: { useDefault: true },
-    useBackground: { useDefault: true },
-    useEffect: { useDefault: true },
-    useParticle: { useDefault: true },
-    cover: srl('cover'),
-    bgm: srl('bgm'),
-    data: srl('data'),
-}
-
-const gameplayResult = (arcadeScore: number) => ({
-    grade: 'pass',
-    arcadeScore,
-    accuracyScore: arcadeScore / 1_000_000,
-    combo: 120,
-    perfect: 100,
-    great: 15,
-    good: 3,
-    miss: 2,
-    totalCount: 120,
-})
+const level = wireLevel()
+const levelItem = wireLevelItem()
 
 type Player = { profile: Profile; session: string }
 
