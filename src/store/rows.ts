@@ -1,6 +1,6 @@
 // What both SQL stores share: the tables' column lists and how a row becomes a record. SQLite hands
 // booleans back as 0/1 and PostgreSQL as true/false, hence Boolean() where a flag is read.
-import type { ApiTokenRecord, RoomPatch, RoomRecord, ScoringRule, StoredChatMessage, StoredReport } from './store.js'
+import type { ApiTokenRecord, ReservationRecord, RoomPatch, RoomRecord, ScoringRule, StoredChatMessage, StoredReport } from './store.js'
 
 export type RoomRow = {
     id: number
@@ -112,4 +112,17 @@ export const toChat = (r: ChatRow): StoredChatMessage => ({
 })
 
 /** A LIKE pattern matching `text` anywhere, with its wildcards escaped (ESCAPE '\'). */
+export type ReservationRow = { name: string; key_hash: string; creator_id: string; vals: string; created_at: number; expires_at: number }
+
+export const reservationColumns = 'name, key_hash, creator_id, vals, created_at, expires_at'
+
+export const toReservation = (row: ReservationRow): ReservationRecord => ({
+    name: row.name,
+    keyHash: row.key_hash,
+    creatorId: row.creator_id,
+    values: row.vals,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+})
+
 export const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, (c) => '\\' + c)}%`

@@ -41,6 +41,8 @@ import {
     apiTokenColumns,
     chatColumns,
     likePattern,
+    reservationColumns,
+    toReservation,
     patchColumns,
     reportColumns,
     roomColumns,
@@ -409,22 +411,13 @@ export class PostgresStore implements Store {
             await this.q(
                 {
                     name: 'get_reservation',
-                    text: 'SELECT name, key_hash, creator_id, vals, created_at, expires_at FROM room_reservations WHERE name = $1 AND expires_at > $2',
+                    text: `SELECT ${reservationColumns} FROM room_reservations WHERE name = $1 AND expires_at > $2`,
                     values: [name, now],
                 },
                 true,
             )
         ).rows[0]
-        return (
-            row && {
-                name: row.name,
-                keyHash: row.key_hash,
-                creatorId: row.creator_id,
-                values: row.vals,
-                createdAt: row.created_at,
-                expiresAt: row.expires_at,
-            }
-        )
+        return row && toReservation(row)
     }
 
     async createRoomFromReservation(

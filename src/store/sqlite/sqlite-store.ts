@@ -39,6 +39,9 @@ import { migrate } from './migrations.js'
 import {
     apiTokenColumns,
     likePattern,
+    reservationColumns,
+    toReservation,
+    type ReservationRow,
     patchColumns,
     reportColumns,
     roomColumns,
@@ -79,9 +82,7 @@ function prepareStatements(db: Database.Database) {
                 ON CONFLICT (name) DO UPDATE SET key_hash = excluded.key_hash, creator_id = excluded.creator_id, vals = excluded.vals,
                     created_at = excluded.created_at, expires_at = excluded.expires_at
                 WHERE room_reservations.expires_at <= excluded.created_at`),
-        getReservation: db.prepare(
-            'SELECT name, key_hash, creator_id, vals, created_at, expires_at FROM room_reservations WHERE name = ? AND expires_at > ?',
-        ),
+        getReservation: db.prepare(`SELECT ${reservationColumns} FROM room_reservations WHERE name = ? AND expires_at > ?`),
         liveClaim: db.prepare('SELECT 1 FROM room_reservations WHERE name = ? AND key_hash = ? AND creator_id = ? AND expires_at > ?'),
         // The counts of the room caps (migration 4): a few index entries and one row, never every room.
         openRoomsOfCreator: db.prepare('SELECT count(*) AS n FROM rooms WHERE creator_id = ? AND closed_at IS NULL'),
@@ -340,18 +341,8 @@ export class SqliteStore implements Store {
     }
 
     async getReservation(name: string, now: number): Promise<ReservationRecord | undefined> {
-        const row = this.st.getReservation.get(name, now) as
-            { name: string; key_hash: string; creator_id: string; vals: string; created_at: number; expires_at: number } | undefined
-        return (
-            row && {
-                name: row.name,
-                keyHash: row.key_hash,
-                creatorId: row.creator_id,
-                values: row.vals,
-                createdAt: row.created_at,
-                expiresAt: row.expires_at,
-            }
-        )
+        const row = this.st.getReservation.get(name, now) as ReservationRow | undefined
+        return row && toReservation(row)
     }
 
     async createRoomFromReservation(
