@@ -25,6 +25,15 @@ test('a malformed URL under /api/ is refused in the REST error shape, not as a S
     assert.equal(typeof ((await res.json()) as { message?: unknown }).message, 'string')
 })
 
+test('a NUL in the URL is a 400 in the shape of its API (PostgreSQL refused it in the room lookup: a 500)', async () => {
+    const api = await fetch(`${server.origin}/api/rooms/%00`)
+    assert.equal(api.status, 400)
+    assert.equal(typeof ((await api.json()) as { error?: unknown }).error, 'string')
+    const sonolus = await fetch(`${server.origin}/sonolus/rooms/%00`)
+    assert.equal(sonolus.status, 400)
+    assert.equal(typeof ((await sonolus.json()) as { message?: unknown }).message, 'string')
+})
+
 test('the API docs page is reached from static/index.html with a query string (it redirected to itself forever)', async () => {
     const res = await fetch(`${server.origin}/api/docs/static/index.html?x=1`, { redirect: 'manual' })
     assert.equal(res.status, 302)
