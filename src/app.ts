@@ -2,7 +2,14 @@
 // wires things. The WebSocket layer plugs in through `attach` (it receives the same services and hands
 // back its live rooms and its close()).
 import { version } from '@sonolus/core'
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import Fastify, {
+    LogController,
+    type FastifyBaseLogger,
+    type FastifyError,
+    type FastifyInstance,
+    type FastifyReply,
+    type FastifyRequest,
+} from 'fastify'
 import { registerApiDocs } from './api/docs.js'
 import { apiErrorHandler } from './api/errors.js'
 import { apiPlugin, type LiveRooms } from './api/plugin.js'
@@ -104,6 +111,14 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
     const now = deps.now ?? Date.now
     const banner = await loadBanner(config)
 
+    // Routes outside the API plugin (its docs pages, errors raised before routing) answer in the REST API's
+    // shape under /api (its clients match on `error`), in the Sonolus shape elsewhere.
+    const apiPath = `${config.basePath}/api`
+    const rootErrorHandler = (error: FastifyError, request: FastifyRequest, reply: FastifyReply): void => {
+        const path = request.url.split('?', 1)[0]
+        if (path === apiPath || path.startsWith(`${apiPath}/`)) apiErrorHandler(error, request, reply)
+        else sonolusErrorHandler(error, request, reply)
+    }
     const fastify = Fastify({
         logger: { ...loggerOptions(config.logLevel), ...(deps.logStream ? { stream: deps.logStream } : {}) },
         // One line per failed or slow request instead (ops/request-log.ts), unless ENSEMBLE_ACCESS_LOG.
@@ -113,12 +128,10 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
         ...serverTimeouts(config),
         // Queries like ?page=2 are validated as numbers; unknown configuration options pass through.
         ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false } },
-        // Errors raised before routing (a malformed URL) get the same headers and body as any other,
-        // in the REST API's shape under /api/ (its clients match on `error`).
+        // Errors raised before routing (a malformed URL) get the same headers and body as any other.
         frameworkErrors: (error, request, reply) => {
             reply.header('Sonolus-Version', version.sonolus)
-            if (request.url.startsWith(`${config.basePath}/api/`)) apiErrorHandler(error, request, reply)
-            else sonolusErrorHandler(error, request, reply)
+            rootErrorHandler(error, request, reply)
         },
     })
 
@@ -155,7 +168,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
     const connectionGate = installConnectionCap(fastify, config)
     registerGracefulClose(fastify, config.shutdownTimeoutMs)
     registerRawJsonParser(fastify, config.bodyLimit)
-    fastify.setErrorHandler(sonolusErrorHandler)
+    fastify.setErrorHandler(rootErrorHandler)
     fastify.setNotFoundHandler(sonolusNotFoundHandler)
 
     const services: SonolusServices = { config, store, sessions, signed, directory, joinSessions, now, banner, serverBans }

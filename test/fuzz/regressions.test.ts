@@ -29,6 +29,12 @@ test('a NUL in the URL is a 400 in the shape of its API (PostgreSQL refused it i
     const api = await fetch(`${server.origin}/api/rooms/%00`)
     assert.equal(api.status, 400)
     assert.equal(typeof ((await api.json()) as { error?: unknown }).error, 'string')
+    // The docs pages are registered outside the API plugin, but they are the API's too (fuzz seed 808564094).
+    for (const path of ['/api/docs?limit=a%00b', '/api/docs/json?x=%00']) {
+        const docs = await fetch(`${server.origin}${path}`)
+        assert.equal(docs.status, 400, path)
+        assert.equal(typeof ((await docs.json()) as { error?: unknown }).error, 'string', path)
+    }
     const sonolus = await fetch(`${server.origin}/sonolus/rooms/%00`)
     assert.equal(sonolus.status, 400)
     assert.equal(typeof ((await sonolus.json()) as { message?: unknown }).message, 'string')
