@@ -8,7 +8,7 @@ import type { Moderation } from '../moderation/moderation.js'
 import { bearerMatches } from '../ops/metrics-route.js'
 import type { ServerBan, StoredChatMessage, StoredReport } from '../store/store.js'
 import { ApiError, apiNotFound } from './errors.js'
-import { errorResponses, RoomParams } from './schemas.js'
+import { errorResponses, RoomParams, RowId } from './schemas.js'
 
 export type AdminServices = { adminToken: string | null; moderation: Moderation }
 
@@ -69,7 +69,7 @@ const ReportsQuery = Type.Object({
     status: Type.Optional(Type.Union([Type.Literal('open'), Type.Literal('all')], { default: 'open' })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
 })
-const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) })
+const IdParams = Type.Object({ id: RowId() })
 const ResolveBody = Type.Object({ note: Reason })
 const ReasonBody = Type.Object({ reason: Reason })
 const KickBody = Type.Object({ user_id: UserId, reason: Reason })
@@ -81,7 +81,7 @@ const BanBody = Type.Object({
 const UserParams = Type.Object({ user_id: UserId })
 const ReasonQuery = Type.Object({ reason: Reason })
 const AuditQuery = Type.Object({
-    before: Type.Optional(Type.Integer({ minimum: 1, description: 'Only entries with a smaller id (paging)' })),
+    before: Type.Optional(RowId({ description: 'Only entries with a smaller id (paging)' })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })),
 })
 

@@ -9,10 +9,10 @@ import { callerOf } from './auth.js'
 import { chatPoster } from './chat-post.js'
 import { ApiError, apiErrors } from './errors.js'
 import type { ApiServices } from './plugin.js'
-import { errorResponses, RoomParams, tokenSecurity } from './schemas.js'
+import { errorResponses, RoomParams, RowId, tokenSecurity } from './schemas.js'
 
 const Query = Type.Object({
-    before: Type.Optional(Type.Integer({ minimum: 1 })),
+    before: Type.Optional(RowId()),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 50 })),
 })
 const ChatLine = Type.Object({

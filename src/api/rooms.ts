@@ -16,7 +16,7 @@ const ListQuery = Type.Object({
     status: Type.Optional(RoomStatusSchema),
     free_seats: Type.Optional(Type.Boolean({ description: 'Only rooms with a free seat' })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
-    cursor: Type.Optional(Type.String({ pattern: '^[0-9]+_[0-9]+$', description: 'next_cursor of the previous page' })),
+    cursor: Type.Optional(Type.String({ pattern: '^[0-9]{1,15}_[0-9]{1,15}$', description: 'next_cursor of the previous page' })),
 })
 type ListQuery = Static<typeof ListQuery>
 

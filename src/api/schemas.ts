@@ -15,3 +15,9 @@ export const RoomParams = Type.Object({ name: RoomNameParam })
 
 /** OpenAPI security of routes that need a token. */
 export const tokenSecurity = [{ token: [] }]
+
+/**
+ * A stored row's id in a path or a query: a positive integer that every store can hold. Without the
+ * bound, 1e309 (Infinity) or 99999999999999999999 passed as an integer and PostgreSQL refused it (a 500).
+ */
+export const RowId = (options: { description?: string } = {}) => Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, ...options })

@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify'
 import { callerOf } from './auth.js'
 import { ApiError, apiErrors } from './errors.js'
 import type { ApiServices } from './plugin.js'
-import { errorResponses, tokenSecurity } from './schemas.js'
+import { errorResponses, RowId, tokenSecurity } from './schemas.js'
 
 /** Active tokens per user: enough for many bots, bounded so a loop cannot fill the table. */
 export const maxTokensPerUser = 50
@@ -23,7 +23,7 @@ const Created = Type.Object({
     token: Type.String({ description: 'The token. Shown this once: only its hash is stored.' }),
     created_at: Type.Integer(),
 })
-const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) })
+const IdParams = Type.Object({ id: RowId() })
 
 export function tokenRoutes(app: FastifyInstance, s: ApiServices): void {
     app.post<{ Body: Static<typeof CreateBody> }>(

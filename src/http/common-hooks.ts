@@ -22,4 +22,22 @@ export function registerCommonHooks(app: FastifyInstance): void {
         request.locale = resolveLocale((request.query as Record<string, unknown> | undefined)?.localization)
         done()
     })
+    // Schema validation coerces "1e309" to Infinity and then skips its minimum and maximum (Ajv bounds only
+    // finite numbers), and JSON.parse reads 1e400 as Infinity: no route can use such a number.
+    app.addHook('preHandler', (request, _reply, done) => {
+        if (hasNonFinite(request.params) || hasNonFinite(request.query) || hasNonFinite(request.body))
+            return done(Object.assign(new Error('a number in the request is out of range'), { statusCode: 400 }))
+        done()
+    })
+}
+
+/** A non-finite number among an object's own values (or in its arrays, one level down). */
+function hasNonFinite(value: unknown): boolean {
+    if (typeof value === 'number') return !Number.isFinite(value)
+    if (value === null || typeof value !== 'object') return false
+    for (const field of Object.values(value)) {
+        if (typeof field === 'number' && !Number.isFinite(field)) return true
+        if (Array.isArray(field) && field.some((item) => typeof item === 'number' && !Number.isFinite(item))) return true
+    }
+    return false
 }

@@ -40,6 +40,23 @@ test('a NUL in the URL is a 400 in the shape of its API (PostgreSQL refused it i
     assert.equal(typeof ((await sonolus.json()) as { message?: unknown }).message, 'string')
 })
 
+test('ids and cursors beyond what a store holds are a 400 (1e309 reached PostgreSQL as Infinity: a 500)', async () => {
+    const adminToken = 'admin-token-for-the-id-bound-test'
+    const server = await startTestServer({ config: { adminToken } })
+    after(() => server.close())
+    const admin = { authorization: `Bearer ${adminToken}` }
+    const cases: [string, RequestInit][] = [
+        ['/api/admin/reports/1e309/resolve', { method: 'POST', headers: { ...admin, 'content-type': 'application/json' }, body: '{"note":"x"}' }],
+        ['/api/admin/audit?before=99999999999999999999', { headers: admin }],
+        ['/api/rooms?cursor=99999999999999999999_1', {}],
+    ]
+    for (const [path, init] of cases) {
+        const res = await fetch(`${server.origin}${path}`, init)
+        assert.equal(res.status, 400, path)
+        assert.equal(typeof ((await res.json()) as { error?: unknown }).error, 'string', path)
+    }
+})
+
 test('the API docs page is reached from static/index.html with a query string (it redirected to itself forever)', async () => {
     const res = await fetch(`${server.origin}/api/docs/static/index.html?x=1`, { redirect: 'manual' })
     assert.equal(res.status, 302)
