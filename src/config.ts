@@ -20,7 +20,10 @@ export type Config = {
     basePath: string
     dataDir: string
     database: DatabaseConfig
+    /** redis:// URL: multi-node mode (src/cluster/redis.ts); null: one node. */
     redisUrl: string | null
+    /** This node's own public base URL (ENSEMBLE_NODE_URL; default the address): join answers to rooms hosted here use it. */
+    nodeUrl: string
     /** JWK of the key that signs Sonolus bodies. */
     signaturePublicKey: JsonWebKey
     /** True when ENSEMBLE_SIGNATURE_PUBLIC_KEY replaced the official key (tests, development). */
@@ -155,7 +158,16 @@ export const settings: readonly Setting[] = [
         'string',
         'Database: a SQLite file path or sqlite: URL (default <data dir>/ensemble.sqlite); or a postgres:// URL (the PostgreSQL store).',
     ),
-    setting('ENSEMBLE_REDIS_URL', 'string', 'redis:// or rediss:// URL enabling multi-node mode (accepted, not used yet).'),
+    setting(
+        'ENSEMBLE_REDIS_URL',
+        'string',
+        'redis:// or rediss:// URL enabling multi-node mode: several Ensemble nodes on one PostgreSQL database share live rooms, counters and delivery through it.',
+    ),
+    setting(
+        'ENSEMBLE_NODE_URL',
+        'string',
+        "This node's own public base URL (http or https, may contain a path) in multi-node mode: the join answer's url for rooms hosted here. Default: ENSEMBLE_ADDRESS.",
+    ),
     setting(
         'ENSEMBLE_SIGNATURE_PUBLIC_KEY',
         'string',
@@ -456,7 +468,17 @@ export function loadConfig(input: LoadConfigInput = {}): LoadedConfig {
             ok = false
         }
         if (!ok) problems.push(`${describe(get('ENSEMBLE_REDIS_URL'))} must be a redis:// or rediss:// URL`)
-        else warnings.push('ENSEMBLE_REDIS_URL is set but multi-node mode is not implemented yet; running as a single node.')
+        else if (database.kind !== 'postgres')
+            problems.push(`${describe(get('ENSEMBLE_REDIS_URL'))} needs a database every node shares: set ENSEMBLE_DATABASE_URL to a postgres:// URL`)
+    }
+    let nodeUrl = address
+    const nodeUrlText = raw(get('ENSEMBLE_NODE_URL'))
+    if (nodeUrlText !== undefined) {
+        try {
+            nodeUrl = normalizeAddress(nodeUrlText)
+        } catch (e) {
+            problems.push(`${describe(get('ENSEMBLE_NODE_URL'))} ${(e as Error).message}, got ${JSON.stringify(nodeUrlText)}`)
+        }
     }
 
     let signaturePublicKey: JsonWebKey = signaturePublicKeyJWK as JsonWebKey
@@ -492,6 +514,7 @@ export function loadConfig(input: LoadConfigInput = {}): LoadedConfig {
         dataDir,
         database,
         redisUrl,
+        nodeUrl,
         signaturePublicKey,
         signatureKeyOverridden,
         title,

@@ -1,17 +1,8 @@
 // What the room directory needs to know about rooms that are live on this node. The WebSocket layer
 // (rooms/hub.ts) provides it; until a room is live, a created room counts as open with nobody in it.
-import type { RoomStatus, Sil } from '@sonolus/core'
+import type { LiveRoomInfo } from '../cluster/cluster.js'
 
-export type LiveRoomInfo = {
-    playerCount: number
-    /** Seats of the live room (a full room has playerCount >= maxPlayers). */
-    maxPlayers: number
-    status: RoomStatus
-    level: Sil | null
-    title: string
-    /** Name of the player who is master now (absent while nobody is). */
-    masterName?: string
-}
+export type { LiveRoomInfo } from '../cluster/cluster.js'
 
 export interface LiveRoomSource {
     info(roomName: string): LiveRoomInfo | undefined

@@ -94,11 +94,17 @@ describe('config', () => {
         assert.match(problemsOf(() => load({ ENSEMBLE_SIGNATURE_PUBLIC_KEY: '{not json' }))[0]!, /ENSEMBLE_SIGNATURE_PUBLIC_KEY/)
     })
 
-    test('redis URL is validated and accepted with a warning', () => {
-        const { config, warnings } = load({ ENSEMBLE_REDIS_URL: 'redis://localhost:6379' })
+    test('redis URL is validated and needs PostgreSQL; the node URL defaults to the address', () => {
+        const pg = { ENSEMBLE_DATABASE_URL: 'postgres://127.0.0.1/test' }
+        const { config, warnings } = load({ ...pg, ENSEMBLE_REDIS_URL: 'redis://localhost:6379', ENSEMBLE_ADDRESS: 'https://play.example.com' })
         assert.equal(config.redisUrl, 'redis://localhost:6379')
-        assert.equal(warnings.length, 1)
-        assert.match(problemsOf(() => load({ ENSEMBLE_REDIS_URL: 'http://x' }))[0]!, /redis/)
+        assert.equal(config.nodeUrl, 'https://play.example.com')
+        assert.equal(warnings.length, 0)
+        assert.match(problemsOf(() => load({ ...pg, ENSEMBLE_REDIS_URL: 'http://x' }))[0]!, /redis/)
+        assert.match(problemsOf(() => load({ ENSEMBLE_REDIS_URL: 'redis://localhost:6379' }))[0]!, /ENSEMBLE_REDIS_URL.*postgres/)
+        const node = load({ ...pg, ENSEMBLE_REDIS_URL: 'redis://localhost', ENSEMBLE_NODE_URL: 'HTTPS://Play.example.com:443/node-a/' })
+        assert.equal(node.config.nodeUrl, 'https://play.example.com/node-a')
+        assert.match(problemsOf(() => load({ ENSEMBLE_NODE_URL: 'ftp://x' }))[0]!, /ENSEMBLE_NODE_URL/)
     })
 
     test('every problem is listed at once, naming the variable and the flag', () => {

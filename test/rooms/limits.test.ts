@@ -1,7 +1,7 @@
 // The pieces of the wrong-password limits: reservations in the AttemptLimiter and the KDF gate.
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { AttemptLimiter } from '../../src/rooms/attempt-limiter.js'
+import { AttemptLimiter } from '../../src/cluster/attempt-limiter.js'
 import { KdfGate } from '../../src/rooms/kdf-gate.js'
 
 describe('AttemptLimiter reservations', () => {

@@ -1,7 +1,7 @@
 // Counts attempts per key in a sliding window (wrong room passwords per player and per room, rooms
 // created per player). An attempt whose outcome is not known yet is reserved (counted at once, so
 // concurrent attempts cannot all pass the check) and refunded when it turns out not to count.
-// In memory: one node's view. A limit that must hold across nodes moves to Redis with the cluster layer.
+// In memory: one node's view (local.ts); several nodes count in Redis (redis.ts).
 export class AttemptLimiter {
     private readonly failures = new Map<string, number[]>()
 
