@@ -26,7 +26,7 @@ export type ServerProcess = {
 // dist/test/wire/server-process.js → dist/src/main.js
 const mainJs = fileURLToPath(new URL('../../src/main.js', import.meta.url))
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
     return new Promise((resolve, reject) => {
         const probe = createServer()
         probe.once('error', reject)
@@ -37,13 +37,13 @@ async function freePort(): Promise<number> {
     })
 }
 
-/** `dataDir`: reuse this data directory (restart tests); it is left in place on stop. */
+/** `dataDir`: reuse this data directory (restart tests); it is left in place on stop. `port`: listen there (a cluster names its nodes' URLs before they start). */
 export async function startServerProcess(
     publicJwk: object,
     env: Record<string, string> = {},
-    options: { dataDir?: string } = {},
+    options: { dataDir?: string; port?: number } = {},
 ): Promise<ServerProcess> {
-    const port = await freePort()
+    const port = options.port ?? (await freePort())
     const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'ensemble-wire-')))
     const address = `http://127.0.0.1:${port}`
     const child: ChildProcess = spawn(process.execPath, [mainJs], {

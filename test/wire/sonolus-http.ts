@@ -40,9 +40,11 @@ export class SonolusHttp {
     answers = 0
     private lastTime = 0
 
+    /** `base`: where requests go when that is not the signed address (a cluster node other than the public one). */
     constructor(
         readonly address: string,
         readonly keys: Keys,
+        readonly base: string = address,
     ) {}
 
     /** Any request under the server address; the answer must match its endpoint's official type. */
@@ -51,7 +53,7 @@ export class SonolusHttp {
         path: string,
         options: { headers?: Record<string, string>; body?: string; query?: Record<string, string> } = {},
     ): Promise<Answer<T>> {
-        const url = new URL(this.address + path)
+        const url = new URL(this.base + path)
         for (const [key, value] of Object.entries(options.query ?? {})) url.searchParams.set(key, value)
         const headers = { ...options.headers }
         if (options.body !== undefined) headers['content-type'] = 'application/json'
