@@ -41,20 +41,28 @@ export async function post(url: string, signed: Signed, headers: Record<string, 
 
 export type Answer = { url: string; type: 'round'; session: string }
 
-/** Signs in, reserves a room and joins it as its creator with the given create parameters. */
-export async function createRoom(address: string, profile: BenchProfile, params: Record<string, string>): Promise<{ name: string; answer: Answer }> {
-    const { session } = await post(`${address}/sonolus/authenticate`, authenticateBody(address, profile))
-    const { name, key } = await post(`${address}/sonolus/rooms/create`, signBody('{}'), { 'sonolus-session': session })
+/**
+ * Signs in, reserves a room and joins it as its creator with the given create parameters. `via`: the node
+ * the requests go to when it is not the signed address (a cluster).
+ */
+export async function createRoom(
+    address: string,
+    profile: BenchProfile,
+    params: Record<string, string>,
+    via = address,
+): Promise<{ name: string; answer: Answer }> {
+    const { session } = await post(`${via}/sonolus/authenticate`, authenticateBody(address, profile))
+    const { name, key } = await post(`${via}/sonolus/rooms/create`, signBody('{}'), { 'sonolus-session': session })
     const query = new URLSearchParams(params).toString()
-    const answer = await post(`${address}/sonolus/rooms/${name}?${query}`, joinBody(address, name, profile), {
+    const answer = await post(`${via}/sonolus/rooms/${name}?${query}`, joinBody(address, name, profile), {
         'sonolus-session': session,
         'sonolus-room-key': key,
     })
     return { name, answer }
 }
 
-export const joinRoom = (address: string, room: string, profile: BenchProfile): Promise<Answer> =>
-    joinSigned(address, room, joinBody(address, room, profile))
+export const joinRoom = (address: string, room: string, profile: BenchProfile, via = address): Promise<Answer> =>
+    joinSigned(via, room, joinBody(address, room, profile))
 
 export const joinSigned = (address: string, room: string, body: Signed): Promise<Answer> => post(`${address}/sonolus/rooms/${room}`, body)
 

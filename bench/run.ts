@@ -5,12 +5,16 @@
 //   2. fan-out: chat in a room of 100 players, events delivered per second, against a bare `ws`
 //      broadcast of the same bytes to the same clients;
 //   3. memory per connected idle player, 5,000 players on one process;
-//   4. join → first UpdateEvent latency (p50/p99) at 200 joins per second.
-// Flags: --only=auth,join,fanout,memory,latency  --quick (shorter runs, fewer players)
+//   4. join → first UpdateEvent latency (p50/p99) at 200 joins per second;
+//   5. cluster (bench/cluster.ts): joins and fan-out with two nodes against one, on PostgreSQL and Redis.
+// Flags: --only=auth,join,fanout,memory,latency,cluster  --skip=cluster (any of them)  --quick (shorter runs,
+// fewer players)
 import autocannon from 'autocannon'
 import { writeFileSync } from 'node:fs'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { WebSocket } from 'ws'
+import { benchCluster } from './cluster.js'
+import { measureFanout } from './fanout.js'
 import { startChild, type Child } from './processes.js'
 import { hasWrk, wrkLoad } from './wrk.js'
 import {
@@ -30,7 +34,8 @@ import {
 const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=') as [string, string | undefined]))
 const quick = args.has('quick')
 const only = args.get('only')?.split(',')
-const wanted = (name: string) => !only || only.includes(name)
+const skip = args.get('skip')?.split(',') ?? []
+const wanted = (name: string) => (!only || only.includes(name)) && !skip.includes(name)
 const seconds = quick ? 3 : 8
 
 type Row = { benchmark: string; ensemble: string; baseline: string; ratio: string; target: string; pass: boolean }
@@ -56,13 +61,13 @@ const loader = process.env.BENCH_LOADER === 'autocannon' || !hasWrk() ? 'autocan
 
 type Load = { total: number; rate: number }
 
-/** Fires every body once at 32 connections; answers requests per second (all must be 200). */
-async function load(address: string, path: (i: number) => string, bodies: Signed[]): Promise<Load> {
-    if (loader === 'wrk') return wrkLoad(address, path, bodies, 32, seconds)
+/** Fires every body once at `connections` (32 by default); answers requests per second (all must be 200). */
+async function load(address: string, path: (i: number) => string, bodies: Signed[], connections = 32): Promise<Load> {
+    if (loader === 'wrk') return wrkLoad(address, path, bodies, connections, seconds)
     let next = 0
     const result = await autocannon({
         url: address,
-        connections: 32,
+        connections,
         pipelining: 1,
         duration: seconds,
         requests: [
@@ -134,37 +139,6 @@ async function benchSigned(): Promise<void> {
     }
 }
 
-/** 10 senders keep 8 messages each in flight; counts frames delivered to all clients per second. */
-async function measureFanout(clients: WebSocket[], ids: string[], frame: (sender: number, n: number) => string): Promise<number> {
-    const senders = 10
-    const inFlight = 8
-    let delivered = 0
-    let running = true
-    const counters = clients.map((ws, i) => {
-        const marker = Buffer.from(ids[i]!)
-        const isSender = i < senders
-        let n = 0
-        const handler = (data: Buffer) => {
-            delivered++
-            // A sender's own message coming back frees a slot for the next one.
-            if (isSender && running && data.includes(marker)) ws.send(frame(i, n++))
-        }
-        ws.on('message', handler)
-        return { ws, handler, start: () => Array.from({ length: inFlight }, () => ws.send(frame(i, n++))) }
-    })
-    const warmup = 500
-    for (const c of counters.slice(0, senders)) c.start()
-    await new Promise((resolve) => setTimeout(resolve, warmup))
-    const from = delivered
-    const start = performance.now()
-    await new Promise((resolve) => setTimeout(resolve, seconds * 1000))
-    const rate = ((delivered - from) * 1000) / (performance.now() - start)
-    running = false
-    await new Promise((resolve) => setTimeout(resolve, 300))
-    for (const c of counters) c.ws.off('message', c.handler)
-    return rate
-}
-
 async function benchFanout(): Promise<void> {
     const players = 100
     const text = 'fan-out benchmark message'
@@ -182,6 +156,7 @@ async function benchFanout(): Promise<void> {
             clients.map((c) => c.ws),
             ids,
             (i, n) => JSON.stringify({ type: 'addChatMessage', nonce: n, message: { userId: ids[i], type: 'text', value: text } }),
+            { seconds },
         )
         for (const c of clients) c.ws.terminate()
     } finally {
@@ -201,8 +176,11 @@ async function benchFanout(): Promise<void> {
             ),
         )
         // The very bytes Ensemble sends to the other players for one chat message.
-        baselineRate = await measureFanout(clients, ids, (i) =>
-            JSON.stringify({ type: 'addChatMessage', message: { userId: ids[i], type: 'text', value: text } }),
+        baselineRate = await measureFanout(
+            clients,
+            ids,
+            (i) => JSON.stringify({ type: 'addChatMessage', message: { userId: ids[i], type: 'text', value: text } }),
+            { seconds },
         )
         for (const ws of clients) ws.terminate()
     } finally {
@@ -329,6 +307,7 @@ if (wanted('auth') || wanted('join')) await benchSigned()
 if (wanted('fanout')) await benchFanout()
 if (wanted('memory')) await benchMemory()
 if (wanted('latency')) await benchLatency()
+if (wanted('cluster')) rows.push(...(await benchCluster({ seconds, quick, loader, load, fmt })))
 
 const table = [
     '| benchmark | Ensemble | baseline (same run) | ratio | target | |',

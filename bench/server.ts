@@ -1,4 +1,5 @@
-// A real Ensemble for the benchmarks, in its own process: SQLite in a temp dir (or BENCH_DATABASE_URL), signatures checked
+// A real Ensemble for the benchmarks, in its own process: SQLite in a temp dir (or BENCH_DATABASE_URL; a cluster node
+// with ENSEMBLE_REDIS_URL, ENSEMBLE_ADDRESS, ENSEMBLE_NODE_URL and BENCH_PORT), signatures checked
 // against the bench's key, the multiplayer gateway attached. BENCH_UNLIMITED=1 lifts the chat and
 // flood limits (the fan-out benchmark measures delivery, not the limits). Answers {type:'memory'}
 // over IPC with its memory after a full GC.
@@ -25,6 +26,10 @@ const { config } = loadConfig({
         ...(process.env.ENSEMBLE_VERIFIER_THREADS ? { ENSEMBLE_VERIFIER_THREADS: process.env.ENSEMBLE_VERIFIER_THREADS } : {}),
         // BENCH_DATABASE_URL=postgres://... runs the server on PostgreSQL (an empty database).
         ...(process.env.BENCH_DATABASE_URL ? { ENSEMBLE_DATABASE_URL: process.env.BENCH_DATABASE_URL } : {}),
+        // A cluster node (bench/cluster.ts): its Redis, the shared address and its own URL, passed through.
+        ...Object.fromEntries(
+            ['ENSEMBLE_REDIS_URL', 'ENSEMBLE_ADDRESS', 'ENSEMBLE_NODE_URL'].flatMap((name) => (process.env[name] ? [[name, process.env[name]]] : [])),
+        ),
     },
     argv: [],
 })
@@ -42,9 +47,10 @@ const app = await buildApp(config, {
                 : {},
         )),
 })
-await app.fastify.listen({ port: 0, host: '127.0.0.1' })
+// BENCH_PORT: a cluster node listens where its node URL says; otherwise any free port, which is the address.
+await app.fastify.listen({ port: Number(process.env.BENCH_PORT ?? 0), host: '127.0.0.1' })
 const { port } = app.fastify.server.address() as { port: number }
-config.address = `http://127.0.0.1:${port}`
+if (!process.env.ENSEMBLE_ADDRESS) config.address = `http://127.0.0.1:${port}`
 
 // Event-loop stalls of the server, reported with the latency benchmark (which side a tail comes from).
 const loopDelay = monitorEventLoopDelay({ resolution: 1 })
