@@ -23,21 +23,26 @@ export function registerCommonHooks(app: FastifyInstance): void {
         done()
     })
     // Schema validation coerces "1e309" to Infinity and then skips its minimum and maximum (Ajv bounds only
-    // finite numbers), and JSON.parse reads 1e400 as Infinity: no route can use such a number.
+    // finite numbers), and JSON.parse reads 1e400 as Infinity: no route can use such a number. No text has a
+    // use for a NUL either, and PostgreSQL refuses one (a 500).
     app.addHook('preHandler', (request, _reply, done) => {
-        if (hasNonFinite(request.params) || hasNonFinite(request.query) || hasNonFinite(request.body))
-            return done(Object.assign(new Error('a number in the request is out of range'), { statusCode: 400 }))
+        const bad = unusable(request.params) ?? unusable(request.query) ?? unusable(request.body)
+        if (bad) return done(Object.assign(new Error(bad), { statusCode: 400 }))
         done()
     })
 }
 
-/** A non-finite number among an object's own values (or in its arrays, one level down). */
-function hasNonFinite(value: unknown): boolean {
-    if (typeof value === 'number') return !Number.isFinite(value)
-    if (value === null || typeof value !== 'object') return false
-    for (const field of Object.values(value)) {
-        if (typeof field === 'number' && !Number.isFinite(field)) return true
-        if (Array.isArray(field) && field.some((item) => typeof item === 'number' && !Number.isFinite(item))) return true
+/** Objects nested deeper than this are not searched (request bodies are a few levels deep). */
+const maxDepth = 8
+
+/** Why a parsed request value cannot be used: a non-finite number or a NUL in a text, anywhere in it. */
+function unusable(value: unknown, depth = 0): string | undefined {
+    if (typeof value === 'number') return Number.isFinite(value) ? undefined : 'a number in the request is out of range'
+    if (typeof value === 'string') return value.includes('\0') ? 'a text in the request holds a NUL character' : undefined
+    if (value === null || typeof value !== 'object' || depth >= maxDepth) return undefined
+    for (const field of Array.isArray(value) ? value : Object.values(value)) {
+        const bad = unusable(field, depth + 1)
+        if (bad) return bad
     }
-    return false
+    return undefined
 }

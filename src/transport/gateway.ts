@@ -158,8 +158,10 @@ export function createGateway(server: Server, joinSessions: JoinSessions, admitt
         const size = Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : (data as Buffer | ArrayBuffer).byteLength
         let command: unknown
         if (!isBinary && (withinRate || size <= essentialFrameBytes)) {
+            const text = data.toString()
+            // No command has a use for a NUL character, and PostgreSQL cannot store one (chat, titles): malformed.
             try {
-                command = JSON.parse(data.toString())
+                command = text.includes('\\u0000') ? undefined : JSON.parse(text)
             } catch {
                 command = undefined
             }

@@ -57,6 +57,33 @@ test('ids and cursors beyond what a store holds are a 400 (1e309 reached Postgre
     }
 })
 
+test('a NUL in a JSON body is a 400, over HTTP; a chat line with one over WebSocket is ignored (PostgreSQL refused it: a 500, a lost line)', async () => {
+    const adminToken = 'admin-token-for-the-nul-test'
+    const mp = await startMultiplayerServer({ adminToken })
+    try {
+        const ban = await fetch(`${mp.origin}/api/admin/bans`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+            body: JSON.stringify({ user_id: 'a\u0000b', duration: '7d' }),
+        })
+        assert.equal(ban.status, 400)
+        assert.match(((await ban.json()) as { error: string }).error, /NUL/)
+        const host = await hostRoom(mp)
+        host.client.sendRaw({ type: 'addChatMessage', nonce: 9999, message: { userId: host.client.userId, type: 'text', value: 'a\u0000b' } })
+        host.client.chat('clean')
+        const lines: string[] = []
+        while (!lines.includes('clean')) lines.push(((await host.client.nextOf('addChatMessage')) as { message: { value: string } }).message.value)
+        assert.ok(!lines.some((line) => line.includes('\u0000')))
+        const stored = await mp.app.store.listChatMessages(host.name, { limit: 10 })
+        assert.deepEqual(
+            stored.filter((m) => m.userId === host.profile.id).map((m) => m.value),
+            ['clean'],
+        )
+    } finally {
+        await mp.close()
+    }
+})
+
 test('the API docs page is reached from static/index.html with a query string (it redirected to itself forever)', async () => {
     const res = await fetch(`${server.origin}/api/docs/static/index.html?x=1`, { redirect: 'manual' })
     assert.equal(res.status, 302)
