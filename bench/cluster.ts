@@ -12,8 +12,6 @@ import { measureFanout } from './fanout.js'
 import { benchJwk, benchProfile, connectLight, createRoom, joinBody, joinRoom, pool, type LightClient, type Signed } from './players.js'
 import { startChild, type Child } from './processes.js'
 
-export type ClusterRow = { benchmark: string; ensemble: string; baseline: string; ratio: string; target: string; pass: boolean }
-
 type Load = (address: string, path: (i: number) => string, bodies: Signed[], connections: number) => Promise<{ total: number; rate: number }>
 
 export type ClusterBenchOptions = { seconds: number; quick: boolean; loader: string; load: Load; fmt: (n: number, digits?: number) => string }
@@ -136,34 +134,33 @@ async function fanout(count: number, o: ClusterBenchOptions): Promise<{ rate: nu
 }
 
 /** Both figures, one node then two, each configuration fresh. */
-export async function benchCluster(o: ClusterBenchOptions): Promise<ClusterRow[]> {
+export async function benchCluster(o: ClusterBenchOptions): Promise<void> {
     const unreachable = await postgresSkip()
     if (unreachable) throw new Error(`${unreachable}: the cluster benchmark needs PostgreSQL (and redis-server); leave it out with --skip=cluster`)
-    const rows: ClusterRow[] = []
     const { fmt } = o
-    {
-        const one = await joins(1, o)
-        const two = await joins(2, o)
-        rows.push({
-            benchmark: `Cluster: joins (POST /sonolus/rooms/{name}) into ${joinRooms} rooms, 32 connections over 2 nodes vs 1 (req/s; ${o.loader}; PostgreSQL + Redis)`,
-            ensemble: `${fmt(two.rate)} (nodes' CPU ${fmt(two.cpu)} µs/join)`,
-            baseline: `${fmt(one.rate)} on 1 node (${fmt(one.cpu)} µs/join)`,
-            ratio: fmt(two.rate / one.rate, 2),
-            target: '> 1.00',
-            pass: two.rate > one.rate,
-        })
-    }
-    {
-        const one = await fanout(1, o)
-        const two = await fanout(2, o)
-        rows.push({
-            benchmark: `Cluster: fan-out, chat in ${fanoutRooms} rooms of ${perRoom} on 2 nodes (rooms ${two.split}) vs 1 (events delivered/s)`,
-            ensemble: fmt(two.rate),
-            baseline: `${fmt(one.rate)} on 1 node`,
-            ratio: fmt(two.rate / one.rate, 2),
-            target: '> 1.00',
-            pass: two.rate > one.rate,
-        })
-    }
-    return rows
+    const started = new Date()
+    const joinOne = await joins(1, o)
+    const joinTwo = await joins(2, o)
+    const fanOne = await fanout(1, o)
+    const fanTwo = await fanout(2, o)
+    const rows = [
+        [
+            `Joins (POST /sonolus/rooms/{name}) into ${joinRooms} rooms, 32 connections split over the nodes (req/s; ${o.loader})`,
+            `${fmt(joinOne.rate)} (nodes' CPU ${fmt(joinOne.cpu)} µs/join)`,
+            `${fmt(joinTwo.rate)} (nodes' CPU ${fmt(joinTwo.cpu)} µs/join)`,
+            fmt(joinTwo.rate / joinOne.rate, 2),
+        ],
+        [
+            `Fan-out: chat in ${fanoutRooms} rooms of ${perRoom}, ${sendersPerRoom} senders each (events delivered/s)`,
+            fmt(fanOne.rate),
+            `${fmt(fanTwo.rate)} (rooms per node ${fanTwo.split})`,
+            fmt(fanTwo.rate / fanOne.rate, 2),
+        ],
+    ]
+    const table = [
+        '| cluster (PostgreSQL + Redis) | 1 node | 2 nodes | 2 nodes / 1 node |',
+        '|---|---|---|---|',
+        ...rows.map((r) => `| ${r.join(' | ')} |`),
+    ]
+    console.log(`\nEnsemble cluster benchmarks, ${started.toISOString()}${o.quick ? ' (quick)' : ''}\n\n${table.join('\n')}\n`)
 }

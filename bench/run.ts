@@ -5,16 +5,14 @@
 //   2. fan-out: chat in a room of 100 players, events delivered per second, against a bare `ws`
 //      broadcast of the same bytes to the same clients;
 //   3. memory per connected idle player, 5,000 players on one process;
-//   4. join → first UpdateEvent latency (p50/p99) at 200 joins per second;
-//   5. cluster (bench/cluster.ts): joins and fan-out with two nodes against one, on PostgreSQL and Redis.
-// Flags: --only=auth,join,fanout,memory,latency,cluster  --skip=cluster (any of them)  --quick (shorter runs,
-// fewer players)
+//   4. join → first UpdateEvent latency (p50/p99) at 200 joins per second.
+// Flags: --only=auth,join,fanout,memory,latency  --quick (shorter runs, fewer players)
 import autocannon from 'autocannon'
 import { writeFileSync } from 'node:fs'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { WebSocket } from 'ws'
 import { benchCluster } from './cluster.js'
-import { measureFanout } from './fanout.js'
+import { measureFanout as measureFanoutFor } from './fanout.js'
 import { startChild, type Child } from './processes.js'
 import { hasWrk, wrkLoad } from './wrk.js'
 import {
@@ -34,6 +32,7 @@ import {
 const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=') as [string, string | undefined]))
 const quick = args.has('quick')
 const only = args.get('only')?.split(',')
+// --skip=<names> leaves figures out (e.g. --skip=cluster: no PostgreSQL or Redis needed).
 const skip = args.get('skip')?.split(',') ?? []
 const wanted = (name: string) => (!only || only.includes(name)) && !skip.includes(name)
 const seconds = quick ? 3 : 8
@@ -139,6 +138,10 @@ async function benchSigned(): Promise<void> {
     }
 }
 
+/** 10 senders keep 8 messages each in flight; counts frames delivered to all clients per second (bench/fanout.ts). */
+const measureFanout = (clients: WebSocket[], ids: string[], frame: (sender: number, n: number) => string): Promise<number> =>
+    measureFanoutFor(clients, ids, frame, { seconds })
+
 async function benchFanout(): Promise<void> {
     const players = 100
     const text = 'fan-out benchmark message'
@@ -156,7 +159,6 @@ async function benchFanout(): Promise<void> {
             clients.map((c) => c.ws),
             ids,
             (i, n) => JSON.stringify({ type: 'addChatMessage', nonce: n, message: { userId: ids[i], type: 'text', value: text } }),
-            { seconds },
         )
         for (const c of clients) c.ws.terminate()
     } finally {
@@ -176,11 +178,8 @@ async function benchFanout(): Promise<void> {
             ),
         )
         // The very bytes Ensemble sends to the other players for one chat message.
-        baselineRate = await measureFanout(
-            clients,
-            ids,
-            (i) => JSON.stringify({ type: 'addChatMessage', message: { userId: ids[i], type: 'text', value: text } }),
-            { seconds },
+        baselineRate = await measureFanout(clients, ids, (i) =>
+            JSON.stringify({ type: 'addChatMessage', message: { userId: ids[i], type: 'text', value: text } }),
         )
         for (const ws of clients) ws.terminate()
     } finally {
@@ -303,11 +302,12 @@ async function benchLatency(): Promise<void> {
 }
 
 const started = new Date()
+// Cluster figures (bench/cluster.ts, PostgreSQL and Redis): two nodes against one, printed as their own table.
+if (wanted('cluster')) await benchCluster({ seconds, quick, loader, load, fmt })
 if (wanted('auth') || wanted('join')) await benchSigned()
 if (wanted('fanout')) await benchFanout()
 if (wanted('memory')) await benchMemory()
 if (wanted('latency')) await benchLatency()
-if (wanted('cluster')) rows.push(...(await benchCluster({ seconds, quick, loader, load, fmt })))
 
 const table = [
     '| benchmark | Ensemble | baseline (same run) | ratio | target | |',
