@@ -11,8 +11,6 @@ import autocannon from 'autocannon'
 import { writeFileSync } from 'node:fs'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { WebSocket } from 'ws'
-import { benchCluster } from './cluster.js'
-import { measureFanout as measureFanoutFor } from './fanout.js'
 import { startChild, type Child } from './processes.js'
 import { hasWrk, wrkLoad } from './wrk.js'
 import {
@@ -28,6 +26,8 @@ import {
     type LightClient,
     type Signed,
 } from './players.js'
+import { benchCluster } from './cluster.js'
+import { measureFanout as measureFanoutFor } from './fanout.js'
 
 const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=') as [string, string | undefined]))
 const quick = args.has('quick')
