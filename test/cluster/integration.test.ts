@@ -21,6 +21,8 @@ after(async () => {
     await cluster?.close()
 })
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
 /** Every socket a test opened (dropped at the end). */
 const clients: WireClient[] = []
 
@@ -167,9 +169,14 @@ test('REST chat posted on another node reaches the players on the owner; moderat
     for (const node of cluster.nodes) assert.equal(await joinAs(node, room, third), 403, `kicked player refused through ${node.name}`)
     current().seats = [host, guest]
 
-    // Close through another node: a second room's players are told and disconnected with 4005; it leaves every list.
-    const other = await hostRoom(poster, 'Closer')
-    const closedBy = others(other.owner)[0]!
+    // Placement: a new room goes to a node with fewer players than the owner (which has two), even when
+    // created through the owner. Loads travel with the heartbeats (every second): let two go by.
+    await sleep(2500)
+    const other = await hostRoom(owner, 'Closer')
+    assert.notEqual(other.owner, owner, 'a room created through the busiest node is placed on a less loaded one')
+
+    // Close through another node: that room's players are told and disconnected with 4005; it leaves every list.
+    const closedBy = others(other.owner).find((n) => n !== owner) ?? others(other.owner)[0]!
     const closed = await admin(closedBy, 'POST', `/rooms/${other.room}/close`, { reason: 'cluster test' })
     assert.equal(closed.status, 200, closed.text)
     assert.equal((await other.host.client.closed).code, 4005)
