@@ -189,6 +189,18 @@ CREATE TABLE audit_log (
 CREATE INDEX chat_messages_room_user ON chat_messages (room_name, user_id, id);
 `,
     },
+    {
+        version: 3,
+        name: 'rooms remember their node: node_id, open rooms by node',
+        // SQLite's migration 6, same meaning:
+        // - node_id: the node hosting the room; NULL for rooms from before, which no live node claims.
+        // - rooms_open_by_node: the dead-node sweep (closeRoomsOfDeadNodes) reads open rooms only, by node
+        //   and age. Adding a nullable column without a default rewrites nothing.
+        sql: `
+ALTER TABLE rooms ADD COLUMN node_id text;
+CREATE INDEX rooms_open_by_node ON rooms (node_id, created_at) WHERE closed_at IS NULL;
+`,
+    },
 ]
 
 /** Applies the migrations the database has not seen yet, in one transaction; returns the versions applied. */

@@ -126,8 +126,18 @@ const sql = {
             created_at = excluded.created_at, expires_at = excluded.expires_at
         WHERE room_reservations.expires_at <= excluded.created_at`,
     insertRoom: `INSERT INTO rooms (name, creator_id, title, password_hash, max_players, scoring, teams, allow_other_servers,
-            option_values, created_at, updated_at, closed_at)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, NULL)`,
+            option_values, node_id, created_at, updated_at, closed_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, NULL)`,
+    // Every node sweeps, so several may close the same dead node's rooms at once: rows are locked in id
+    // order (no deadlock between sweeps), and a room another sweep closed meanwhile is re-read and
+    // skipped (its name is returned once, by the sweep that closed it). The rooms_count_open trigger
+    // keeps room_totals in the same statement.
+    closeRoomsOfDeadNodes: `WITH dead AS (
+            SELECT id FROM rooms
+            WHERE closed_at IS NULL AND created_at < $2 AND (node_id IS NULL OR NOT (node_id = ANY($1::text[])))
+            ORDER BY id FOR UPDATE
+        )
+        UPDATE rooms r SET closed_at = $3, updated_at = $3 FROM dead WHERE r.id = dead.id RETURNING r.name`,
     sweep: [
         'DELETE FROM user_bans WHERE until <= $1',
         'DELETE FROM sessions WHERE expires_at <= $1',
@@ -452,6 +462,7 @@ export class PostgresStore implements Store {
                     room.teams,
                     room.allowOtherServers,
                     room.optionValues,
+                    room.nodeId,
                     room.createdAt,
                 ],
             })
@@ -498,6 +509,12 @@ export class PostgresStore implements Store {
         }
         if (sets.length) await this.q({ text: `UPDATE rooms SET ${sets.join(', ')}, updated_at = $2 WHERE name = $1`, values })
         return this.getRoom(name)
+    }
+
+    /** A single write, not retried after a lost connection (it may have been committed; the next sweep finds the rest). */
+    async closeRoomsOfDeadNodes(alive: string[], createdBefore: number, now: number): Promise<string[]> {
+        const r = await this.q({ name: 'close_rooms_of_dead_nodes', text: sql.closeRoomsOfDeadNodes, values: [alive, createdBefore, now] })
+        return r.rows.map((row: { name: string }) => row.name)
     }
 
     /** WHERE clause and parameters of a room query; undefined when it cannot match anything. */

@@ -91,9 +91,15 @@ function prepareStatements(db: Database.Database) {
         hasOpenRoom: db.prepare('SELECT 1 FROM rooms WHERE creator_id = ? AND closed_at IS NULL LIMIT 1'),
         claimReservation: db.prepare('DELETE FROM room_reservations WHERE name = ? AND key_hash = ? AND creator_id = ? AND expires_at > ?'),
         insertRoom: db.prepare(`INSERT INTO rooms (name, creator_id, title, password_hash, max_players, scoring, teams, allow_other_servers,
-                    option_values, created_at, updated_at, closed_at)
+                    option_values, node_id, created_at, updated_at, closed_at)
                 VALUES (@name, @creatorId, @title, @passwordHash, @maxPlayers, @scoring, @teams, @allowOtherServers, @optionValues,
-                    @createdAt, @createdAt, NULL)`),
+                    @nodeId, @createdAt, @createdAt, NULL)`),
+        // The alive ids travel as one JSON parameter (one statement whatever their number); the
+        // rooms_total_close trigger keeps room_totals in the same statement.
+        closeRoomsOfDeadNodes: db.prepare(`UPDATE rooms SET closed_at = @now, updated_at = @now
+                WHERE closed_at IS NULL AND created_at < @createdBefore
+                    AND (node_id IS NULL OR node_id NOT IN (SELECT value FROM json_each(@alive)))
+                RETURNING name`),
         getRoom: db.prepare(`SELECT ${roomColumns} ${roomFrom} WHERE r.name = ?`),
         addRoomBan: db.prepare(`INSERT INTO room_bans (room_name, user_id, until) VALUES (?, ?, ?)
                 ON CONFLICT (room_name, user_id) DO UPDATE SET until = max(until, excluded.until)`),
@@ -382,6 +388,11 @@ export class SqliteStore implements Store {
         }
         if (sets.length) this.db.prepare(`UPDATE rooms SET ${sets.join(', ')}, updated_at = @updatedAt WHERE name = @name`).run(values)
         return this.getRoom(name)
+    }
+
+    async closeRoomsOfDeadNodes(alive: string[], createdBefore: number, now: number): Promise<string[]> {
+        const rows = this.st.closeRoomsOfDeadNodes.all({ alive: JSON.stringify(alive), createdBefore, now }) as { name: string }[]
+        return rows.map((r) => r.name)
     }
 
     /**
