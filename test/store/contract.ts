@@ -304,6 +304,11 @@ export function storeContract(label: string, factory: StoreFactory, options: { s
             assert.equal(await store.countOpenRooms({ viewerId: null, now: T0 }), 3)
             // The open-room counter followed: three places are free again.
             assert.equal(await reserve('later', T0 + 200), undefined)
+            // Reopening counts again; an update that opens or closes nothing leaves the count alone.
+            for (const name of closed) await store.updateRoom(name, { closedAt: null })
+            await store.updateRoom('alive1', { title: 'renamed' })
+            assert.equal(await reserve('later2', T0 + 200), 'serverCap')
+            await store.closeRoomsOfDeadNodes(['a'], T0 + 100, T0 + 1000)
 
             assert.deepEqual(await store.closeRoomsOfDeadNodes(['a'], T0 + 101, T0 + 3000), ['young'], 'old enough now')
             assert.deepEqual((await store.closeRoomsOfDeadNodes([], T0 + 101, T0 + 4000)).sort(), ['alive1', 'alive2'], 'no node alive')

@@ -94,11 +94,25 @@ function prepareStatements(db: Database.Database) {
                     option_values, node_id, created_at, updated_at, closed_at)
                 VALUES (@name, @creatorId, @title, @passwordHash, @maxPlayers, @scoring, @teams, @allowOtherServers, @optionValues,
                     @nodeId, @createdAt, @createdAt, NULL)`),
-        // The alive ids travel as one JSON parameter (one statement whatever their number); the
-        // rooms_total_close trigger keeps room_totals in the same statement.
-        closeRoomsOfDeadNodes: db.prepare(`UPDATE rooms SET closed_at = @now, updated_at = @now
-                WHERE closed_at IS NULL AND created_at < @createdBefore
-                    AND (node_id IS NULL OR node_id NOT IN (SELECT value FROM json_each(@alive)))
+        // The nodes hosting open rooms are found by skipping through rooms_open_by_node (one probe per
+        // node, not a read of every open room); then the rooms of no node and of each dead node are read
+        // from the same index. INDEXED BY and CROSS JOIN hold the planner to that (it otherwise scans every
+        // open room: 4 ms at 10,000 of them, against 0.1 ms). The alive ids travel as one JSON parameter;
+        // the rooms_total_close trigger keeps room_totals in the same statement.
+        closeRoomsOfDeadNodes: db.prepare(`WITH RECURSIVE hosts(node_id) AS MATERIALIZED (
+                    SELECT (SELECT min(node_id) FROM rooms INDEXED BY rooms_open_by_node WHERE closed_at IS NULL)
+                    UNION ALL
+                    SELECT (SELECT min(r.node_id) FROM rooms AS r INDEXED BY rooms_open_by_node WHERE r.closed_at IS NULL AND r.node_id > hosts.node_id)
+                    FROM hosts WHERE hosts.node_id IS NOT NULL
+                ),
+                dead(node_id) AS MATERIALIZED (SELECT node_id FROM hosts WHERE node_id NOT IN (SELECT value FROM json_each(@alive)))
+                UPDATE rooms SET closed_at = @now, updated_at = @now
+                WHERE id IN (
+                    SELECT id FROM rooms INDEXED BY rooms_open_by_node WHERE closed_at IS NULL AND node_id IS NULL AND created_at < @createdBefore
+                    UNION ALL
+                    SELECT r.id FROM dead CROSS JOIN rooms AS r INDEXED BY rooms_open_by_node
+                    WHERE r.node_id = dead.node_id AND r.closed_at IS NULL AND r.created_at < @createdBefore
+                )
                 RETURNING name`),
         getRoom: db.prepare(`SELECT ${roomColumns} ${roomFrom} WHERE r.name = ?`),
         addRoomBan: db.prepare(`INSERT INTO room_bans (room_name, user_id, until) VALUES (?, ?, ?)
