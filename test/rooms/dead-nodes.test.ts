@@ -121,7 +121,7 @@ function sweepSuite(label: string, open: () => Promise<Store>, skip: string | fa
             await makeRoom(store, 'mine', self, t - 60_000)
             await makeRoom(store, 'peer', 'node-peer', t - 60_000)
             await makeRoom(store, 'gone', 'node-gone', t - 60_000)
-            let answer: { ids: string[]; at: number } | undefined
+            let answer: { ids: string[]; at: number } | undefined = undefined
             const nodes = { selfId: self, aliveNow: async () => answer }
             const sweep = new DeadNodeSweep({ store, nodes, now: Date.now, onClosed: () => {}, log: recordingLog() })
             assert.deepEqual(await sweep.sweepNow(), [], 'unknown: nothing closed')
