@@ -31,7 +31,7 @@ export type AdmitRequest = {
     userId: string
     now: number
     /** Sonolus-Room-Key with the create parameters, when the app sent a key. */
-    creation?: { key: string; parameters: CreateParameters }
+    creation?: { key: string; parameters: CreateParameters; nodeId?: string }
 }
 
 export type DirectoryAdmitResult = AdmitResult<{ room: RoomRecord; created: boolean }, RoomRefusal>
@@ -228,6 +228,7 @@ export class RoomDirectory {
                         teams: p.teams,
                         allowOtherServers: p.allowOtherServers,
                         optionValues: initialOptionValues(p),
+                        nodeId: req.creation.nodeId ?? null,
                         createdAt: now,
                     },
                     // Checked again here, atomically: caps may have been reached since the reservation.

@@ -33,7 +33,7 @@ const tables: Table[] = [
         name: 'rooms',
         identity: true,
         select: `id, name, creator_id, title, password_hash, max_players, scoring, teams, ${bool('allow_other_servers')}, option_values,
-            created_at, updated_at, closed_at`,
+            node_id, created_at, updated_at, closed_at`,
         columns: [
             'id',
             'name',
@@ -45,6 +45,7 @@ const tables: Table[] = [
             'teams',
             'allow_other_servers',
             'option_values',
+            'node_id',
             'created_at',
             'updated_at',
             'closed_at',

@@ -14,13 +14,14 @@ export type RoomRow = {
     teams: number
     allow_other_servers: number | boolean
     option_values: string
+    node_id: string | null
     created_at: number
     updated_at: number
     closed_at: number | null
 }
 
 export const roomColumns = `r.id, r.name, r.creator_id, u.name AS creator_name, r.title, r.password_hash, r.max_players, r.scoring,
-    r.teams, r.allow_other_servers, r.option_values, r.created_at, r.updated_at, r.closed_at`
+    r.teams, r.allow_other_servers, r.option_values, r.node_id, r.created_at, r.updated_at, r.closed_at`
 export const roomFrom = 'FROM rooms r LEFT JOIN users u ON u.id = r.creator_id'
 
 export const toRoom = (row: RoomRow): RoomRecord => ({
@@ -35,6 +36,7 @@ export const toRoom = (row: RoomRow): RoomRecord => ({
     teams: row.teams,
     allowOtherServers: Boolean(row.allow_other_servers),
     optionValues: row.option_values,
+    nodeId: row.node_id,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     closedAt: row.closed_at,

@@ -57,6 +57,8 @@ export type RoomRecord = {
     allowOtherServers: boolean
     /** In-game room option values (serialized query parameters; multiplayer/options.ts reads them). */
     optionValues: string
+    /** Id of the node hosting the room (multi-node mode); null for rooms stored before rooms had one. */
+    nodeId: string | null
     createdAt: number
     updatedAt: number
     closedAt: number | null
@@ -237,6 +239,12 @@ export interface Store {
     listOpenRooms(query: RoomQuery): Promise<RoomRecord[]>
     /** How many rooms listOpenRooms would return without limit and offset (for page counts). */
     countOpenRooms(query: RoomQuery): Promise<number>
+    /**
+     * Closes (closedAt = now) every open room whose node is not in `alive` (or unknown: nodeId null) and
+     * that was created before `createdBefore`, in one statement; returns their names. The dead-node sweep
+     * (rooms/dead-nodes.ts): a room's live state dies with its node.
+     */
+    closeRoomsOfDeadNodes(alive: string[], createdBefore: number, now: number): Promise<string[]>
 
     addRoomBan(roomName: string, userId: string, until: number): Promise<void>
     isRoomBanned(roomName: string, userId: string, now: number): Promise<boolean>

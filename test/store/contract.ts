@@ -31,6 +31,7 @@ const room = (name: string, extra: Partial<NewRoom> = {}): NewRoom => ({
     teams: 0,
     allowOtherServers: true,
     optionValues: 'type=room',
+    nodeId: 'node-a',
     createdAt: T0,
     ...extra,
 })
@@ -259,6 +260,84 @@ export function storeContract(label: string, factory: StoreFactory, options: { s
             assert.equal(claims.filter((c) => typeof c === 'object').length, 5)
             assert.equal(claims.filter((c) => c === 'serverCap').length, 3)
             assert.equal(await store.countOpenRooms({ viewerId: null, now: T0 }), 5)
+        })
+
+        withStore('rooms remember their node; a room of no node reads null', async (store) => {
+            assert.equal((await makeRoom(store, room('on-a', { nodeId: 'node-a' }))).nodeId, 'node-a')
+            assert.equal((await makeRoom(store, room('nowhere', { nodeId: null }))).nodeId, null)
+            assert.equal((await store.getRoom('on-a'))!.nodeId, 'node-a')
+            assert.equal((await store.updateRoom('on-a', { title: 'x', closedAt: T0 + 1 }))!.nodeId, 'node-a', 'kept by patches and closing')
+            const listed = await store.listOpenRooms({ viewerId: null, now: T0 })
+            assert.deepEqual(
+                listed.map((r) => [r.name, r.nodeId]),
+                [['nowhere', null]],
+            )
+        })
+
+        withStore('closing the rooms of dead nodes: open rooms of other nodes and of none, old enough; names once; counters kept', async (store) => {
+            const caps = { perCreator: 10, total: 6 }
+            const rooms: [string, string | null, number][] = [
+                ['alive1', 'a', T0],
+                ['alive2', 'a', T0 + 50],
+                ['dead1', 'b', T0],
+                ['dead2', 'c', T0 + 99],
+                ['young', 'b', T0 + 100],
+                ['legacy', null, T0],
+            ]
+            for (const [name, nodeId, at] of rooms) await makeRoom(store, room(name, { nodeId, createdAt: at, creatorId: `u-${name}` }))
+            await makeRoom(store, room('gone', { nodeId: 'b', createdAt: T0, creatorId: 'u-gone' }))
+            await store.updateRoom('gone', { closedAt: T0 + 5 })
+            const reserve = (name: string, at: number) =>
+                store.insertReservation({ name, keyHash: 'k', creatorId: `u-${name}`, values: '', createdAt: at, expiresAt: at + 10_000 }, caps)
+            assert.equal(await reserve('later', T0 + 200), 'serverCap', 'six open rooms: the server is full')
+
+            const closed = await store.closeRoomsOfDeadNodes(['a', 'z'], T0 + 100, T0 + 1000)
+            assert.deepEqual(closed.sort(), ['dead1', 'dead2', 'legacy'])
+            for (const name of closed) {
+                const r = (await store.getRoom(name))!
+                assert.equal(r.closedAt, T0 + 1000, name)
+                assert.equal(r.updatedAt, T0 + 1000, name)
+            }
+            for (const name of ['alive1', 'alive2', 'young']) assert.equal((await store.getRoom(name))!.closedAt, null, `${name} kept`)
+            assert.equal((await store.getRoom('gone'))!.closedAt, T0 + 5, 'a closed room keeps its closing time')
+            assert.deepEqual(await store.closeRoomsOfDeadNodes(['a'], T0 + 100, T0 + 2000), [], 'closed once')
+            assert.equal(await store.countOpenRooms({ viewerId: null, now: T0 }), 3)
+            // The open-room counter followed: three places are free again.
+            assert.equal(await reserve('later', T0 + 200), undefined)
+            // Reopening counts again; an update that opens or closes nothing leaves the count alone.
+            for (const name of closed) await store.updateRoom(name, { closedAt: null })
+            await store.updateRoom('alive1', { title: 'renamed' })
+            assert.equal(await reserve('later2', T0 + 200), 'serverCap')
+            await store.closeRoomsOfDeadNodes(['a'], T0 + 100, T0 + 1000)
+
+            assert.deepEqual(await store.closeRoomsOfDeadNodes(['a'], T0 + 101, T0 + 3000), ['young'], 'old enough now')
+            assert.deepEqual((await store.closeRoomsOfDeadNodes([], T0 + 101, T0 + 4000)).sort(), ['alive1', 'alive2'], 'no node alive')
+            assert.equal(await store.countOpenRooms({ viewerId: null, now: T0 }), 0)
+            const fill = ['f1', 'f2', 'f3', 'f4', 'f5', 'f6']
+            for (const name of fill) await makeRoom(store, room(name, { nodeId: 'a', createdAt: T0 + 300, creatorId: `u-${name}` }))
+            assert.equal(await reserve('f7', T0 + 300), 'serverCap', 'the counter is exact, not merely lowered')
+        })
+
+        withStore('sweeps of several nodes at once: every dead room is closed by exactly one of them', async (store) => {
+            const nodes = ['a', 'b', 'c', 'd']
+            const names: string[] = []
+            for (let i = 0; i < 80; i++) {
+                const name = `r${i}`
+                names.push(name)
+                await makeRoom(store, room(name, { nodeId: nodes[i % nodes.length]!, createdAt: T0 + i, creatorId: `u${i}` }))
+            }
+            const alive = [['a'], ['a', 'b'], ['a'], ['a', 'c'], ['a', 'd'], ['a']]
+            const results = await Promise.all(alive.map((ids) => store.closeRoomsOfDeadNodes(ids, T0 + 1000, T0 + 2000)))
+            const all = results.flat()
+            assert.equal(new Set(all).size, all.length, 'no room reported twice')
+            assert.deepEqual(all.sort(), names.filter((_, i) => i % nodes.length !== 0).sort())
+            assert.equal(await store.countOpenRooms({ viewerId: null, now: T0 }), 20)
+            const caps = { perCreator: 5, total: 21 }
+            const reserve = (name: string) =>
+                store.insertReservation({ name, keyHash: 'k', creatorId: name, values: '', createdAt: T0, expiresAt: T0 + 100 }, caps)
+            assert.equal(await reserve('x1'), undefined)
+            await store.createRoomFromReservation({ name: 'x1', keyHash: 'k', creatorId: 'x1', now: T0 }, room('x1', { creatorId: 'x1' }), caps)
+            assert.equal(await reserve('x2'), 'serverCap', 'the counter matches the open rooms')
         })
 
         withStore('room list: open only, newest first, privacy by viewer, unlocks, keywords, filters', async (store) => {

@@ -44,6 +44,7 @@ async function fill(store: Store) {
             teams: 2,
             allowOtherServers: false,
             optionValues: 'a=1',
+            nodeId: 'node-a',
             createdAt: T,
         },
     )
@@ -118,6 +119,7 @@ describe('migrate-store (SQLite to PostgreSQL)', { skip }, () => {
         const store = await PostgresStore.open({ url: db.url })
         try {
             assert.deepEqual(await snapshot(store), expected)
+            assert.equal(expected.room!.nodeId, 'node-a', "the room's node came along")
             assert.equal(expected.replay, false, 'a used body stays used')
             const next = await store.insertChatMessage({ roomName: 'abc', userId: null, type: 'text', value: 'new', at: T })
             assert.equal(next, expected.chat[0]!.id + 1)

@@ -78,6 +78,37 @@ describe('PostgresStore', { skip }, () => {
         }
     })
 
+    test('a version 2 database upgrades to 3: its rooms have no node and are swept; the counter stays exact', async () => {
+        const s = await schema()
+        const old = new pg.Client({ connectionString: db.url, options: `-c search_path=${s}` })
+        await old.connect()
+        try {
+            assert.deepEqual(await migrate(old as unknown as pg.PoolClient, 0, migrations.slice(0, 2)), [1, 2])
+            await old.query(`INSERT INTO rooms (name, creator_id, title, max_players, scoring, teams, allow_other_servers, option_values,
+                created_at, updated_at, closed_at) SELECT 'old' || i, 'c' || i, 't', 8, 'arcade', 0, true, '', 1000, 1000,
+                CASE WHEN i < 3 THEN NULL ELSE 1500 END FROM generate_series(0, 4) i`)
+        } finally {
+            await old.end()
+        }
+        const store = await PostgresStore.open({ url: db.url, schema: s })
+        const count = async () => Number((await admin.query(`SELECT open_rooms FROM ${s}.room_totals`)).rows[0].open_rooms)
+        try {
+            assert.equal((await store.getRoom('old0'))!.nodeId, null)
+            assert.equal(await count(), 3)
+            assert.deepEqual((await store.closeRoomsOfDeadNodes(['node-a'], 2000, 3000)).sort(), ['old0', 'old1', 'old2'])
+            assert.equal(await count(), 0)
+            assert.equal((await store.getRoom('old3'))!.closedAt, 1500, 'closed rooms keep their closing time')
+            // Single updates: a close and a reopen count, a title change does not.
+            await store.updateRoom('old0', { closedAt: null })
+            await store.updateRoom('old0', { title: 'renamed' })
+            assert.equal(await count(), 1)
+            await store.updateRoom('old0', { closedAt: 4000 })
+            assert.equal(await count(), 0)
+        } finally {
+            await store.close()
+        }
+    })
+
     test('onCommit is told each group-commit batch duration in seconds', async () => {
         const seconds: number[] = []
         const store = await PostgresStore.open({ url: db.url, schema: await schema(), onCommit: (s) => seconds.push(s) })

@@ -109,6 +109,7 @@ describe('SqliteStore: read-your-writes through the group commit', () => {
             teams: 0,
             allowOtherServers: true,
             optionValues: '',
+            nodeId: 'node-1',
             createdAt: 1000,
         }
         await store.insertReservation({ name: room.name, keyHash: 'k', creatorId: creator.id, values: '', createdAt: 1000, expiresAt: 2000 })
@@ -142,6 +143,7 @@ describe('SqliteStore: read-your-writes through the group commit', () => {
             teams: 0,
             allowOtherServers: true,
             optionValues: '',
+            nodeId: 'node-1',
             createdAt: 1000,
         }
         assert.ok(await store.createRoomFromReservation({ name, keyHash: 'k', creatorId: creator.id, now: 1000 }, room))

@@ -21,6 +21,7 @@ const room = (name: string, creatorId: string, createdAt: number, extra: Partial
     teams: 0,
     allowOtherServers: true,
     optionValues: '',
+    nodeId: 'node-1',
     createdAt,
     ...extra,
 })

@@ -19,6 +19,7 @@ const room = (name: string, extra: Partial<NewRoom> = {}): NewRoom => ({
     teams: 0,
     allowOtherServers: true,
     optionValues: 'type=room',
+    nodeId: 'node-1',
     createdAt: 1000,
     ...extra,
 })

@@ -126,8 +126,26 @@ const sql = {
             created_at = excluded.created_at, expires_at = excluded.expires_at
         WHERE room_reservations.expires_at <= excluded.created_at`,
     insertRoom: `INSERT INTO rooms (name, creator_id, title, password_hash, max_players, scoring, teams, allow_other_servers,
-            option_values, created_at, updated_at, closed_at)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, NULL)`,
+            option_values, node_id, created_at, updated_at, closed_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, NULL)`,
+    // The nodes hosting open rooms are found by skipping through rooms_open_by_node (one probe per node,
+    // not a read of every open room), so the sweep every node runs every second costs next to nothing
+    // while no node has died. Every node sweeps, so several may close the same dead node's rooms at once:
+    // rows are locked in id order (no deadlock between sweeps), and a room another sweep closed meanwhile
+    // is re-read and skipped (its name is returned once, by the sweep that closed it). The
+    // rooms_count_closes trigger keeps room_totals in the same statement, once for all the rooms closed.
+    closeRoomsOfDeadNodes: `WITH RECURSIVE hosts AS (
+            SELECT min(node_id) AS node_id FROM rooms WHERE closed_at IS NULL
+            UNION ALL
+            SELECT (SELECT min(node_id) FROM rooms WHERE closed_at IS NULL AND node_id > hosts.node_id) FROM hosts WHERE hosts.node_id IS NOT NULL
+        ),
+        dead AS (
+            SELECT id FROM rooms
+            WHERE closed_at IS NULL AND created_at < $2
+                AND (node_id IS NULL OR node_id = ANY (ARRAY(SELECT node_id FROM hosts WHERE NOT (node_id = ANY ($1::text[])))))
+            ORDER BY id FOR UPDATE
+        )
+        UPDATE rooms SET closed_at = $3, updated_at = $3 WHERE id = ANY (ARRAY(SELECT id FROM dead)) RETURNING name`,
     sweep: [
         'DELETE FROM user_bans WHERE until <= $1',
         'DELETE FROM sessions WHERE expires_at <= $1',
@@ -452,6 +470,7 @@ export class PostgresStore implements Store {
                     room.teams,
                     room.allowOtherServers,
                     room.optionValues,
+                    room.nodeId,
                     room.createdAt,
                 ],
             })
@@ -498,6 +517,12 @@ export class PostgresStore implements Store {
         }
         if (sets.length) await this.q({ text: `UPDATE rooms SET ${sets.join(', ')}, updated_at = $2 WHERE name = $1`, values })
         return this.getRoom(name)
+    }
+
+    /** A single write, not retried after a lost connection (it may have been committed; the next sweep finds the rest). */
+    async closeRoomsOfDeadNodes(alive: string[], createdBefore: number, now: number): Promise<string[]> {
+        const r = await this.q({ name: 'close_rooms_of_dead_nodes', text: sql.closeRoomsOfDeadNodes, values: [alive, createdBefore, now] })
+        return r.rows.map((row: { name: string }) => row.name)
     }
 
     /** WHERE clause and parameters of a room query; undefined when it cannot match anything. */

@@ -249,6 +249,18 @@ CREATE TABLE audit_log (
 CREATE INDEX chat_messages_room_user ON chat_messages (room_name, user_id, id);
 `,
     },
+    {
+        version: 6,
+        name: 'rooms remember their node: node_id, open rooms by node',
+        // - node_id: the node hosting the room (several nodes on one database); NULL for rooms from
+        //   before, which no live node claims.
+        // - rooms_open_by_node: the dead-node sweep (closeRoomsOfDeadNodes) reads open rooms only, by
+        //   node and age, from the index alone.
+        sql: `
+ALTER TABLE rooms ADD COLUMN node_id TEXT;
+CREATE INDEX rooms_open_by_node ON rooms (node_id, created_at) WHERE closed_at IS NULL;
+`,
+    },
 ]
 
 /** Applies the migrations the database has not seen yet, stamped `now`; returns the versions applied. */

@@ -91,9 +91,29 @@ function prepareStatements(db: Database.Database) {
         hasOpenRoom: db.prepare('SELECT 1 FROM rooms WHERE creator_id = ? AND closed_at IS NULL LIMIT 1'),
         claimReservation: db.prepare('DELETE FROM room_reservations WHERE name = ? AND key_hash = ? AND creator_id = ? AND expires_at > ?'),
         insertRoom: db.prepare(`INSERT INTO rooms (name, creator_id, title, password_hash, max_players, scoring, teams, allow_other_servers,
-                    option_values, created_at, updated_at, closed_at)
+                    option_values, node_id, created_at, updated_at, closed_at)
                 VALUES (@name, @creatorId, @title, @passwordHash, @maxPlayers, @scoring, @teams, @allowOtherServers, @optionValues,
-                    @createdAt, @createdAt, NULL)`),
+                    @nodeId, @createdAt, @createdAt, NULL)`),
+        // The nodes hosting open rooms are found by skipping through rooms_open_by_node (one probe per
+        // node, not a read of every open room); then the rooms of no node and of each dead node are read
+        // from the same index. INDEXED BY and CROSS JOIN hold the planner to that (it otherwise scans every
+        // open room: 4 ms at 10,000 of them, against 0.1 ms). The alive ids travel as one JSON parameter;
+        // the rooms_total_close trigger keeps room_totals in the same statement.
+        closeRoomsOfDeadNodes: db.prepare(`WITH RECURSIVE hosts(node_id) AS MATERIALIZED (
+                    SELECT (SELECT min(node_id) FROM rooms INDEXED BY rooms_open_by_node WHERE closed_at IS NULL)
+                    UNION ALL
+                    SELECT (SELECT min(r.node_id) FROM rooms AS r INDEXED BY rooms_open_by_node WHERE r.closed_at IS NULL AND r.node_id > hosts.node_id)
+                    FROM hosts WHERE hosts.node_id IS NOT NULL
+                ),
+                dead(node_id) AS MATERIALIZED (SELECT node_id FROM hosts WHERE node_id NOT IN (SELECT value FROM json_each(@alive)))
+                UPDATE rooms SET closed_at = @now, updated_at = @now
+                WHERE id IN (
+                    SELECT id FROM rooms INDEXED BY rooms_open_by_node WHERE closed_at IS NULL AND node_id IS NULL AND created_at < @createdBefore
+                    UNION ALL
+                    SELECT r.id FROM dead CROSS JOIN rooms AS r INDEXED BY rooms_open_by_node
+                    WHERE r.node_id = dead.node_id AND r.closed_at IS NULL AND r.created_at < @createdBefore
+                )
+                RETURNING name`),
         getRoom: db.prepare(`SELECT ${roomColumns} ${roomFrom} WHERE r.name = ?`),
         addRoomBan: db.prepare(`INSERT INTO room_bans (room_name, user_id, until) VALUES (?, ?, ?)
                 ON CONFLICT (room_name, user_id) DO UPDATE SET until = max(until, excluded.until)`),
@@ -382,6 +402,11 @@ export class SqliteStore implements Store {
         }
         if (sets.length) this.db.prepare(`UPDATE rooms SET ${sets.join(', ')}, updated_at = @updatedAt WHERE name = @name`).run(values)
         return this.getRoom(name)
+    }
+
+    async closeRoomsOfDeadNodes(alive: string[], createdBefore: number, now: number): Promise<string[]> {
+        const rows = this.st.closeRoomsOfDeadNodes.all({ alive: JSON.stringify(alive), createdBefore, now }) as { name: string }[]
+        return rows.map((r) => r.name)
     }
 
     /**
