@@ -90,7 +90,8 @@ export async function startCluster(options: ClusterOptions = {}): Promise<TestCl
                         ENSEMBLE_PASSWORD_SCRYPT_N: '1024',
                         ...options.env,
                     },
-                    { port },
+                    // Three nodes starting at once on a busy machine (each migrates or waits for the migration lock).
+                    { port, startTimeoutMs: 60_000 },
                 )
                 let running = true
                 void proc.exited.then(() => (running = false))

@@ -37,11 +37,14 @@ export async function freePort(): Promise<number> {
     })
 }
 
-/** `dataDir`: reuse this data directory (restart tests); it is left in place on stop. `port`: listen there (a cluster names its nodes' URLs before they start). */
+/**
+ * `dataDir`: reuse this data directory (restart tests); it is left in place on stop. `port`: listen there (a
+ * cluster names its nodes' URLs before they start). `startTimeoutMs`: how long /healthz may take (20 s).
+ */
 export async function startServerProcess(
     publicJwk: object,
     env: Record<string, string> = {},
-    options: { dataDir?: string; port?: number } = {},
+    options: { dataDir?: string; port?: number; startTimeoutMs?: number } = {},
 ): Promise<ServerProcess> {
     const port = options.port ?? (await freePort())
     const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'ensemble-wire-')))
@@ -67,7 +70,8 @@ export async function startServerProcess(
     void exited.then((code) => (exitCode = code))
 
     // Ready once /healthz answers.
-    const deadline = Date.now() + 20_000
+    const startTimeoutMs = options.startTimeoutMs ?? 20_000
+    const deadline = Date.now() + startTimeoutMs
     for (;;) {
         if (exitCode !== undefined) throw new Error(`server exited with ${exitCode} before listening:\n${output}`)
         try {
@@ -78,7 +82,7 @@ export async function startServerProcess(
         }
         if (Date.now() > deadline) {
             child.kill('SIGKILL')
-            throw new Error(`server did not answer /healthz within 20 s:\n${output}`)
+            throw new Error(`server did not answer /healthz within ${startTimeoutMs / 1000} s:\n${output}`)
         }
         await new Promise((resolve) => setTimeout(resolve, 50))
     }
