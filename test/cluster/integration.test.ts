@@ -54,12 +54,14 @@ async function signIn(node: ClusterNode, name: string): Promise<Player> {
 /** Joins `room` through `node` (the creator brings the key) and opens the answer's url, as the app does. */
 async function enter(node: ClusterNode, room: string, player: Player, key?: string): Promise<Seat> {
     const answer = await cluster.http(node).joinRoom(room, player.profile, { session: player.session, ...(key ? { key } : {}) })
-    const client = await WireClient.connect(
-        player.profile.name,
-        answer,
-        player.profile.id,
-        roomUserReader(cluster.keys.publicJwk, cluster.address, room),
-    )
+    const reader = roomUserReader(cluster.keys.publicJwk, cluster.address, room)
+    const client = await WireClient.connect(player.profile.name, answer, player.profile.id, reader).catch((e: Error) => {
+        const owner = cluster.ownerOf(answer.url)
+        const where = owner ? `node ${owner.name}${owner.running() ? '' : ', exited'}` : 'no node of the cluster'
+        throw new Error(
+            `${player.profile.name} joined ${room} through ${node.name}; its url ${answer.url} (${where}) refused the socket: ${e.message}`,
+        )
+    })
     clients.push(client)
     await client.nextOf('update')
     return { ...player, client, answer }
