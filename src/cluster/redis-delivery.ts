@@ -31,7 +31,14 @@ export function isClusterRequest(value: unknown): value is ClusterRequest {
     switch (r.type) {
         case 'postChat': {
             const author = r.author as Record<string, unknown> | null
-            return isString(r.room) && isString(r.text) && typeof author === 'object' && author !== null && isString(author.userId) && isString(author.name)
+            return (
+                isString(r.room) &&
+                isString(r.text) &&
+                typeof author === 'object' &&
+                author !== null &&
+                isString(author.userId) &&
+                isString(author.name)
+            )
         }
         case 'closeRoom':
         case 'roomDetails':
@@ -158,6 +165,12 @@ export class RedisDelivery implements Delivery {
         const pending = this.settle(message.id)
         if (!pending) return // timed out already, or not ours
         if (message.ok) pending.resolve(message.value)
-        else pending.reject(new ClusterRequestError(isString(message.error) ? message.error : 'request failed', isString(message.code) ? message.code : undefined))
+        else
+            pending.reject(
+                new ClusterRequestError(
+                    isString(message.error) ? message.error : 'request failed',
+                    isString(message.code) ? message.code : undefined,
+                ),
+            )
     }
 }

@@ -11,7 +11,8 @@ import type { ClusterKeys } from './redis-keys.js'
 /** How long writes are gathered before one goes to Redis. */
 const flushDelayMs = 20
 
-type DirectoryMessage = { node: string; seq: number; set?: Record<string, PublishedRoom>; del?: string[]; full?: boolean } | { node: string; gone: true }
+type DirectoryMessage =
+    { node: string; seq: number; set?: Record<string, PublishedRoom>; del?: string[]; full?: boolean } | { node: string; gone: true }
 
 function isRoom(value: unknown): value is PublishedRoom {
     const room = value as PublishedRoom

@@ -47,7 +47,14 @@ function parseInfo(id: string, text: unknown): NodeInfo | undefined {
     try {
         const info = JSON.parse(text) as Partial<NodeInfo>
         if (info.id !== id || typeof info.url !== 'string' || typeof info.players !== 'number' || typeof info.rooms !== 'number') return undefined
-        return { id, url: info.url, players: info.players, rooms: info.rooms, draining: info.draining === true, startedAt: Number(info.startedAt) || 0 }
+        return {
+            id,
+            url: info.url,
+            players: info.players,
+            rooms: info.rooms,
+            draining: info.draining === true,
+            startedAt: Number(info.startedAt) || 0,
+        }
     } catch {
         return undefined
     }
@@ -61,6 +68,8 @@ export class RedisNodes implements NodeRegistry {
     private known = new Map<string, Known>()
     private serverNow = 0
     private readAt = 0
+    /** Local time of the last heartbeat Redis answered (0: none yet). */
+    lastBeatAt = 0
     /** Local time the link last came up: aliveNow waits nodeTtlMs after it. */
     private connectedAt = Date.now()
     private readonly beatScript: (...args: (string | number)[]) => Promise<unknown>
@@ -102,7 +111,7 @@ export class RedisNodes implements NodeRegistry {
         }
         this.known = known
         this.serverNow = now
-        this.readAt = Date.now()
+        this.readAt = this.lastBeatAt = Date.now()
         return gone === 1
     }
 

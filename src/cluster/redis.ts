@@ -91,6 +91,9 @@ export function redisCluster(options: RedisClusterOptions): Cluster {
     function health(): ClusterHealth {
         if (!link.up) return { ok: false, reason: `redis unreachable: ${link.reason}` }
         if (!synced) return { ok: false, reason: 'redis reconnected: resyncing' }
+        // Connected but not answering (a stalled server): the other nodes are taking this one for dead.
+        const silentMs = Date.now() - nodes.lastBeatAt
+        if (silentMs > nodeTtlMs) return { ok: false, reason: `redis unreachable: no heartbeat answered for ${silentMs} ms` }
         return { ok: true }
     }
 
@@ -100,7 +103,7 @@ export function redisCluster(options: RedisClusterOptions): Cluster {
             await sync()
         } catch (err) {
             await link.close(stopStepMs)
-            throw new Error(`redis: first heartbeat failed: ${(err as Error).message}`)
+            throw new Error(`redis: first heartbeat failed: ${(err as Error).message}`, { cause: err })
         }
         started = true
         timers.push(setInterval(() => void heartbeat(), heartbeatMs).unref())

@@ -14,8 +14,8 @@ export const randomPrefix = () => `ensemble-test:${randomBytes(6).toString('hex'
 
 /** A log that keeps its lines (tests assert on them) and prints nothing. */
 export function memoryLog() {
-    const lines: { level: string; msg: string | undefined; o: object }[] = []
-    const at = (level: string) => (o: object, msg?: string) => void lines.push({ level, msg, o })
+    const lines: { level: string; msg: string | undefined; o: object; at: number }[] = []
+    const at = (level: string) => (o: object, msg?: string) => void lines.push({ level, msg, o, at: Date.now() })
     return { lines, info: at('info'), warn: at('warn'), error: at('error') }
 }
 
@@ -88,6 +88,7 @@ export async function privateRedis() {
     const server = {
         url,
         port,
+        pid: () => child?.pid,
         async start(): Promise<void> {
             child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' })
             await waitFor('redis-server to answer', () => ping(url), 5000)

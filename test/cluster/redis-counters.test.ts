@@ -58,7 +58,7 @@ describe('Redis attempt counters', () => {
         const t = Date.now()
         const outcomes = await Promise.all(Array.from({ length: 30 }, (_, i) => counters[i % 3]!.reserve('hot', t)))
         assert.equal(outcomes.filter(Boolean).length, 5)
-        await Promise.all(outcomes.map((ok, i) => (ok ? counters[i % 3]!.refund('hot', t) : undefined)))
+        await Promise.all(outcomes.flatMap((ok, i) => (ok ? [counters[i % 3]!.refund('hot', t)] : [])))
         assert.equal(await counters[0]!.isLimited('hot', t), false, 'every refund took back one attempt (same time, unique members)')
     })
 

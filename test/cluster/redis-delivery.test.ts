@@ -45,7 +45,10 @@ describe('RedisDelivery and RedisFeeds', () => {
     test('unknown node: fails at once; frozen node: fails at the timeout; both with ClusterUnavailableError', async () => {
         const a = await nodes.start()
         let from = Date.now()
-        await assert.rejects(a.cluster.delivery.request('nobody', chat), (e) => e instanceof ClusterUnavailableError && /not reachable/.test(e.message))
+        await assert.rejects(
+            a.cluster.delivery.request('nobody', chat),
+            (e) => e instanceof ClusterUnavailableError && /not reachable/.test(e.message),
+        )
         assert.ok(Date.now() - from < 200)
 
         const child = await childNode(prefix, 'frozen', [])
@@ -53,7 +56,10 @@ describe('RedisDelivery and RedisFeeds', () => {
             assert.deepEqual(await a.cluster.delivery.request('frozen', chat), { node: 'frozen', request: chat }, 'answers while running')
             child.child.kill('SIGSTOP')
             from = Date.now()
-            await assert.rejects(a.cluster.delivery.request('frozen', chat, 300), (e) => e instanceof ClusterUnavailableError && /did not answer within 300 ms/.test(e.message))
+            await assert.rejects(
+                a.cluster.delivery.request('frozen', chat, 300),
+                (e) => e instanceof ClusterUnavailableError && /did not answer within 300 ms/.test(e.message),
+            )
             const took = Date.now() - from
             assert.ok(took >= 290 && took < 800, `failed after ${took} ms`)
         } finally {
@@ -84,7 +90,13 @@ describe('RedisDelivery and RedisFeeds', () => {
         const b = await nodes.start()
         let calls = 0
         b.cluster.delivery.setHandler(async () => ++calls)
-        for (const text of ['', '{', '42', '{"id":"1","from":"x","request":{"type":"drop tables"}}', '{"id":"1","from":"x","request":{"type":"kick","room":"r"}}'])
+        for (const text of [
+            '',
+            '{',
+            '42',
+            '{"id":"1","from":"x","request":{"type":"drop tables"}}',
+            '{"id":"1","from":"x","request":{"type":"kick","room":"r"}}',
+        ])
             await redis.publish(`${prefix}request:${b.id}`, text)
         for (const text of ['', '{"id":5}', '{"id":"zzz","ok":true}']) await redis.publish(`${prefix}reply:${a.id}`, text)
         assert.equal(await a.cluster.delivery.request(b.id, chat), 1, 'only the well-formed request ran')

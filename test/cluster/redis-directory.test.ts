@@ -71,11 +71,23 @@ describe('RedisDirectory', () => {
         a.cluster.rooms.publish('fine', room(a.id))
         const b = await nodes.start()
         await waitFor('fine on B', () => b.cluster.rooms.get('fine') !== undefined)
-        for (const text of ['', 'nonsense', 'null', '[]', '{"node":1}', '{"node":"x","seq":"1"}', '{"node":"x","seq":99,"set":{"r":{"node":"x"}}}', '{"node":"x","seq":100,"set":7}'])
+        for (const text of [
+            '',
+            'nonsense',
+            'null',
+            '[]',
+            '{"node":1}',
+            '{"node":"x","seq":"1"}',
+            '{"node":"x","seq":99,"set":{"r":{"node":"x"}}}',
+            '{"node":"x","seq":100,"set":7}',
+        ])
             await redis.publish(`${prefix}directory`, text)
         await redis.publish(`${prefix}directory`, JSON.stringify({ node: a.id, seq: 1e9, set: { evil: 'not a room' } }))
         await sleep(50)
-        assert.deepEqual([...b.cluster.rooms.entries()].map(([n]) => n), ['fine'])
+        assert.deepEqual(
+            [...b.cluster.rooms.entries()].map(([n]) => n),
+            ['fine'],
+        )
         assert.equal(b.cluster.health().ok, true)
         await Promise.all([a, b].map((n) => n.cluster.stop()))
     })

@@ -21,7 +21,13 @@ describe('RedisNodes', () => {
         await waitFor('A to see B', () => a.cluster.nodes.isAlive(b.id))
         assert.equal(a.cluster.nodes.urlOf(b.id), `http://${b.id}.test`)
         assert.equal(b.cluster.nodes.urlOf(a.id), `http://${a.id}.test`)
-        assert.deepEqual(a.cluster.nodes.alive().map((n) => n.id).sort(), [a.id, b.id].sort())
+        assert.deepEqual(
+            a.cluster.nodes
+                .alive()
+                .map((n) => n.id)
+                .sort(),
+            [a.id, b.id].sort(),
+        )
         b.cluster.nodes.reportLoad({ players: 7, rooms: 2 })
         await waitFor('B load on A', () => a.cluster.nodes.alive().find((n) => n.id === b.id)?.players === 7)
         assert.equal(a.cluster.nodes.urlOf('no-such-node'), undefined)
