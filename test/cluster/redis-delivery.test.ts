@@ -19,17 +19,17 @@ describe('RedisDelivery and RedisFeeds', () => {
         redis.disconnect()
     })
 
-    test('a request runs on the target node and its answer or error comes back; to self it is a call', async () => {
+    test('a request runs on the target node and its answer or error comes back; to self it is a call', async (t) => {
         const a = await nodes.start()
         const b = await nodes.start()
         const seenOnB: ClusterRequest[] = []
         b.cluster.delivery.setHandler(async (request) => {
             seenOnB.push(request)
             if (request.type === 'closeRoom') throw Object.assign(new Error('no such room'), { code: 'roomNotFound' })
-            return { on: b.id, type: request.type }
+            return { on: b.id, type: request.type, room: request.type === 'roomDetails' ? request.room : undefined }
         })
         a.cluster.delivery.setHandler(async () => ({ on: a.id }))
-        assert.deepEqual(await a.cluster.delivery.request(b.id, chat), { on: b.id, type: 'postChat' })
+        assert.deepEqual(await a.cluster.delivery.request(b.id, chat), { on: b.id, type: 'postChat' }, 'undefined fields vanish in JSON')
         assert.deepEqual(seenOnB, [chat])
         const failure = await a.cluster.delivery.request(b.id, { type: 'closeRoom', room: 'x' }).catch((e: unknown) => e)
         assert.ok(failure instanceof ClusterRequestError)
@@ -38,8 +38,13 @@ describe('RedisDelivery and RedisFeeds', () => {
         assert.deepEqual(await a.cluster.delivery.request(a.id, chat), { on: a.id })
         assert.equal(seenOnB.length, 2, 'the request to self did not travel')
         // Many at once, answers matched to their requests.
+        const from = Date.now()
         const many = await Promise.all(Array.from({ length: 50 }, (_, i) => a.cluster.delivery.request(b.id, { type: 'roomDetails', room: `r${i}` })))
-        assert.ok(many.every((answer) => (answer as { type: string }).type === 'roomDetails'))
+        assert.deepEqual(
+            many.map((answer) => (answer as { room?: string }).room),
+            Array.from({ length: 50 }, (_, i) => `r${i}`),
+        )
+        t.diagnostic(`50 concurrent requests A -> B answered in ${Date.now() - from} ms`)
     })
 
     test('unknown node: fails at once; frozen node: fails at the timeout; both with ClusterUnavailableError', async () => {
