@@ -57,12 +57,16 @@ export class RedisDirectory implements LiveDirectory {
     /** Rooms of the other nodes, and the sequence number of the last update applied per node. */
     private readonly mirror = new Map<string, PublishedRoom>()
     private readonly mirrorSeq = new Map<string, number>()
+    /** Local time of the last directory message of each other node. */
+    private readonly lastHeard = new Map<string, number>()
 
     constructor(
         private readonly selfId: string,
         private readonly link: RedisLink,
         private readonly keys: ClusterKeys,
         private readonly nodes: NodeRegistry,
+        /** A node not alive and silent this long is forgotten (a new node may write before our heartbeat sees it). */
+        private readonly forgetAfterMs: number,
         private readonly log: ClusterLog,
     ) {
         link.listen(keys.directoryChannel, (_channel, text) => this.received(text))
@@ -118,9 +122,10 @@ export class RedisDirectory implements LiveDirectory {
                   return (await multi.exec()) ?? []
               })
             : []
-        const keep = new Set(ids)
-        for (const [name, room] of this.mirror) if (!keep.has(room.node)) this.mirror.delete(name)
-        for (const node of this.mirrorSeq.keys()) if (!keep.has(node)) this.mirrorSeq.delete(node)
+        const now = Date.now()
+        const keep = (node: string) => ids.includes(node) || now - (this.lastHeard.get(node) ?? 0) < this.forgetAfterMs
+        for (const [name, room] of this.mirror) if (!keep(room.node)) this.mirror.delete(name)
+        for (const node of [...this.mirrorSeq.keys()]) if (!keep(node)) this.forget(node)
         ids.forEach((id, i) => {
             const [hashErr, hash] = results[i * 2] ?? [new Error('missing')]
             const [seqErr, seqText] = results[i * 2 + 1] ?? [new Error('missing')]
@@ -182,11 +187,8 @@ export class RedisDirectory implements LiveDirectory {
     private received(text: string): void {
         const message = parseMessage(text)
         if (!message || message.node === this.selfId) return
-        if ('gone' in message) {
-            this.replaceNode(message.node, {})
-            this.mirrorSeq.delete(message.node)
-            return
-        }
+        if ('gone' in message) return this.forget(message.node)
+        this.lastHeard.set(message.node, Date.now())
         if (message.seq <= (this.mirrorSeq.get(message.node) ?? -1)) return
         this.mirrorSeq.set(message.node, message.seq)
         if (message.full) this.replaceNode(message.node, message.set ?? {})
@@ -194,6 +196,12 @@ export class RedisDirectory implements LiveDirectory {
             for (const [name, room] of Object.entries(message.set ?? {})) this.mirror.set(name, room)
             for (const name of message.del ?? []) if (this.mirror.get(name)?.node === message.node) this.mirror.delete(name)
         }
+    }
+
+    private forget(node: string): void {
+        this.replaceNode(node, {})
+        this.mirrorSeq.delete(node)
+        this.lastHeard.delete(node)
     }
 
     private replaceNode(node: string, rooms: Record<string, PublishedRoom>): void {

@@ -44,7 +44,7 @@ export function redisCluster(options: RedisClusterOptions): Cluster {
     const keys = clusterKeys(options.prefix ?? 'ensemble:')
     const link = new RedisLink(options.url, log)
     const nodes = new RedisNodes(nodeId, options.nodeUrl, link, keys, nodeTtlMs, log)
-    const rooms = new RedisDirectory(nodeId, link, keys, nodes, log)
+    const rooms = new RedisDirectory(nodeId, link, keys, nodes, nodeTtlMs, log)
     const delivery = new RedisDelivery(nodeId, link, keys, nodes, log)
     const feeds = new RedisFeeds(link, keys, log)
 

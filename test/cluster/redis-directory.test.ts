@@ -68,6 +68,16 @@ describe('RedisDirectory', () => {
         await b.cluster.stop()
     })
 
+    test('rooms of a node that started after our last heartbeat survive our resyncs until we see it alive', async () => {
+        // A beats rarely and resyncs often: B's rooms arrive by pub/sub before A knows B is alive.
+        const a = await nodes.start({ heartbeatMs: 1500, nodeTtlMs: 5000, resyncMs: 50 })
+        const b = await nodes.start()
+        b.cluster.rooms.publish('early', room(b.id))
+        await waitFor('A to see B alive', () => a.cluster.nodes.isAlive(b.id), 3000)
+        assert.equal(a.cluster.rooms.get('early')?.node, b.id, 'listed as soon as B is known alive')
+        await Promise.all([a, b].map((n) => n.cluster.stop()))
+    })
+
     test('malformed directory messages are ignored', async () => {
         const a = await nodes.start()
         a.cluster.rooms.publish('fine', room(a.id))
