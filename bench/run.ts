@@ -283,10 +283,11 @@ const sum = (s: Scrape, prefix: string) => [...s].filter(([k]) => k.startsWith(p
 
 /** The server's event-loop delay (prom-client's monitor, reset at every scrape) and GC pauses between two scrapes. */
 function serverPauses(before: Scrape, after: Scrape): string {
-    const loop = (name: string) => ms(after.get(`ensemble_nodejs_eventloop_lag_${name}_seconds`) ?? NaN)
+    // prom-client samples every 10 ms and reports each interval whole: the delay is what exceeds 10 ms.
+    const loop = (name: string) => ms(Math.max(0, (after.get(`ensemble_nodejs_eventloop_lag_${name}_seconds`) ?? NaN) - 0.01))
     const gcCount = sum(after, 'ensemble_nodejs_gc_duration_seconds_count') - sum(before, 'ensemble_nodejs_gc_duration_seconds_count')
     const gcSum = sum(after, 'ensemble_nodejs_gc_duration_seconds_sum') - sum(before, 'ensemble_nodejs_gc_duration_seconds_sum')
-    return `event loop p50 ${loop('p50')} / p99 ${loop('p99')} / max ${loop('max')} ms; GC ${fmt(gcCount)} pauses, ${ms(gcSum)} ms in all`
+    return `event-loop delay p50 ${loop('p50')} / p99 ${loop('p99')} / max ${loop('max')} ms; GC ${fmt(gcCount)} pauses, ${ms(gcSum)} ms in all`
 }
 
 async function benchLatency(rate: number): Promise<void> {
