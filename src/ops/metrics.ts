@@ -138,32 +138,29 @@ export class Metrics {
      * labels on every observe() otherwise, a measurable share of a sign-in's event-loop time. Label
      * values here are bounded (route patterns, methods, statuses, result names).
      */
-    private readonly series = new Map<string, { observe?(value: number): void; inc?(value?: number): void }>()
+    private readonly series = new Map<string, { observe(value: number): void } | { inc(value?: number): void }>()
 
-    private child<L extends string>(
-        metric: Histogram<L> | Counter<L>,
-        labels: Record<L, string>,
-    ): { observe?(value: number): void; inc?(value?: number): void } {
-        const key = `${(metric as unknown as { name: string }).name}\n${Object.values(labels).join('\n')}`
-        let found = this.series.get(key)
+    /** The series under `key` (the metric and its label values, joined), made by `make` the first time. */
+    private child<T extends { observe(value: number): void } | { inc(value?: number): void }>(key: string, make: () => T): T {
+        let found = this.series.get(key) as T | undefined
         if (!found) {
             if (this.series.size >= 10_000) this.series.clear()
-            this.series.set(key, (found = metric.labels(labels)))
+            this.series.set(key, (found = make()))
         }
         return found
     }
 
     /** One HTTP request answered (ops/metrics-route.ts). */
     observeRequest(method: string, route: string, status: string, seconds: number): void {
-        this.child(this.httpDuration, { method, route, status }).observe!(seconds)
+        this.child(`http ${method} ${status} ${route}`, () => this.httpDuration.labels({ method, route, status })).observe(seconds)
     }
 
     countSignIn(result: string): void {
-        this.child(this.signIns, { result }).inc!()
+        this.child(`signIn ${result}`, () => this.signIns.labels({ result })).inc()
     }
 
     countJoin(via: string, result: string): void {
-        this.child(this.joins, { via, result }).inc!()
+        this.child(`join ${via} ${result}`, () => this.joins.labels({ via, result })).inc()
     }
 
     commandRefused(reason: string): void {
