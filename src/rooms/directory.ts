@@ -14,6 +14,7 @@ import { BanList } from './ban-list.js'
 import { initialOptionValues, type CreateParameters } from './create-parameters.js'
 import { nullLiveRoomSource, type LiveRoomInfo, type LiveRoomSource } from './live-info.js'
 import { KdfGate, type GateRefusal } from './kdf-gate.js'
+import { JoinCache } from './join-cache.js'
 import { scryptHasher, type PasswordHasher } from './passwords.js'
 
 /** roomLimit: the player has ENSEMBLE_MAX_ROOMS_PER_PLAYER open rooms; serverFull: ENSEMBLE_MAX_ROOMS are open. */
@@ -110,6 +111,8 @@ export type RoomDirectoryDeps = {
     nodes?: NodeRegistry
     /** Several nodes: whether Redis is reachable (a room is placed only when it is). */
     clusterHealth?: () => ClusterHealth
+    /** How long a join may reuse the room, bans and unlocks read for an earlier join (join-cache.ts); default 1 s, 0 off. */
+    joinCacheTtlMs?: number
 }
 
 /** One pending password check per player: the app sends one search at a time. */
@@ -134,8 +137,11 @@ export class RoomDirectory {
     private readonly bans = new BanList()
     private readonly nodes: NodeRegistry | undefined
     private readonly clusterHealth: (() => ClusterHealth) | undefined
+    /** Per-join reads, reused for a second at most and dropped on every change made here. */
+    private readonly joinCache: JoinCache
 
     constructor(deps: RoomDirectoryDeps) {
+        this.joinCache = new JoinCache({ ttlMs: deps.joinCacheTtlMs ?? 1000 })
         this.store = deps.store
         this.config = deps.config
         this.live = deps.live ?? nullLiveRoomSource
@@ -253,13 +259,13 @@ export class RoomDirectory {
             // A key for a room that already exists is spent: the join goes on as an ordinary one.
         }
 
-        const room = await this.getOpen(name)
+        const room = await this.joinCache.room(name, now, () => this.getOpen(name))
         if (!room || !this.isHosted(room)) return { ok: false, reason: 'roomNotFound' }
         const refused = await checkSeat({
             member: this.live.isMember(name, userId),
             playerCount: this.liveInfo(room).playerCount,
             maxPlayers: room.maxPlayers,
-            isBanned: () => this.isBanned(name, userId, now),
+            isBanned: () => this.isBanned(name, userId, now, this.joinCache),
             canSee: () => this.canSee(room, userId, now),
         })
         return refused ? { ok: false, reason: refused } : { ok: true, room, created: false }
@@ -291,7 +297,8 @@ export class RoomDirectory {
     async canSee(room: RoomRecord, userId: string | null, now: number): Promise<boolean> {
         if (room.passwordHash === null) return true
         if (userId === null) return false
-        return room.creatorId === userId || this.live.isMember(room.name, userId) || this.store.isRoomUnlocked(room.name, userId, now)
+        if (room.creatorId === userId || this.live.isMember(room.name, userId)) return true
+        return this.joinCache.isUnlocked(room.name, userId, now, () => this.store.isRoomUnlocked(room.name, userId, now))
     }
 
     /** One page of the open rooms the viewer may see, newest first, filtered, with their live facts. */
@@ -440,24 +447,34 @@ export class RoomDirectory {
         }
     }
 
-    update(name: string, patch: RoomPatch): Promise<RoomRecord | undefined> {
-        return this.store.updateRoom(name, patch)
+    async update(name: string, patch: RoomPatch): Promise<RoomRecord | undefined> {
+        this.joinCache.forgetRoom(name)
+        try {
+            return await this.store.updateRoom(name, patch)
+        } finally {
+            this.joinCache.forgetRoom(name) // a join read while the write ran must not keep the old record
+        }
     }
 
     async close(name: string, now: number): Promise<void> {
-        await this.store.updateRoom(name, { closedAt: now })
+        await this.update(name, { closedAt: now })
     }
 
     /** Bans a player from a room until `until`: held in memory at once, then written (a failed write rejects, the ban holds). */
     ban(roomName: string, userId: string, until: number): Promise<void> {
         this.bans.add(roomName, userId, until)
+        this.joinCache.forgetBans(roomName)
         return this.store.addRoomBan(roomName, userId, until)
     }
 
-    /** Banned server-wide, by this directory, by a kick in a live room of this node, or in the store. */
-    async isBanned(roomName: string, userId: string, now: number): Promise<boolean> {
+    /**
+     * Banned server-wide, by this directory, by a kick in a live room of this node, or in the store (read
+     * through `cache` on the join path, uncached for everyone else: the hub's check when the socket arrives).
+     */
+    async isBanned(roomName: string, userId: string, now: number, cache?: JoinCache): Promise<boolean> {
         if (this.serverBans?.has(userId, now)) return true
         if (this.bans.has(roomName, userId, now) || this.live.isBanned(roomName, userId, now)) return true
+        if (cache) return cache.isBanned(roomName, userId, now, () => this.store.listRoomBans(roomName, now))
         return this.store.isRoomBanned(roomName, userId, now)
     }
 
@@ -467,5 +484,6 @@ export class RoomDirectory {
         this.roomAttempts.sweep(now)
         this.creates.sweep(now)
         this.bans.sweep(now)
+        this.joinCache.sweep(now)
     }
 }
