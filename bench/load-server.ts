@@ -51,7 +51,9 @@ export async function startLoadServer(publicJwk: object): Promise<LoadServer> {
     const port = await freePort()
     const address = `http://127.0.0.1:${port}`
     const main = fileURLToPath(new URL('../src/main.js', import.meta.url))
-    const child = spawn(process.execPath, [main], {
+    // BENCH_CPU_PROF=<dir> (npm run bench): a CPU profile of the server, written when it exits.
+    const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []
+    const child = spawn(process.execPath, [...profile, main], {
         env: {
             ...process.env,
             ENSEMBLE_DATA_DIR: dataDir,

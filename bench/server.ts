@@ -2,11 +2,11 @@
 // with ENSEMBLE_REDIS_URL, ENSEMBLE_ADDRESS, ENSEMBLE_NODE_URL and BENCH_PORT), signatures checked
 // against the bench's key, the multiplayer gateway attached. BENCH_UNLIMITED=1 lifts the chat and
 // flood limits (the fan-out benchmark measures delivery, not the limits). Answers {type:'memory'}
-// over IPC with its memory after a full GC.
+// over IPC with its memory after a full GC, {type:'cpu'} with its CPU time. Event-loop delay, GC and
+// join latency come from its /metrics, as for the default-configuration server (bench/servers.ts).
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { buildApp } from '../src/app.js'
 import { loadConfig } from '../src/config.js'
 import { attachMultiplayer, type MultiplayerAttachment } from '../src/transport/attach.js'
@@ -52,16 +52,7 @@ await app.fastify.listen({ port: Number(process.env.BENCH_PORT ?? 0), host: '127
 const { port } = app.fastify.server.address() as { port: number }
 if (!process.env.ENSEMBLE_ADDRESS) config.address = `http://127.0.0.1:${port}`
 
-// Event-loop stalls of the server, reported with the latency benchmark (which side a tail comes from).
-const loopDelay = monitorEventLoopDelay({ resolution: 1 })
-loopDelay.enable()
-
 process.on('message', (message: { type: string }) => {
-    if (message.type === 'loop-reset') {
-        loopDelay.reset()
-        process.send!({})
-    }
-    if (message.type === 'loop') process.send!({ p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 })
     if (message.type === 'cpu') process.send!(process.cpuUsage())
     if (message.type === 'memory') {
         for (let i = 0; i < 3; i++) global.gc?.()

@@ -12,7 +12,7 @@ import Fastify, {
 } from 'fastify'
 import { registerApiDocs } from './api/docs.js'
 import { apiErrorHandler } from './api/errors.js'
-import { apiPlugin, type LiveRooms } from './api/plugin.js'
+import { apiPlugin } from './api/plugin.js'
 import { ApiTokenService } from './auth/api-tokens.js'
 import { SessionService } from './auth/sessions.js'
 import { SignatureVerifier } from './auth/signature.js'
@@ -26,7 +26,9 @@ import { registerCommonHooks } from './http/common-hooks.js'
 import { installConnectionCap, type ConnectionGate } from './http/connection-cap.js'
 import { registerGracefulClose } from './http/graceful-close.js'
 import { registerRawJsonParser } from './http/raw-json.js'
-import { Moderation, type LiveModeration } from './moderation/moderation.js'
+import type { Cluster } from './cluster/cluster.js'
+import { openCluster } from './cluster/open.js'
+import { Moderation } from './moderation/moderation.js'
 import { ServerBans } from './moderation/server-bans.js'
 import { Metrics } from './ops/metrics.js'
 import { registerMetrics } from './ops/metrics-route.js'
@@ -36,6 +38,11 @@ import { serverTimeouts } from './http/timeouts.js'
 import { RoomDirectory } from './rooms/directory.js'
 import { RoomFeeds } from './rooms/room-feeds.js'
 import { closeLostRooms } from './rooms/lost-rooms.js'
+import { FeedRelay } from './rooms/feed-relay.js'
+import type { RoomHub } from './rooms/hub.js'
+import { RoomRouting } from './routing.js'
+import { DeadNodeSweep } from './rooms/dead-nodes.js'
+import { sharedLiveSource } from './rooms/shared-live-source.js'
 import type { LiveRoomSource } from './rooms/live-info.js'
 import type { PasswordHasher } from './rooms/passwords.js'
 import { loadBanner } from './sonolus/banner.js'
@@ -59,6 +66,8 @@ export type AttachContext = {
     now: () => number
     /** Per-address connection cap for WebSocket upgrades (undefined: no cap). */
     connectionGate?: ConnectionGate
+    /** What this node shares with the others (the one-node implementation when there are none). */
+    cluster: Cluster
     /** The app's Prometheus metrics; the WebSocket layer reports rooms, players, frames and closes. */
     metrics?: Metrics
 }
@@ -66,10 +75,10 @@ export type AttachContext = {
 export type Attachment = {
     /** Live rooms of this node; the directory reads player counts, status and membership from it. */
     liveRooms?: LiveRoomSource
-    /** The live rooms themselves (the REST API posts chat into them and reads their state). */
-    rooms?: LiveRooms
-    /** What moderators can do to live rooms (close, kick, remove a banned player). */
-    moderation?: LiveModeration
+    /** The live rooms themselves: REST chat, views and moderation reach them (src/routing.ts). */
+    hub?: RoomHub
+    /** Connected players now (the node's load, for room placement). */
+    players?: () => number
     /** Called first on shutdown (tell rooms, flush), before HTTP and the store close. */
     close(): Promise<void>
 }
@@ -87,6 +96,8 @@ export type AppDeps = {
     passwords?: PasswordHasher
     /** Where log lines go instead of stdout (tests read them). */
     logStream?: { write(line: string): void }
+    /** This node's id (a fresh one per start otherwise). */
+    nodeId?: string
 }
 
 export type App = {
@@ -99,6 +110,7 @@ export type App = {
     feeds: RoomFeeds
     now: () => number
     metrics: Metrics
+    cluster: Cluster
     /** Graceful stop: attachment, HTTP server, verifier threads, then store. Safe to call twice. */
     close(): Promise<void>
 }
@@ -140,6 +152,13 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
     const onCommit = (seconds: number) => metrics.storeCommit.observe(seconds)
     const store =
         typeof deps.store === 'function' ? await deps.store(onCommit) : (deps.store ?? (await openStore(config, fastify.log, now, onCommit)))
+    let cluster: Cluster
+    try {
+        cluster = await openCluster(config, fastify.log, deps.nodeId)
+    } catch (e) {
+        await store.close()
+        throw e
+    }
     const sessions = new SessionService(store, config.sessionTtlMs)
     const signatures = new SignatureVerifier(config.signaturePublicKey)
     const pool = config.verifierThreads > 0 ? new VerifierPool(config.signaturePublicKey, signatures, { size: config.verifierThreads }) : undefined
@@ -148,8 +167,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
     const serverBans = new ServerBans(store)
     await serverBans.load(now())
     // A single node hosts every room and none is live yet: rooms left open by the previous run lost their
-    // live state and close now (history kept). Multi-node mode (Redis) must close only a dead node's rooms.
-    if (config.redisUrl === null) {
+    // live state and close now (history kept). With several nodes the dead-node sweep closes a dead node's.
+    if (!cluster.multiNode) {
         const lost = await closeLostRooms(store, now())
         if (lost.length) fastify.log.info({ rooms: lost.length }, 'rooms left open by the previous run closed')
     }
@@ -160,6 +179,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
         passwords: deps.passwords,
         onPasswordRefused: (reason) => metrics.passwordRefused.inc({ reason }),
         serverBans,
+        counters: cluster.counters,
+        ...(cluster.multiNode ? { nodes: cluster.nodes, clusterHealth: () => cluster.health() } : {}),
     })
 
     registerCommonHooks(fastify)
@@ -174,12 +195,21 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
     const services: SonolusServices = { config, store, sessions, signed, directory, joinSessions, now, banner, serverBans }
     await registerApiDocs(fastify, config.basePath)
     await fastify.register(sonolusPlugin, { prefix: `${config.basePath}/sonolus`, ...services })
-    // Filled in by the attachment below: until then (and without one) no room is live.
-    const liveRooms: { source?: LiveRooms } & LiveRooms = { get: (name) => liveRooms.source?.get(name) }
     const apiTokens = new ApiTokenService(store)
     const feeds = new RoomFeeds(500, now)
-    let liveModeration: LiveModeration | undefined
-    const moderation = new Moderation({ store, directory, feeds, serverBans, live: () => liveModeration, now, kickBanMs: config.kickBanMs })
+    // The hub is filled in by the attachment below: until then (and without one) no room is live here.
+    let hub: RoomHub | undefined
+    const routing = new RoomRouting({ cluster, hub: () => hub, feeds, reloadBans: () => serverBans.load(now()), log: fastify.log })
+    const relay = cluster.multiNode ? new FeedRelay(feeds, cluster.feeds, (name) => hub?.get(name) !== undefined) : undefined
+    const moderation = new Moderation({
+        store,
+        directory,
+        feeds,
+        serverBans,
+        live: () => (hub ? routing : undefined),
+        now,
+        kickBanMs: config.kickBanMs,
+    })
     await fastify.register(apiPlugin, {
         prefix: `${config.basePath}/api`,
         config,
@@ -187,14 +217,14 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
         sessions,
         apiTokens,
         directory,
-        live: liveRooms,
+        live: routing,
         feeds,
         now,
         moderation,
         serverBans,
     })
     fastify.get(`${config.basePath}/healthz`, async () => ({ status: 'ok' }))
-    const readiness = registerReadiness(fastify, config.basePath, store)
+    const readiness = registerReadiness(fastify, config.basePath, store, cluster)
     // The web page and its sign-in with Sonolus (web sessions: the same table, their own lifetime).
     const webSessions = new SessionService(store, config.webSessionTtlMs)
     const logins = new ExternalLogins({ config, store, webSessions, signatures, pool, serverBans, endpointUrl: (id) => loginEndpointUrl(config, id) })
@@ -214,11 +244,29 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
             now,
             connectionGate,
             metrics,
+            cluster,
         })
-        if (attachment.liveRooms) directory.setLiveSource(attachment.liveRooms)
-        if (attachment.rooms) liveRooms.source = attachment.rooms
-        liveModeration = attachment.moderation
+        if (attachment.liveRooms) directory.setLiveSource(cluster.multiNode ? sharedLiveSource(attachment.liveRooms, cluster) : attachment.liveRooms)
+        hub = attachment.hub
     }
+    // The node's load, for placing new rooms (sent with each heartbeat).
+    const players = attachment?.players
+    const load = cluster.multiNode
+        ? setInterval(() => cluster.nodes.reportLoad({ players: players?.() ?? 0, rooms: hub?.list().length ?? 0 }), 1000)
+        : undefined
+    load?.unref()
+    const deadNodes = cluster.multiNode
+        ? new DeadNodeSweep({
+              store,
+              nodes: cluster.nodes,
+              now,
+              log: fastify.log,
+              onClosed: (names) => {
+                  for (const name of names) feeds.publish(name, { type: 'closed' })
+              },
+          })
+        : undefined
+    deadNodes?.start()
 
     const sweep = setInterval(() => {
         const t = now()
@@ -234,14 +282,20 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
     const close = () =>
         (closing ??= (async () => {
             clearInterval(sweep)
+            clearInterval(load)
+            await deadNodes?.stop()
             readiness.markStopping()
             try {
+                // Several nodes: no new room is placed here from now on.
+                await cluster.nodes.drain().catch((err) => fastify.log.warn({ err }, 'could not mark this node draining'))
                 await attachment?.close()
             } finally {
                 try {
                     await fastify.close()
                 } finally {
                     try {
+                        relay?.close()
+                        await cluster.stop()
                         await pool?.close()
                     } finally {
                         await store.close()
@@ -250,5 +304,5 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
             }
         })())
 
-    return { fastify, config, store, directory, joinSessions, sessions, feeds, now, metrics, close }
+    return { fastify, config, store, directory, joinSessions, sessions, feeds, now, metrics, cluster, close }
 }

@@ -22,8 +22,8 @@ export type Config = {
     database: DatabaseConfig
     /** redis:// URL: multi-node mode (src/cluster/redis.ts); null: one node. */
     redisUrl: string | null
-    /** This node's own public base URL (ENSEMBLE_NODE_URL; default the address): join answers to rooms hosted here use it. */
-    nodeUrl: string
+    /** This node's own public base URL (ENSEMBLE_NODE_URL): join answers to rooms hosted here use it; null: the address. */
+    nodeUrl: string | null
     /** JWK of the key that signs Sonolus bodies. */
     signaturePublicKey: JsonWebKey
     /** True when ENSEMBLE_SIGNATURE_PUBLIC_KEY replaced the official key (tests, development). */
@@ -471,7 +471,7 @@ export function loadConfig(input: LoadConfigInput = {}): LoadedConfig {
         else if (database.kind !== 'postgres')
             problems.push(`${describe(get('ENSEMBLE_REDIS_URL'))} needs a database every node shares: set ENSEMBLE_DATABASE_URL to a postgres:// URL`)
     }
-    let nodeUrl = address
+    let nodeUrl: string | null = null
     const nodeUrlText = raw(get('ENSEMBLE_NODE_URL'))
     if (nodeUrlText !== undefined) {
         try {

@@ -3,10 +3,18 @@
 // it (basePath '/ensemble'); either way the public URL is the address plus the route.
 import type { Config } from './config.js'
 
-/** `url` of a join answer: ws(s)://<address host and path>/multiplayer/rooms/<name>. */
-export function multiplayerUrl(config: Pick<Config, 'address'>, roomName: string): string {
-    const ws = config.address.replace(/^http/, 'ws')
+/**
+ * `url` of a join answer: ws(s)://<host and path of the node hosting the room>/multiplayer/rooms/<name>.
+ * The base is that node's public URL (ENSEMBLE_NODE_URL, by default the address).
+ */
+export function multiplayerUrl(nodeUrl: string, roomName: string): string {
+    const ws = nodeUrl.replace(/^http/, 'ws')
     return `${ws}/multiplayer/rooms/${encodeURIComponent(roomName)}`
+}
+
+/** This node's own public base URL: ENSEMBLE_NODE_URL, else the address. */
+export function ownUrl(config: Pick<Config, 'address' | 'nodeUrl'>): string {
+    return config.nodeUrl ?? config.address
 }
 
 /** Absolute public http(s) URL of a server path such as '/sonolus/repository/banner'. */

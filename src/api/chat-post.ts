@@ -1,27 +1,26 @@
-// POST /api/rooms/{name}/chat, the delivery part: into the live room when it is open on this node (the
+// POST /api/rooms/{name}/chat, the delivery part: into the live room on whichever node hosts it (the
 // room's engine sends the AddChatMessageEvent to every player and stores the line), else straight into
 // the history under the same limits, written the way the engine writes a non-player's line.
 import type { ChatMessage } from '@sonolus/core'
 import { defaultLimits } from '../multiplayer/index.js'
 import { take, waitMs, type Bucket } from '../multiplayer/rate-limit.js'
 import type { PostChatResult } from '../rooms/live-room.js'
+import type { RoomRecord } from '../store/store.js'
 import type { ApiServices } from './plugin.js'
 
 export type PostOutcome = PostChatResult & { delivered?: boolean; at?: number }
 
-export type ChatPoster = (roomName: string, author: { userId: string; name: string }, text: string) => Promise<PostOutcome>
+export type ChatPoster = (room: RoomRecord, author: { userId: string; name: string }, text: string) => Promise<PostOutcome>
 
 export function chatPoster(s: ApiServices): ChatPoster {
     /** Buckets of rooms that are not live (keyed room + user); a live room keeps its own. */
     const offlineBuckets = new Map<string, Bucket>()
     let offlineSweepAt = 0
-    return async (roomName, author, text) => {
+    return async (room, author, text) => {
         const now = s.now()
-        const live = s.live.get(roomName)
-        if (live && !live.isClosed) {
-            const result = live.postChat(author, text)
-            return result.ok ? { ...result, delivered: true, at: now } : result
-        }
+        const roomName = room.name
+        const result = await s.live.postChat(room, author, text)
+        if (result) return result.ok ? { ...result, delivered: true, at: now } : result
         const limits = defaultLimits
         if (text.trim().length === 0) return { ok: false, reason: 'empty' }
         if (text.length > limits.chatMaxLength * 2 || [...text].length > limits.chatMaxLength) return { ok: false, reason: 'tooLong' }

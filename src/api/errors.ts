@@ -1,6 +1,7 @@
 // REST errors: every failure is `{"error": "<text>"}` with its status, never a stack trace.
 // The texts are part of the API contract (join_room's are fixed word for word), so they are English
 // and fixed, not localized: clients match on them.
+import { ClusterUnavailableError } from '../cluster/cluster.js'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 
 export class ApiError extends Error {
@@ -51,6 +52,13 @@ export function apiErrorHandler(error: FastifyError | ApiError, request: Fastify
     if (error instanceof ApiError) {
         if (error.retryAfterSeconds !== undefined) void reply.header('Retry-After', String(error.retryAfterSeconds))
         void reply.status(error.statusCode).send({ error: error.message })
+        return
+    }
+    if (error instanceof ClusterUnavailableError) {
+        void reply
+            .header('Retry-After', '5')
+            .status(503)
+            .send({ error: `multi-node service unavailable: ${error.message}` })
         return
     }
     const status = typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500

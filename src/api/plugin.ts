@@ -8,9 +8,10 @@ import type { ApiTokenService } from '../auth/api-tokens.js'
 import type { SessionService } from '../auth/sessions.js'
 import type { Config } from '../config.js'
 import type { RoomDirectory } from '../rooms/directory.js'
-import type { LiveRoom } from '../rooms/live-room.js'
+import type { PostChatResult } from '../rooms/live-room.js'
+import type { LiveView } from './room-view.js'
 import type { RoomFeeds } from '../rooms/room-feeds.js'
-import type { Store } from '../store/store.js'
+import type { RoomRecord, Store } from '../store/store.js'
 import type { Moderation } from '../moderation/moderation.js'
 import { adminRoutes } from './admin.js'
 import { registerAuthHook } from './auth.js'
@@ -23,9 +24,16 @@ import { roomRoutes } from './rooms.js'
 import { ErrorBody } from './schemas.js'
 import { tokenRoutes } from './tokens.js'
 
-/** The live rooms of this node, by name (empty until the WebSocket layer is attached). */
+/** Live rooms, on whichever node hosts them (none until the WebSocket layer is attached). */
 export interface LiveRooms {
-    get(name: string): LiveRoom | undefined
+    /** The room's live state; undefined when it is not live (or its node cannot be asked now). */
+    view(room: RoomRecord): Promise<LiveView | undefined>
+    /**
+     * Chat from outside the game into the live room (its engine sends it to every player and stores it);
+     * undefined when the room is not live anywhere. Rejects with ClusterUnavailableError when the room's
+     * node cannot be reached.
+     */
+    postChat(room: RoomRecord, author: { userId: string; name: string }, text: string): Promise<PostChatResult | undefined>
 }
 
 export type ApiServices = {

@@ -1,5 +1,5 @@
 // How a room looks through the API: a summary in lists, the details on GET /api/rooms/{name}. Live facts
-// (status, level, master, lead, players) come from the live room when it is open on this node; a room
+// (status, level, master, lead, players) come from the live room, on whichever node hosts it; a room
 // nobody has entered yet reads as selecting with nobody in it.
 import { Type, type Static } from '@sinclair/typebox'
 import { roomStatuses } from '../multiplayer/index.js'
@@ -80,29 +80,70 @@ export function roomSummary({ room, live }: ListedRoom): Static<typeof RoomSumma
     }
 }
 
-export function roomDetails(room: RoomRecord, live: LiveRoom | undefined, members: RoomMember[]): Static<typeof RoomDetails> {
-    const engine = live && !live.isClosed ? live.engine : undefined
+/** A live room's state as the API shows it: plain JSON, so the node hosting the room can send it to another. */
+export type LiveView = {
+    title: string
+    status: Static<typeof RoomStatusSchema>
+    level: Static<typeof Level>
+    scoring: string
+    teams: number
+    master: Static<typeof Person> | null
+    lead: Static<typeof Person> | null
+    players: Static<typeof Person>[]
+    player_statuses: { user_id: string; status: string }[]
+    scoreboard: { description: string | null; sections: { title: string; scores: { user_id: string; name: string | null; value: string }[] }[] }
+}
+
+/** The view of a live room of this node; undefined when it has closed. */
+export function liveView(live: LiveRoom): LiveView | undefined {
+    if (live.isClosed) return undefined
+    const { view, members, settings } = live.engine
     const person = (id: string | null) => {
-        const member = id === null ? undefined : engine?.members.get(id)
+        const member = id === null ? undefined : members.get(id)
         return member ? { id: member.id, handle: member.handle, name: member.name } : null
     }
-    const players = engine ? [...engine.members.values()].map((m) => ({ id: m.id, handle: m.handle, name: m.name })) : []
+    return {
+        title: view.title,
+        status: view.status,
+        level: view.level,
+        scoring: settings.scoring,
+        teams: settings.teams,
+        master: person(view.master),
+        lead: person(view.lead),
+        players: [...members.values()].map((m) => ({ id: m.id, handle: m.handle, name: m.name })),
+        player_statuses: view.userStatuses.map((u) => ({ user_id: u.userId as string, status: u.status })),
+        scoreboard: {
+            description: view.scoreboardDescription ?? null,
+            sections: view.scoreboardSections.map((section) => ({
+                title: String(section.title),
+                scores: section.scores.map((score) => ({
+                    user_id: score.userId,
+                    name: members.get(score.userId)?.name ?? null,
+                    value: String(score.value),
+                })),
+            })),
+        },
+    }
+}
+
+export function roomDetails(room: RoomRecord, live: LiveView | undefined, members: RoomMember[]): Static<typeof RoomDetails> {
+    const players = live?.players ?? []
     return {
         room_id: room.id,
         room_name: room.name,
-        title: engine?.view.title ?? room.title,
+        title: live?.title ?? room.title,
         private: room.passwordHash !== null,
         closed: room.closedAt !== null,
-        status: engine?.view.status ?? 'selecting',
-        level: engine?.view.level ?? null,
-        scoring: engine?.settings.scoring ?? room.scoring,
-        teams: engine?.settings.teams ?? room.teams,
+        status: live?.status ?? 'selecting',
+        level: live?.level ?? null,
+        scoring: live?.scoring ?? room.scoring,
+        teams: live?.teams ?? room.teams,
         allow_other_servers: room.allowOtherServers,
         creator: { id: room.creatorId, name: room.creatorName },
-        master: person(engine?.view.master ?? null),
-        lead: person(engine?.view.lead ?? null),
+        master: live?.master ?? null,
+        lead: live?.lead ?? null,
         players,
-        player_statuses: engine ? engine.view.userStatuses.map((u) => ({ user_id: u.userId as string, status: u.status })) : [],
+        player_statuses: live?.player_statuses ?? [],
         members: members.map((m) => ({ id: m.userId, handle: m.handle, name: m.name, joined_at: m.joinedAt })),
         capacity: { max_players: room.maxPlayers, players: players.length, free_seats: Math.max(0, room.maxPlayers - players.length) },
         created_at: room.createdAt,

@@ -87,7 +87,7 @@ export function roomChatRoute(app: FastifyInstance, s: ApiServices): void {
             if (!(await isRoomMember(s, room, userId))) throw new ApiError(403, apiErrors.notMember)
             if (room.closedAt !== null) throw new ApiError(409, apiErrors.roomClosed)
             const user = await s.store.getUser(userId)
-            const result = await post(room.name, { userId, name: user?.name ?? userId }, request.body.text)
+            const result = await post(room, { userId, name: user?.name ?? userId }, request.body.text)
             if (!result.ok) {
                 switch (result.reason) {
                     case 'empty':

@@ -69,22 +69,9 @@ export function roomResultsRoute(app: FastifyInstance, s: ApiServices): void {
         },
         async (request) => {
             const room = await visibleRoom(s, request.params.name, request.caller?.userId ?? null)
-            const live = s.live.get(room.name)
-            if (!live || live.isClosed) return { room_name: room.name, live: false, description: null, sections: [] }
-            const { view, members } = live.engine
-            return {
-                room_name: room.name,
-                live: true,
-                description: view.scoreboardDescription ?? null,
-                sections: view.scoreboardSections.map((section) => ({
-                    title: String(section.title),
-                    scores: section.scores.map((score) => ({
-                        user_id: score.userId,
-                        name: members.get(score.userId)?.name ?? null,
-                        value: String(score.value),
-                    })),
-                })),
-            }
+            const live = await s.live.view(room)
+            if (!live) return { room_name: room.name, live: false, description: null, sections: [] }
+            return { room_name: room.name, live: true, ...live.scoreboard }
         },
     )
 }

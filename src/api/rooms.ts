@@ -59,7 +59,7 @@ export function roomRoutes(app: FastifyInstance, s: ApiServices): void {
             }
             await s.store.upsertRoomMembership({ roomName: created.room.name, userId, joinedAt: now })
             const members = await s.store.listRoomMembers(created.room.name)
-            return reply.status(201).send(roomDetails(created.room, s.live.get(created.room.name), members))
+            return reply.status(201).send(roomDetails(created.room, await s.live.view(created.room), members))
         },
     )
 
@@ -118,7 +118,7 @@ export function roomRoutes(app: FastifyInstance, s: ApiServices): void {
                 if (!room || room.passwordHash !== null) throw apiUnauthorized()
             }
             const room = await visibleRoom(s, request.params.name, userId)
-            return roomDetails(room, s.live.get(room.name), await s.store.listRoomMembers(room.name))
+            return roomDetails(room, await s.live.view(room), await s.store.listRoomMembers(room.name))
         },
     )
 }

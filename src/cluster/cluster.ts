@@ -109,6 +109,7 @@ export type ClusterRequest =
     | { type: 'kick'; room: string; userId: string; until: number }
     | { type: 'removeEverywhere'; userId: string }
     | { type: 'roomDetails'; room: string }
+    | { type: 'removeChat'; room: string; message: { userId: string | null; value: string; at: number } }
 
 export type ClusterRequestHandler = (request: ClusterRequest) => Promise<unknown>
 

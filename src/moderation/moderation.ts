@@ -6,14 +6,19 @@ import type { RoomFeeds } from '../rooms/room-feeds.js'
 import type { AuditEntry, ServerBan, Store, StoredChatMessage, StoredReport } from '../store/store.js'
 import type { ServerBans } from './server-bans.js'
 
-/** What the live side offers moderators (the room hub); absent without the WebSocket layer. */
+/**
+ * What the live side offers moderators, on whichever node hosts the room (src/routing.ts); absent without
+ * the WebSocket layer.
+ */
 export interface LiveModeration {
-    /** Closes a live room here; false when it is not live here. */
-    closeRoom(name: string): boolean
+    /** Closes a live room; false when it is not live. */
+    closeRoom(name: string): Promise<boolean>
     /** Removes a member of a live room (their room ban until `until` is recorded either way). */
-    kick(roomName: string, userId: string, until: number): boolean
-    /** Removes a player from every live room here; the rooms they were in. */
-    removeEverywhere(userId: string): string[]
+    kick(roomName: string, userId: string, until: number): Promise<boolean>
+    /** Removes a player from every live room of every node; the rooms they were in. */
+    removeEverywhere(userId: string): Promise<string[]>
+    /** Takes a deleted chat line out of the room's feed on every node. */
+    removeChat(roomName: string, message: { userId: string | null; value: string; at: number }): Promise<void>
 }
 
 export type ReportWithContext = StoredReport & { context: StoredChatMessage[] }
@@ -64,7 +69,7 @@ export class Moderation {
         if (!room) return false
         // Live here: the hub tells the players and closes the sockets (and publishes to the feed). The
         // record is marked closed here either way, so the answer leaves only once that is written.
-        const live = this.deps.live()?.closeRoom(name) ?? false
+        const live = (await this.deps.live()?.closeRoom(name)) ?? false
         await this.deps.directory.close(name, this.deps.now())
         if (!live) this.deps.feeds.publish(name, { type: 'closed' })
         await this.audit('room.close', `room:${name}`, { reason, live })
@@ -76,7 +81,7 @@ export class Moderation {
         if (!(await this.deps.directory.getOpen(roomName))) return false
         const until = this.deps.now() + this.deps.kickBanMs
         const live = this.deps.live()
-        const connected = live ? live.kick(roomName, userId, until) : false
+        const connected = live ? await live.kick(roomName, userId, until) : false
         if (!live) await this.deps.directory.ban(roomName, userId, until)
         await this.audit('room.kick', `user:${userId}`, { room: roomName, reason, until, connected })
         return { connected }
@@ -86,7 +91,7 @@ export class Moderation {
         const now = this.deps.now()
         const ban: ServerBan = { userId, until: now + durationMs, reason, createdAt: now }
         await this.deps.serverBans.add(ban)
-        const rooms = this.deps.live()?.removeEverywhere(userId) ?? []
+        const rooms = (await this.deps.live()?.removeEverywhere(userId)) ?? []
         await this.audit('user.ban', `user:${userId}`, { until: ban.until, reason, rooms })
         return { ban, rooms }
     }
@@ -105,7 +110,9 @@ export class Moderation {
     async deleteChat(id: number, reason: string): Promise<StoredChatMessage | undefined> {
         const message = await this.deps.store.deleteChatMessage(id)
         if (!message) return undefined
-        this.deps.feeds.removeChat(message.roomName, message)
+        const live = this.deps.live()
+        if (live) await live.removeChat(message.roomName, message)
+        else this.deps.feeds.removeChat(message.roomName, message)
         await this.audit('chat.delete', `chat:${id}`, { room: message.roomName, user: message.userId, value: message.value, reason })
         return message
     }

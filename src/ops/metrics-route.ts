@@ -24,12 +24,12 @@ export function registerMetrics(app: FastifyInstance, metrics: Metrics, options:
         // The route pattern, never the raw URL (one series per route, whatever clients send).
         const route = request.routeOptions.url ?? 'unmatched'
         const status = reply.statusCode
-        metrics.httpDuration.observe({ method: request.method, route, status: String(status) }, reply.elapsedTime / 1000)
+        metrics.observeRequest(request.method, route, String(status), reply.elapsedTime / 1000)
         if (request.method === 'POST') {
-            if (route === signInRoute) metrics.signIns.inc({ result: resultOf(status) })
+            if (route === signInRoute) metrics.countSignIn(resultOf(status))
             else {
                 const via = joinRoutes.get(route)
-                if (via) metrics.joins.inc({ via, result: resultOf(status) })
+                if (via) metrics.countJoin(via, resultOf(status))
             }
         }
         done()

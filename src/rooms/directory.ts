@@ -8,11 +8,13 @@ import type { Config } from '../config.js'
 import { hashToken, newToken } from '../auth/tokens.js'
 import type { RoomCapRefusal, RoomCaps, RoomPatch, RoomQuery, RoomRecord, Store } from '../store/store.js'
 import { checkSeat, type AdmitResult, type SeatRefusal } from './admission.js'
-import { AttemptLimiter } from '../cluster/attempt-limiter.js'
+import { ClusterUnavailableError, type AttemptCounter, type AttemptCounters, type ClusterHealth, type NodeRegistry } from '../cluster/cluster.js'
+import { localCounters } from '../cluster/local.js'
 import { BanList } from './ban-list.js'
 import { initialOptionValues, type CreateParameters } from './create-parameters.js'
 import { nullLiveRoomSource, type LiveRoomInfo, type LiveRoomSource } from './live-info.js'
 import { KdfGate, type GateRefusal } from './kdf-gate.js'
+import { JoinCache } from './join-cache.js'
 import { scryptHasher, type PasswordHasher } from './passwords.js'
 
 /** roomLimit: the player has ENSEMBLE_MAX_ROOMS_PER_PLAYER open rooms; serverFull: ENSEMBLE_MAX_ROOMS are open. */
@@ -31,7 +33,7 @@ export type AdmitRequest = {
     userId: string
     now: number
     /** Sonolus-Room-Key with the create parameters, when the app sent a key. */
-    creation?: { key: string; parameters: CreateParameters; nodeId?: string }
+    creation?: { key: string; parameters: CreateParameters }
 }
 
 export type DirectoryAdmitResult = AdmitResult<{ room: RoomRecord; created: boolean }, RoomRefusal>
@@ -103,6 +105,14 @@ export type RoomDirectoryDeps = {
     onPasswordRefused?: (reason: 'wrongPassword' | 'tooManyAttempts') => void
     /** Server-wide bans (moderation): a banned player is refused every room. */
     serverBans?: { has(userId: string, now: number): boolean }
+    /** Attempt counters (in memory on one node, in Redis across nodes). */
+    counters?: AttemptCounters
+    /** The nodes: where a new room is placed and whose rooms can be joined (several nodes); absent on one node. */
+    nodes?: NodeRegistry
+    /** Several nodes: whether Redis is reachable (a room is placed only when it is). */
+    clusterHealth?: () => ClusterHealth
+    /** How long a join may reuse the room, bans and unlocks read for an earlier join (join-cache.ts); default 1 s, 0 off. */
+    joinCacheTtlMs?: number
 }
 
 /** One pending password check per player: the app sends one search at a time. */
@@ -115,9 +125,9 @@ export class RoomDirectory {
     private live: LiveRoomSource
     private readonly store: Store
     private readonly config: RoomDirectoryDeps['config']
-    readonly userAttempts: AttemptLimiter
-    readonly roomAttempts: AttemptLimiter
-    readonly creates: AttemptLimiter
+    readonly userAttempts: AttemptCounter
+    readonly roomAttempts: AttemptCounter
+    readonly creates: AttemptCounter
     /** Every scrypt call (hash and verify) runs under this gate. */
     readonly kdf: KdfGate
     private readonly passwords: PasswordHasher
@@ -125,16 +135,24 @@ export class RoomDirectory {
     private readonly serverBans: RoomDirectoryDeps['serverBans']
     /** Bans made through this directory, held even if their store write failed. */
     private readonly bans = new BanList()
+    private readonly nodes: NodeRegistry | undefined
+    private readonly clusterHealth: (() => ClusterHealth) | undefined
+    /** Per-join reads, reused for a second at most and dropped on every change made here. */
+    private readonly joinCache: JoinCache
 
     constructor(deps: RoomDirectoryDeps) {
+        this.joinCache = new JoinCache({ ttlMs: deps.joinCacheTtlMs ?? 1000 })
         this.store = deps.store
         this.config = deps.config
         this.live = deps.live ?? nullLiveRoomSource
         this.passwords = deps.passwords ?? scryptHasher(deps.config.passwordScryptN)
         this.kdf = new KdfGate({ running: deps.config.passwordChecks, queued: deps.config.passwordCheckQueue, perKey: checksPerPlayer })
-        this.userAttempts = new AttemptLimiter(deps.config.passwordAttemptsPerUser, deps.config.passwordAttemptWindowMs)
-        this.roomAttempts = new AttemptLimiter(deps.config.passwordAttemptsPerRoom, deps.config.passwordAttemptWindowMs)
-        this.creates = new AttemptLimiter(deps.config.roomCreatesPerMinute, 60_000)
+        const counters = deps.counters ?? localCounters
+        this.userAttempts = counters.counter('passwordUser', deps.config.passwordAttemptsPerUser, deps.config.passwordAttemptWindowMs)
+        this.roomAttempts = counters.counter('passwordRoom', deps.config.passwordAttemptsPerRoom, deps.config.passwordAttemptWindowMs)
+        this.creates = counters.counter('roomCreate', deps.config.roomCreatesPerMinute, 60_000)
+        this.nodes = deps.nodes
+        this.clusterHealth = deps.clusterHealth
         this.onPasswordRefused = deps.onPasswordRefused
         this.serverBans = deps.serverBans
     }
@@ -164,9 +182,9 @@ export class RoomDirectory {
      * and turn them all into rooms), or the server has as many open rooms as it may.
      */
     async reserve(creatorId: string, values: string, now: number, chosenName?: string): Promise<ReserveResult> {
-        if (this.creates.isLimited(creatorId, now)) return { ok: false, reason: 'tooManyRooms' }
+        if (await this.creates.isLimited(creatorId, now)) return { ok: false, reason: 'tooManyRooms' }
         if (chosenName !== undefined && (await this.store.isRoomNameTaken(chosenName, now))) return { ok: false, reason: 'nameTaken' }
-        this.creates.fail(creatorId, now)
+        await this.creates.fail(creatorId, now)
         for (let attempt = 0; ; attempt++) {
             const name = chosenName ?? newRoomName()
             if (chosenName === undefined && (await this.store.isRoomNameTaken(name, now))) continue
@@ -228,7 +246,7 @@ export class RoomDirectory {
                         teams: p.teams,
                         allowOtherServers: p.allowOtherServers,
                         optionValues: initialOptionValues(p),
-                        nodeId: req.creation.nodeId ?? null,
+                        nodeId: this.placeNewRoom(),
                         createdAt: now,
                     },
                     // Checked again here, atomically: caps may have been reached since the reservation.
@@ -241,23 +259,46 @@ export class RoomDirectory {
             // A key for a room that already exists is spent: the join goes on as an ordinary one.
         }
 
-        const room = await this.getOpen(name)
-        if (!room) return { ok: false, reason: 'roomNotFound' }
+        const room = await this.joinCache.room(name, now, () => this.getOpen(name))
+        if (!room || !this.isHosted(room)) return { ok: false, reason: 'roomNotFound' }
         const refused = await checkSeat({
             member: this.live.isMember(name, userId),
             playerCount: this.liveInfo(room).playerCount,
             maxPlayers: room.maxPlayers,
-            isBanned: () => this.isBanned(name, userId, now),
+            isBanned: () => this.isBanned(name, userId, now, this.joinCache),
             canSee: () => this.canSee(room, userId, now),
         })
         return refused ? { ok: false, reason: refused } : { ok: true, room, created: false }
+    }
+
+    /**
+     * Whether a node that can take players hosts the room. On one node every open room is hosted here;
+     * with several, a room whose node died is not (the dead-node sweep closes it within seconds).
+     */
+    isHosted(room: RoomRecord): boolean {
+        return !this.nodes || (room.nodeId !== null && this.nodes.isAlive(room.nodeId))
+    }
+
+    /** Public base URL of the node hosting the room (a join answer's `url` is built from it); undefined: not hosted. */
+    hostUrl(room: RoomRecord, ownUrl: string): string | undefined {
+        if (!this.nodes) return ownUrl
+        return room.nodeId === null ? undefined : this.nodes.urlOf(room.nodeId)
+    }
+
+    /** The node a new room goes to (null on one node); refused while the nodes cannot be asked (Redis lost). */
+    private placeNewRoom(): string | null {
+        if (!this.nodes) return null
+        const health = this.clusterHealth?.()
+        if (health && !health.ok) throw new ClusterUnavailableError(`rooms cannot be placed now: ${health.reason}`)
+        return this.nodes.placeNewRoom()
     }
 
     /** Public rooms, and private ones this user created or unlocked. */
     async canSee(room: RoomRecord, userId: string | null, now: number): Promise<boolean> {
         if (room.passwordHash === null) return true
         if (userId === null) return false
-        return room.creatorId === userId || this.live.isMember(room.name, userId) || this.store.isRoomUnlocked(room.name, userId, now)
+        if (room.creatorId === userId || this.live.isMember(room.name, userId)) return true
+        return this.joinCache.isUnlocked(room.name, userId, now, () => this.store.isRoomUnlocked(room.name, userId, now))
     }
 
     /** One page of the open rooms the viewer may see, newest first, filtered, with their live facts. */
@@ -307,11 +348,11 @@ export class RoomDirectory {
      */
     async checkRoomPassword(userId: string, roomName: string, password: string, now: number): Promise<PasswordCheck> {
         const user = userKey(userId)
-        if (!this.userAttempts.reserve(user, now)) return this.userLimited(userId, now)
+        if (!(await this.userAttempts.reserve(user, now))) return this.userLimited(userId, now)
         const room = await this.refundOnError(user, now, () => this.getOpen(roomName))
         if (!room) return { ok: false, reason: 'roomNotFound' }
         if (room.passwordHash === null) {
-            this.userAttempts.refund(user, now)
+            await this.userAttempts.refund(user, now)
             return { ok: true, room }
         }
         const checked = await this.checkPasswords(userId, [room], password, now)
@@ -329,7 +370,7 @@ export class RoomDirectory {
      */
     async unlock(userId: string, roomText: string, password: string, now: number): Promise<UnlockResult> {
         const user = userKey(userId)
-        if (!this.userAttempts.reserve(user, now)) return this.userLimited(userId, now)
+        if (!(await this.userAttempts.reserve(user, now))) return this.userLimited(userId, now)
         const candidates = await this.refundOnError(user, now, async () => {
             const byName = await this.store.listOpenRooms({ viewerId: userId, now, names: [roomText.trim().toLowerCase()], includeAllPrivate: true })
             const byTitle = await this.store.listOpenRooms({ viewerId: userId, now, exactTitle: roomText.trim(), includeAllPrivate: true, limit: 20 })
@@ -339,7 +380,7 @@ export class RoomDirectory {
         const locked = candidates.filter((r) => r.passwordHash !== null).slice(0, maxPrivateCandidates)
         if (!locked.length) {
             // Nothing to unlock. A miss still counts, so room names cannot be probed without limit.
-            if (open.length) this.userAttempts.refund(user, now)
+            if (open.length) await this.userAttempts.refund(user, now)
             return { ok: true, rooms: open }
         }
         const checked = await this.checkPasswords(userId, locked, password, now)
@@ -359,15 +400,16 @@ export class RoomDirectory {
         now: number,
     ): Promise<{ ok: true; matched: RoomRecord[] } | PasswordRefusal> {
         const user = userKey(userId)
-        const tried = locked.filter((room) => this.roomAttempts.reserve(roomKey(room.name), now))
-        const refund = (rooms: RoomRecord[], player: boolean) => {
-            if (player) this.userAttempts.refund(user, now)
-            for (const room of rooms) this.roomAttempts.refund(roomKey(room.name), now)
+        const tried: RoomRecord[] = []
+        for (const room of locked) if (await this.roomAttempts.reserve(roomKey(room.name), now)) tried.push(room)
+        const refund = async (rooms: RoomRecord[], player: boolean) => {
+            if (player) await this.userAttempts.refund(user, now)
+            for (const room of rooms) await this.roomAttempts.refund(roomKey(room.name), now)
         }
         if (!tried.length) {
-            refund([], true)
-            const retryAfterMs = Math.min(...locked.map((room) => this.roomAttempts.retryAfterMs(roomKey(room.name), now)))
-            return { ok: false, reason: 'tooManyAttempts', retryAfterMs }
+            await refund([], true)
+            const waits = await Promise.all(locked.map((room) => this.roomAttempts.retryAfterMs(roomKey(room.name), now)))
+            return { ok: false, reason: 'tooManyAttempts', retryAfterMs: Math.min(...waits) }
         }
         const admission = this.kdf.tryRun(user, async () => {
             const matched: RoomRecord[] = []
@@ -375,24 +417,24 @@ export class RoomDirectory {
             return matched
         })
         if (!admission.ok) {
-            refund(tried, true)
+            await refund(tried, true)
             return admission
         }
         let matched: RoomRecord[]
         try {
             matched = await admission.result
         } catch (e) {
-            refund(tried, true) // a failing KDF is the server's fault, not a guess
+            await refund(tried, true) // a failing KDF is the server's fault, not a guess
             throw e
         }
         if (!matched.length) return { ok: false, reason: 'wrongPassword' }
-        refund(matched, true)
+        await refund(matched, true)
         for (const room of matched) await this.store.addRoomUnlock(room.name, userId, now + this.config.unlockTtlMs)
         return { ok: true, matched }
     }
 
-    private userLimited(userId: string, now: number): PasswordRefusal {
-        return this.refused({ ok: false, reason: 'tooManyAttempts', retryAfterMs: this.userAttempts.retryAfterMs(userKey(userId), now) })
+    private async userLimited(userId: string, now: number): Promise<PasswordRefusal> {
+        return this.refused({ ok: false, reason: 'tooManyAttempts', retryAfterMs: await this.userAttempts.retryAfterMs(userKey(userId), now) })
     }
 
     /** Runs a lookup made after the player's attempt was reserved; a failure gives the attempt back. */
@@ -400,29 +442,39 @@ export class RoomDirectory {
         try {
             return await lookup()
         } catch (e) {
-            this.userAttempts.refund(user, now)
+            await this.userAttempts.refund(user, now).catch(() => undefined) // the lookup's error is the one to report
             throw e
         }
     }
 
-    update(name: string, patch: RoomPatch): Promise<RoomRecord | undefined> {
-        return this.store.updateRoom(name, patch)
+    async update(name: string, patch: RoomPatch): Promise<RoomRecord | undefined> {
+        this.joinCache.forgetRoom(name)
+        try {
+            return await this.store.updateRoom(name, patch)
+        } finally {
+            this.joinCache.forgetRoom(name) // a join read while the write ran must not keep the old record
+        }
     }
 
     async close(name: string, now: number): Promise<void> {
-        await this.store.updateRoom(name, { closedAt: now })
+        await this.update(name, { closedAt: now })
     }
 
     /** Bans a player from a room until `until`: held in memory at once, then written (a failed write rejects, the ban holds). */
     ban(roomName: string, userId: string, until: number): Promise<void> {
         this.bans.add(roomName, userId, until)
+        this.joinCache.forgetBans(roomName)
         return this.store.addRoomBan(roomName, userId, until)
     }
 
-    /** Banned server-wide, by this directory, by a kick in a live room of this node, or in the store. */
-    async isBanned(roomName: string, userId: string, now: number): Promise<boolean> {
+    /**
+     * Banned server-wide, by this directory, by a kick in a live room of this node, or in the store (read
+     * through `cache` on the join path, uncached for everyone else: the hub's check when the socket arrives).
+     */
+    async isBanned(roomName: string, userId: string, now: number, cache?: JoinCache): Promise<boolean> {
         if (this.serverBans?.has(userId, now)) return true
         if (this.bans.has(roomName, userId, now) || this.live.isBanned(roomName, userId, now)) return true
+        if (cache) return cache.isBanned(roomName, userId, now, () => this.store.listRoomBans(roomName, now))
         return this.store.isRoomBanned(roomName, userId, now)
     }
 
@@ -432,5 +484,6 @@ export class RoomDirectory {
         this.roomAttempts.sweep(now)
         this.creates.sweep(now)
         this.bans.sweep(now)
+        this.joinCache.sweep(now)
     }
 }

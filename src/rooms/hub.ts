@@ -2,6 +2,7 @@
 // (exists, not banned, a seat free), answers the directory's questions about live rooms, and closes
 // everything on shutdown. Kicks' bans are kept in memory too (ban-list.ts).
 import type { JoinTicket } from '../auth/join-sessions.js'
+import type { LiveDirectory } from '../cluster/cluster.js'
 import type { RoomRecord } from '../store/store.js'
 import { defaultRoomOptions, defaultReportUserOptions, type EngineLimits, type RoomInit } from '../multiplayer/index.js'
 import { checkSeat, type RoomAdmitter } from './admission.js'
@@ -21,6 +22,8 @@ export type HubDeps = Omit<LiveRoomDeps, 'onClosed'> & {
     limits?: Partial<EngineLimits>
     /** A room closed itself (empty past the idle timeout): the directory stops offering it. */
     roomClosed?: (name: string) => void
+    /** Several nodes: each live room's facts are published to the shared directory under this node's id. */
+    shared?: { directory: LiveDirectory; nodeId: string }
 }
 
 export class RoomHub implements RoomAdmitter, LiveRoomSource {
@@ -31,6 +34,8 @@ export class RoomHub implements RoomAdmitter, LiveRoomSource {
     private readonly bans = new BanList()
     /** The rooms' persistence, with kicks' bans remembered before they are written. */
     private readonly persistence: RoomPersistence
+    /** Rooms whose facts changed since they were last published (several nodes only). */
+    private readonly unpublished = new Set<string>()
 
     constructor(private readonly deps: HubDeps) {
         const p = deps.persistence
@@ -121,7 +126,7 @@ export class RoomHub implements RoomAdmitter, LiveRoomSource {
             room.announce('server.shutdown')
             room.close(CloseCode.goingAway)
         }
-        this.rooms.clear()
+        for (const name of [...this.rooms.keys()]) this.forget(name)
     }
 
     /** A moderator closes a live room: players are told, sockets closed with 4005; false when not live here. */
@@ -130,7 +135,7 @@ export class RoomHub implements RoomAdmitter, LiveRoomSource {
         if (!room || room.isClosed) return false
         room.announce('room.closedByModerator')
         room.close(CloseCode.roomClosed)
-        this.rooms.delete(name)
+        this.forget(name)
         this.deps.log.info({ room: name }, 'room closed by a moderator')
         this.deps.roomClosed?.(name)
         return true
@@ -154,6 +159,31 @@ export class RoomHub implements RoomAdmitter, LiveRoomSource {
             rooms.push(room.name)
         }
         return rooms
+    }
+
+    private forget(name: string): void {
+        this.rooms.delete(name)
+        this.changed(name)
+    }
+
+    /**
+     * Several nodes: a room's facts go to the shared directory once per event-loop turn however many
+     * outputs the turn had (a round start is dozens); a room gone from here is unpublished.
+     */
+    private changed(name: string): void {
+        if (!this.deps.shared) return
+        if (!this.unpublished.size) setImmediate(() => this.publishChanged())
+        this.unpublished.add(name)
+    }
+
+    private publishChanged(): void {
+        const shared = this.deps.shared!
+        for (const name of this.unpublished) {
+            const room = this.rooms.get(name)
+            if (room && !room.isClosed) shared.directory.publish(name, { ...this.describe(room), node: shared.nodeId, members: room.memberIds() })
+            else shared.directory.unpublish(name)
+        }
+        this.unpublished.clear()
     }
 
     private open(name: string): Promise<LiveRoom | undefined> {
@@ -185,17 +215,25 @@ export class RoomHub implements RoomAdmitter, LiveRoomSource {
             reportUserOptions: defaultReportUserOptions(),
             ...(this.deps.limits ? { limits: this.deps.limits } : {}),
         }
+        const observe = this.deps.observe
         const room = new LiveRoom(init, {
             ...this.deps,
             persistence: this.persistence,
+            observe: this.deps.shared
+                ? (roomName, engine, output) => {
+                      observe?.(roomName, engine, output)
+                      this.changed(roomName)
+                  }
+                : observe,
             onClosed: (closed) => {
                 if (this.rooms.get(closed.name) !== closed) return
                 this.deps.log.info({ room: closed.name }, 'room closed (idle)')
-                this.rooms.delete(closed.name)
+                this.forget(closed.name)
                 this.deps.roomClosed?.(closed.name)
             },
         })
         this.rooms.set(name, room)
+        this.changed(name)
         this.deps.log.info({ room: name }, 'room opened')
         return room
     }

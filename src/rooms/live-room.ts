@@ -115,6 +115,11 @@ export class LiveRoom {
         return this.seats.has(userId)
     }
 
+    /** User ids of the members (players, connected or within their reconnect grace). */
+    memberIds(): string[] {
+        return [...this.seats.keys()]
+    }
+
     /** A member with a live connection (not within a reconnect grace period). */
     isConnected(userId: string): boolean {
         return this.seats.get(userId)?.peer !== undefined

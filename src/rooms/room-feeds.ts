@@ -15,10 +15,18 @@ export type Replay = { entries: FeedEntry[]; gap: boolean }
 
 type Feed = { seq: number; entries: FeedEntry[]; listeners: Set<FeedListener>; idleSince: number }
 
+/** Told of every published entry and of each room's first and last listener (feed-relay.ts, several nodes). */
+export interface FeedObserver {
+    published(roomName: string, entry: FeedEntry): void
+    watched(roomName: string): void
+    unwatched(roomName: string): void
+}
+
 export class RoomFeeds {
     /** Ids are `<boot>.<n>`: n counts per room from 1. */
     readonly boot = randomBytes(4).toString('hex')
     private readonly feeds = new Map<string, Feed>()
+    observer: FeedObserver | undefined
 
     constructor(
         /** Entries kept per room for resumption. */
@@ -33,6 +41,7 @@ export class RoomFeeds {
         feed.entries.push(entry)
         if (feed.entries.length > this.keep) feed.entries.splice(0, feed.entries.length - this.keep)
         for (const listener of [...feed.listeners]) listener(entry)
+        this.observer?.published(roomName, entry)
         return entry
     }
 
@@ -43,11 +52,15 @@ export class RoomFeeds {
     subscribe(roomName: string, lastEventId: string | undefined, listener: FeedListener): { replay: Replay; unsubscribe: () => void } {
         const feed = this.feed(roomName)
         feed.listeners.add(listener)
+        if (feed.listeners.size === 1) this.observer?.watched(roomName)
         return {
             replay: this.replay(feed, lastEventId),
             unsubscribe: () => {
-                feed.listeners.delete(listener)
-                if (!feed.listeners.size) feed.idleSince = this.now()
+                if (!feed.listeners.delete(listener)) return
+                if (!feed.listeners.size) {
+                    feed.idleSince = this.now()
+                    this.observer?.unwatched(roomName)
+                }
             },
         }
     }

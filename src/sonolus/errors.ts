@@ -1,6 +1,7 @@
 // The one place Sonolus error bodies are made: a ServerMessage ({ message }) in the request's language,
 // with the status the spec names. Nothing internal (stack, SQL, file paths) ever reaches the body.
 // https://wiki.sonolus.com/custom-server-specs/misc/server-message.
+import { ClusterUnavailableError } from '../cluster/cluster.js'
 import type { ServerMessage } from '@sonolus/core'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { t, type MessageKey } from '../i18n.js'
@@ -43,6 +44,7 @@ function describe(
 ): { status: number; key: MessageKey; params?: Record<string, string>; headers?: Record<string, string> } | undefined {
     if (error instanceof SonolusError)
         return { status: error.statusCode, key: error.key, params: error.params as Record<string, string>, headers: error.headers }
+    if (error instanceof ClusterUnavailableError) return { status: 503, key: 'clusterUnavailable', headers: { 'retry-after': '5' } }
     if (error.validation) {
         const first = error.validation[0]
         const path = first?.instancePath?.replace(/^\//, '') || (first?.params as { missingProperty?: string } | undefined)?.missingProperty

@@ -248,6 +248,8 @@ export interface Store {
 
     addRoomBan(roomName: string, userId: string, until: number): Promise<void>
     isRoomBanned(roomName: string, userId: string, now: number): Promise<boolean>
+    /** The room's bans still running at `now`: banned user → until (the join path reads a room's few bans at once). */
+    listRoomBans(roomName: string, now: number): Promise<Map<string, number>>
     addRoomUnlock(roomName: string, userId: string, until: number): Promise<void>
     isRoomUnlocked(roomName: string, userId: string, now: number): Promise<boolean>
 

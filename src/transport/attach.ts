@@ -24,7 +24,7 @@ export type MultiplayerTuning = { limits?: Partial<EngineLimits>; flood?: FloodP
 const maxJoinAgeMs = 23 * 60 * 60 * 1000
 
 export function attachMultiplayer(ctx: AttachContext, tuning: MultiplayerTuning = {}): MultiplayerAttachment {
-    const { config, store, directory, logger, now } = ctx
+    const { config, store, directory, logger, now, cluster } = ctx
     // Writes run in order per process; a failed write is logged, never thrown into a room.
     const failed = (what: string) => (err: unknown) => logger.error({ err, what }, 'store write failed')
     const persistence: RoomPersistence = {
@@ -66,15 +66,22 @@ export function attachMultiplayer(ctx: AttachContext, tuning: MultiplayerTuning 
         random: Math.random,
         address: config.address,
         log: logger,
-        loadRoom: (name) => directory.getOpen(name),
+        // Several nodes: only a room placed on this node opens here (a join session for another node's room
+        // is refused as if the room did not exist).
+        loadRoom: async (name) => {
+            const room = await directory.getOpen(name)
+            return room && (!cluster.multiNode || room.nodeId === cluster.nodes.selfId) ? room : undefined
+        },
         isBanned: (roomName, userId, at) => directory.isBanned(roomName, userId, at),
         roomClosed: (name) => closing.closed(name),
+        ...(cluster.multiNode ? { shared: { directory: cluster.rooms, nodeId: cluster.nodes.selfId } } : {}),
     })
     const closing = new RoomClosing({
         directory,
         store,
         feeds: ctx.feeds,
-        isLive: (name) => hub.get(name) !== undefined,
+        // Several nodes: a room live on another node is live too (any node's sweep may close a quiet one).
+        isLive: (name) => hub.get(name) !== undefined || (cluster.multiNode && cluster.rooms.get(name) !== undefined),
         emptyRoomIdleMs: config.emptyRoomIdleMs,
         now,
         failed,
@@ -103,8 +110,7 @@ export function attachMultiplayer(ctx: AttachContext, tuning: MultiplayerTuning 
         hub,
         gateway,
         liveRooms: hub,
-        rooms: hub,
-        moderation: hub,
+        players: () => gateway.connections,
         closeAbandoned: () => closing.closeAbandoned(),
         async close() {
             closing.stop()

@@ -32,6 +32,8 @@ export type GatewayMetrics = {
     refused(reason: string): void
     closed(code: number): void
     upgrade(status: number): void
+    /** Seconds from a player's upgrade request to their first frame (the UpdateEvent) leaving for the socket. */
+    firstFrame?(seconds: number): void
 }
 
 /** How the upgrade answers a refused admission. */
@@ -52,6 +54,8 @@ type Connection = {
     guard: FloodGuard
     alive: boolean
     closedByServer: boolean
+    /** performance.now() of the upgrade request, until the first frame is sent. */
+    upgradeAt: number | undefined
 }
 
 export type Gateway = {
@@ -75,6 +79,7 @@ export function createGateway(server: Server, joinSessions: JoinSessions, admitt
     const live = new Set<Connection>()
 
     const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+        const upgradeAt = performance.now()
         // Until the socket is ours, a client error must not become an uncaught exception.
         socket.on('error', () => socket.destroy())
         const slot = options.connectionGate?.(req)
@@ -83,7 +88,7 @@ export function createGateway(server: Server, joinSessions: JoinSessions, admitt
             return refuse(socket, slot.status, slot.message)
         }
         if (slot) socket.once('close', slot.release)
-        upgrade(req, socket, head).then(
+        upgrade(req, socket, head, upgradeAt).then(
             (status) => metrics?.upgrade(status),
             (error: unknown) => {
                 log.warn({ err: String(error) }, 'websocket upgrade failed')
@@ -94,7 +99,7 @@ export function createGateway(server: Server, joinSessions: JoinSessions, admitt
     }
 
     /** Answers the upgrade; resolves to the status given (101: accepted). */
-    const upgrade = async (req: IncomingMessage, socket: Duplex, head: Buffer): Promise<number> => {
+    const upgrade = async (req: IncomingMessage, socket: Duplex, head: Buffer, upgradeAt: number): Promise<number> => {
         const url = req.url ?? '/'
         const path = url.split('?')[0]!
         const local = options.basePath && path.startsWith(options.basePath) ? path.slice(options.basePath.length) : path
@@ -113,11 +118,11 @@ export function createGateway(server: Server, joinSessions: JoinSessions, admitt
         const result = await admitter.admit(ticket)
         if (!result.ok) return refuse(socket, refusals[result.reason].status, refusals[result.reason].message)
         if (socket.destroyed) return 499
-        wss.handleUpgrade(req, socket, head, (ws) => accept(ws, result.room, result.admission))
+        wss.handleUpgrade(req, socket, head, (ws) => accept(ws, result.room, result.admission, upgradeAt))
         return 101
     }
 
-    const accept = (ws: WebSocket, room: LiveRoom, admission: Admission) => {
+    const accept = (ws: WebSocket, room: LiveRoom, admission: Admission, upgradeAt: number) => {
         const connection: Connection = {
             ws,
             room,
@@ -125,6 +130,7 @@ export function createGateway(server: Server, joinSessions: JoinSessions, admitt
             guard: new FloodGuard(options.flood, Date.now()),
             alive: true,
             closedByServer: false,
+            upgradeAt,
             peer: undefined as unknown as Peer,
         }
         connection.peer = {
@@ -191,9 +197,14 @@ export function createGateway(server: Server, joinSessions: JoinSessions, admitt
     // a burst of events (a round starting, several chat lines) costs one syscall per player, not one
     // per event. ws corks/uncorks around each frame too; corks nest, so ours holds them together.
     const corked: Socket[] = []
+    /** Upgrades whose first frame is in this turn's corked writes: timed once those leave. */
+    const firstFrames: number[] = []
     const uncorkAll = () => {
         for (const socket of corked) if (!socket.destroyed) socket.uncork()
         corked.length = 0
+        const end = performance.now()
+        for (const upgradeAt of firstFrames) metrics?.firstFrame?.((end - upgradeAt) / 1000)
+        firstFrames.length = 0
     }
     const cork = (ws: WebSocket) => {
         const socket = (ws as unknown as { _socket: Socket | null })._socket
@@ -214,6 +225,10 @@ export function createGateway(server: Server, joinSessions: JoinSessions, admitt
             return
         }
         cork(ws)
+        if (connection.upgradeAt !== undefined) {
+            if (metrics?.firstFrame) firstFrames.push(connection.upgradeAt)
+            connection.upgradeAt = undefined
+        }
         metrics?.sent(data.length)
         // Events are JSON text (https://wiki.sonolus.com/round-multiplayer-server-specs/state/overview): a
         // Buffer goes out binary unless told otherwise.

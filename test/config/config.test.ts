@@ -98,7 +98,7 @@ describe('config', () => {
         const pg = { ENSEMBLE_DATABASE_URL: 'postgres://127.0.0.1/test' }
         const { config, warnings } = load({ ...pg, ENSEMBLE_REDIS_URL: 'redis://localhost:6379', ENSEMBLE_ADDRESS: 'https://play.example.com' })
         assert.equal(config.redisUrl, 'redis://localhost:6379')
-        assert.equal(config.nodeUrl, 'https://play.example.com')
+        assert.equal(config.nodeUrl, null)
         assert.equal(warnings.length, 0)
         assert.match(problemsOf(() => load({ ...pg, ENSEMBLE_REDIS_URL: 'http://x' }))[0]!, /redis/)
         assert.match(problemsOf(() => load({ ENSEMBLE_REDIS_URL: 'redis://localhost:6379' }))[0]!, /ENSEMBLE_REDIS_URL.*postgres/)
@@ -143,8 +143,8 @@ describe('config', () => {
     })
 
     test('multiplayerUrl: ws for http, wss for https, the address path kept', () => {
-        assert.equal(multiplayerUrl({ address: 'http://localhost:3000' }, 'abc'), 'ws://localhost:3000/multiplayer/rooms/abc')
-        assert.equal(multiplayerUrl({ address: 'https://example.com/ensemble' }, 'a b'), 'wss://example.com/ensemble/multiplayer/rooms/a%20b')
+        assert.equal(multiplayerUrl('http://localhost:3000', 'abc'), 'ws://localhost:3000/multiplayer/rooms/abc')
+        assert.equal(multiplayerUrl('https://example.com/ensemble', 'a b'), 'wss://example.com/ensemble/multiplayer/rooms/a%20b')
     })
 })
 

@@ -1,6 +1,6 @@
 // /metrics after real traffic: sign-ins and joins by result, a round started and finished, events and
 // bytes sent, a refused command, WebSocket closes by code, HTTP latency by route pattern (never the raw
-// URL), store commits, a refused room password, open rooms and players; and the optional token.
+// URL), store commits, the join's first-frame latency, a refused room password, open rooms and players; and the optional token.
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { converge, hostRoom, joinPlayer, level, startMultiplayerServer, type MultiplayerServer } from '../helpers/multiplayer.js'
@@ -78,6 +78,10 @@ describe('metrics', () => {
         assert.ok(moved('ensemble_commands_refused_total') >= 1)
         assert.equal(moved('ensemble_websocket_closes_total', { code: '1000' }), 2)
         assert.ok(moved('ensemble_store_commit_seconds_count') >= 5)
+        // Each accepted socket's first frame is timed once: two joins, two observations, each under a second.
+        assert.equal(moved('ensemble_join_first_event_seconds_count'), 2)
+        assert.equal(moved('ensemble_join_first_event_seconds_bucket', { le: '1' }), 2)
+        assert.ok(moved('ensemble_join_first_event_seconds_sum') > 0)
         // Latency by route pattern: the join route once per pattern, not once per room name.
         assert.equal(moved('ensemble_http_request_duration_seconds_count', { method: 'POST', route: '/sonolus/rooms/:name' }), 3)
         assert.doesNotMatch(text, new RegExp(`route="[^"]*${host.name}`))

@@ -70,13 +70,14 @@ function sweepSuite(label: string, open: () => Promise<Store>, skip: string | fa
 
         withStore("rooms of another node and of none close, this node's stay; a young room waits for the grace", async (store) => {
             const t = Date.now()
-            const graceMs = 1000
+            const graceMs = 1500
             await makeRoom(store, 'mine-old', self, t - 60_000)
             await makeRoom(store, 'mine-young', self, t)
             await makeRoom(store, 'other-old', 'node-gone', t - 60_000)
             await makeRoom(store, 'legacy', null, t - 60_000)
             // Created by a node whose heartbeat has not been read yet: kept until the grace has passed.
-            await makeRoom(store, 'other-young', 'node-new', t - graceMs + 500)
+            const young = Date.now()
+            await makeRoom(store, 'other-young', 'node-new', young)
             const closed: string[][] = []
             const log = recordingLog()
             const sweep = new DeadNodeSweep({
@@ -100,7 +101,7 @@ function sweepSuite(label: string, open: () => Promise<Store>, skip: string | fa
             sweep.start()
             try {
                 await until(async () => !(await isOpen(store, 'other-young')), 'the young room to close once the grace passed')
-                assert.ok(Date.now() >= t + 500, 'not before the grace')
+                assert.ok(Date.now() >= young + graceMs, 'not before the grace')
                 assert.deepEqual(closed.at(-1), ['other-young'], 'told once, by the sweep that closed it')
                 await sleep(100)
                 assert.equal(closed.length, 2, 'nothing is closed twice')

@@ -48,13 +48,20 @@ test('a room open when the server stopped is closed at the next start, its histo
     }
 })
 
-test('multi-node mode (Redis) does not close rooms at start: another node may host them', async () => {
+test('multi-node mode (Redis): no start-up close (another node may host the rooms); the dead-node sweep closes a room no live node hosts', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'ensemble-lost-'))
     try {
         const name = await roomLeftOpen(dataDir)
         const second = await startMultiplayerServer({ redisUrl: 'redis://127.0.0.1:6379' }, { dataDir })
         try {
+            assert.equal(second.app.cluster.multiNode, true)
             assert.equal((await second.app.store.getRoom(name))!.closedAt, null)
+            // The room was made by a one-node run (no node): no live node hosts it.
+            const deadline = Date.now() + 10_000
+            while ((await second.app.store.getRoom(name))!.closedAt === null) {
+                assert.ok(Date.now() < deadline, 'the sweep did not close the room within 10 s')
+                await new Promise((resolve) => setTimeout(resolve, 200))
+            }
         } finally {
             await second.close()
         }

@@ -68,7 +68,7 @@ describe('rooms: create and join', () => {
             params: { title: 'Friday night', password: 'hunter2', maxPlayers: 8, scoring: 'accuracy', teams: '2', allowOtherServers: 0 },
         })
         assert.equal(room.answer.type, 'round')
-        assert.equal(room.answer.url, multiplayerUrl(server.config, room.name))
+        assert.equal(room.answer.url, multiplayerUrl(server.config.address, room.name))
         assert.match(room.answer.url, new RegExp(`^ws://127\\.0\\.0\\.1:\\d+/multiplayer/rooms/${room.name}$`))
         assert.ok(room.answer.session.length >= 32)
         const record = await server.app.store.getRoom(room.name)

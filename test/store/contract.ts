@@ -409,6 +409,17 @@ export function storeContract(label: string, factory: StoreFactory, options: { s
             assert.equal(await store.isRoomBanned('r', 'u', T0 + 99), true)
             assert.equal(await store.isRoomBanned('r', 'u', T0 + 100), false)
             assert.equal(await store.isRoomBanned('r', 'other', T0), false)
+            await store.addRoomBan('r', 'v', T0 + 200)
+            await store.addRoomBan('elsewhere', 'w', T0 + 200)
+            assert.deepEqual(
+                await store.listRoomBans('r', T0 + 99),
+                new Map([
+                    ['u', T0 + 100],
+                    ['v', T0 + 200],
+                ]),
+            )
+            assert.deepEqual(await store.listRoomBans('r', T0 + 100), new Map([['v', T0 + 200]]))
+            assert.deepEqual(await store.listRoomBans('nobody', T0), new Map())
             await store.addRoomUnlock('r', 'u', T0 + 10)
             await store.addRoomUnlock('r', 'u', T0 + 30)
             assert.equal(await store.isRoomUnlocked('r', 'u', T0 + 29), true)

@@ -12,7 +12,7 @@ import { userRef } from '../../auth/profile.js'
 import { t } from '../../i18n.js'
 import { createQuery, parseCreateParameters } from '../../rooms/create-parameters.js'
 import type { RoomRefusal } from '../../rooms/directory.js'
-import { multiplayerUrl } from '../../urls.js'
+import { multiplayerUrl, ownUrl } from '../../urls.js'
 import { header, type SonolusServices } from '../context.js'
 import { capRefusal } from './create.js'
 import { badRequest, conflict, forbidden, notFound, SonolusError, tooManyRequests, unauthorized } from '../errors.js'
@@ -84,16 +84,21 @@ export function roomsJoinRoute(app: FastifyInstance, s: SonolusServices): void {
                 if (!(await s.store.recordJoin({ nonce, user }))) throw unauthorized('replayed')
                 const admitted = await s.directory.admit({ name, userId: profile.id, now, creation: { key, parameters: parsed.value } })
                 if (!admitted.ok) throw refusal(admitted.reason, s)
+                const host = s.directory.hostUrl(admitted.room, ownUrl(s.config))
+                if (host === undefined) throw refusal('roomNotFound', s)
                 const session = await s.joinSessions.issue(ticket(admitted.created))
-                return { url: multiplayerUrl(s.config, name), type: 'round', session }
+                return { url: multiplayerUrl(host, name), type: 'round', session }
             }
 
             // An ordinary join only reads before its one write: nonce, profile and join session together.
             const admitted = await s.directory.admit({ name, userId: profile.id, now })
             if (!admitted.ok) return refuse(refusal(admitted.reason, s), true)
+            // Several nodes: the player is sent to the node hosting the room, whichever node answered.
+            const host = s.directory.hostUrl(admitted.room, ownUrl(s.config))
+            if (host === undefined) return refuse(refusal('roomNotFound', s), true)
             const { token, record } = s.joinSessions.create(ticket(false))
             if (!(await s.store.recordJoin({ nonce, user, joinSession: record }))) throw unauthorized('replayed')
-            return { url: multiplayerUrl(s.config, name), type: 'round', session: token }
+            return { url: multiplayerUrl(host, name), type: 'round', session: token }
         },
     )
 }

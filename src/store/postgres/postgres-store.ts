@@ -600,6 +600,18 @@ export class PostgresStore implements Store {
         return r.rowCount === 1
     }
 
+    async listRoomBans(roomName: string, now: number): Promise<Map<string, number>> {
+        const r = await this.q(
+            {
+                name: 'list_room_bans',
+                text: 'SELECT user_id, until FROM room_bans WHERE room_name = $1 AND until > $2',
+                values: [roomName, now],
+            },
+            true,
+        )
+        return new Map(r.rows.map((row: { user_id: string; until: string | number }) => [row.user_id, Number(row.until)]))
+    }
+
     async addRoomUnlock(roomName: string, userId: string, until: number): Promise<void> {
         await this.q({
             name: 'add_room_unlock',

@@ -118,6 +118,7 @@ function prepareStatements(db: Database.Database) {
         addRoomBan: db.prepare(`INSERT INTO room_bans (room_name, user_id, until) VALUES (?, ?, ?)
                 ON CONFLICT (room_name, user_id) DO UPDATE SET until = max(until, excluded.until)`),
         isRoomBanned: db.prepare('SELECT 1 FROM room_bans WHERE room_name = ? AND user_id = ? AND until > ?'),
+        listRoomBans: db.prepare('SELECT user_id, until FROM room_bans WHERE room_name = ? AND until > ?'),
         addRoomUnlock: db.prepare(`INSERT INTO room_unlocks (room_name, user_id, until) VALUES (?, ?, ?)
                 ON CONFLICT (room_name, user_id) DO UPDATE SET until = max(until, excluded.until)`),
         isRoomUnlocked: db.prepare('SELECT 1 FROM room_unlocks WHERE room_name = ? AND user_id = ? AND until > ?'),
@@ -503,6 +504,11 @@ export class SqliteStore implements Store {
 
     async isRoomBanned(roomName: string, userId: string, now: number): Promise<boolean> {
         return this.st.isRoomBanned.get(roomName, userId, now) !== undefined
+    }
+
+    async listRoomBans(roomName: string, now: number): Promise<Map<string, number>> {
+        const rows = this.st.listRoomBans.all(roomName, now) as { user_id: string; until: number }[]
+        return new Map(rows.map((r) => [r.user_id, r.until]))
     }
 
     async addRoomUnlock(roomName: string, userId: string, until: number): Promise<void> {

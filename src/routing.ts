@@ -1,0 +1,117 @@
+// Room operations from REST, the web page and moderators, routed to the node that hosts the room: this
+// node's hub when the room is live here, else a request over the cluster's delivery to the node that owns
+// it (which runs the same operation on its hub). On one node every live room is here. Wired by app.ts.
+import { liveView, type LiveView } from './api/room-view.js'
+import type { LiveRooms } from './api/plugin.js'
+import type { Cluster, ClusterRequest } from './cluster/cluster.js'
+import type { LiveModeration } from './moderation/moderation.js'
+import type { RoomHub } from './rooms/hub.js'
+import type { PostChatResult } from './rooms/live-room.js'
+import type { RoomFeeds } from './rooms/room-feeds.js'
+import type { RoomRecord } from './store/store.js'
+
+export type RoutingDeps = {
+    cluster: Cluster
+    /** This node's live rooms (undefined until, or without, the WebSocket layer). */
+    hub: () => RoomHub | undefined
+    feeds: RoomFeeds
+    /** Server-wide bans changed on some node: read them again. */
+    reloadBans: () => Promise<void>
+    log: { warn(obj: object, msg?: string): void }
+}
+
+type Author = { userId: string; name: string }
+
+export class RoomRouting implements LiveRooms, LiveModeration {
+    constructor(private readonly deps: RoutingDeps) {
+        deps.cluster.delivery.setHandler((request) => this.handle(request))
+    }
+
+    /** The node hosting a room live elsewhere; undefined when it is here, or not live on any node. */
+    private elsewhere(room: Pick<RoomRecord, 'name' | 'nodeId'>): string | undefined {
+        const { cluster } = this.deps
+        if (!cluster.multiNode || this.deps.hub()?.get(room.name)) return undefined
+        const published = cluster.rooms.get(room.name)
+        const node = published?.node ?? room.nodeId
+        return node !== null && node !== cluster.nodes.selfId && cluster.nodes.isAlive(node) ? node : undefined
+    }
+
+    async view(room: RoomRecord): Promise<LiveView | undefined> {
+        const node = this.elsewhere(room)
+        if (node === undefined) return this.localView(room.name)
+        try {
+            return ((await this.deps.cluster.delivery.request(node, { type: 'roomDetails', room: room.name })) as LiveView | null) ?? undefined
+        } catch (err) {
+            // A read degrades to "not live" rather than failing the whole answer.
+            this.deps.log.warn({ err, room: room.name, node }, 'live room view unavailable')
+            return undefined
+        }
+    }
+
+    async postChat(room: RoomRecord, author: Author, text: string): Promise<PostChatResult | undefined> {
+        const node = this.elsewhere(room)
+        if (node === undefined) return this.localChat(room.name, author, text)
+        return (
+            ((await this.deps.cluster.delivery.request(node, { type: 'postChat', room: room.name, author, text })) as PostChatResult | null) ??
+            undefined
+        )
+    }
+
+    async closeRoom(name: string): Promise<boolean> {
+        const node = this.elsewhere(await this.placement(name))
+        if (node === undefined) return this.deps.hub()?.closeRoom(name) ?? false
+        return (await this.deps.cluster.delivery.request(node, { type: 'closeRoom', room: name })) === true
+    }
+
+    async kick(roomName: string, userId: string, until: number): Promise<boolean> {
+        const node = this.elsewhere(await this.placement(roomName))
+        const hub = this.deps.hub()
+        if (node === undefined) return hub ? hub.kick(roomName, userId, until) : false
+        return (await this.deps.cluster.delivery.request(node, { type: 'kick', room: roomName, userId, until })) === true
+    }
+
+    async removeEverywhere(userId: string): Promise<string[]> {
+        const answers = await this.deps.cluster.delivery.broadcast({ type: 'removeEverywhere', userId })
+        return answers.flatMap((rooms) => (Array.isArray(rooms) ? rooms.filter((r): r is string => typeof r === 'string') : []))
+    }
+
+    async removeChat(roomName: string, message: { userId: string | null; value: string; at: number }): Promise<void> {
+        await this.deps.cluster.delivery.broadcast({ type: 'removeChat', room: roomName, message })
+    }
+
+    /** Where a room lives, by what the shared directory says (the store's record is not needed for that). */
+    private placement(name: string): Promise<Pick<RoomRecord, 'name' | 'nodeId'>> {
+        return Promise.resolve({ name, nodeId: this.deps.cluster.rooms.get(name)?.node ?? null })
+    }
+
+    private localView(name: string): LiveView | undefined {
+        const room = this.deps.hub()?.get(name)
+        return room ? liveView(room) : undefined
+    }
+
+    private localChat(name: string, author: Author, text: string): PostChatResult | undefined {
+        const room = this.deps.hub()?.get(name)
+        return room && !room.isClosed ? room.postChat(author, text) : undefined
+    }
+
+    /** Requests from other nodes (and broadcasts, this node's share). Answers are JSON (null for none). */
+    private async handle(request: ClusterRequest): Promise<unknown> {
+        const hub = this.deps.hub()
+        switch (request.type) {
+            case 'roomDetails':
+                return this.localView(request.room) ?? null
+            case 'postChat':
+                return this.localChat(request.room, request.author, request.text) ?? null
+            case 'closeRoom':
+                return hub?.closeRoom(request.room) ?? false
+            case 'kick':
+                return hub ? hub.kick(request.room, request.userId, request.until) : false
+            case 'removeEverywhere':
+                await this.deps.reloadBans()
+                return hub?.removeEverywhere(request.userId) ?? []
+            case 'removeChat':
+                this.deps.feeds.removeChat(request.room, request.message)
+                return null
+        }
+    }
+}
