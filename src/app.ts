@@ -116,6 +116,8 @@ export type App = {
 }
 
 const sweepIntervalMs = 60_000
+/** How long a draining node waits for the others to read its state: one heartbeat (1 s) and a margin. */
+const drainNoticeMs = 1500
 
 export { redactUrl } from './ops/request-log.js'
 
@@ -199,7 +201,14 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
     const feeds = new RoomFeeds(500, now)
     // The hub is filled in by the attachment below: until then (and without one) no room is live here.
     let hub: RoomHub | undefined
-    const routing = new RoomRouting({ cluster, hub: () => hub, feeds, reloadBans: () => serverBans.load(now()), log: fastify.log })
+    const routing = new RoomRouting({
+        cluster,
+        hub: () => hub,
+        feeds,
+        record: (name) => directory.get(name),
+        reloadBans: () => serverBans.load(now()),
+        log: fastify.log,
+    })
     const relay = cluster.multiNode ? new FeedRelay(feeds, cluster.feeds, (name) => hub?.get(name) !== undefined) : undefined
     const moderation = new Moderation({
         store,
@@ -286,8 +295,10 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
             await deadNodes?.stop()
             readiness.markStopping()
             try {
-                // Several nodes: no new room is placed here from now on.
+                // Several nodes: no new room is placed here from now on. The other nodes read it with their next
+                // heartbeat: until they have, players closed here could be sent straight back with a new room.
                 await cluster.nodes.drain().catch((err) => fastify.log.warn({ err }, 'could not mark this node draining'))
+                if (cluster.multiNode) await new Promise((resolve) => setTimeout(resolve, drainNoticeMs))
                 await attachment?.close()
             } finally {
                 try {

@@ -15,6 +15,8 @@ export type RoutingDeps = {
     /** This node's live rooms (undefined until, or without, the WebSocket layer). */
     hub: () => RoomHub | undefined
     feeds: RoomFeeds
+    /** The stored record of a room (where it was placed), open or closed. */
+    record: (name: string) => Promise<Pick<RoomRecord, 'name' | 'nodeId'> | undefined>
     /** Server-wide bans changed on some node: read them again. */
     reloadBans: () => Promise<void>
     log: { warn(obj: object, msg?: string): void }
@@ -79,9 +81,14 @@ export class RoomRouting implements LiveRooms, LiveModeration {
         await this.deps.cluster.delivery.broadcast({ type: 'removeChat', room: roomName, message })
     }
 
-    /** Where a room lives, by what the shared directory says (the store's record is not needed for that). */
-    private placement(name: string): Promise<Pick<RoomRecord, 'name' | 'nodeId'>> {
-        return Promise.resolve({ name, nodeId: this.deps.cluster.rooms.get(name)?.node ?? null })
+    /**
+     * Where a room lives: the shared directory says so once the room is live, the stored record from its
+     * creation on (a room entered a moment ago may not have reached this node's copy of the directory yet).
+     */
+    private async placement(name: string): Promise<Pick<RoomRecord, 'name' | 'nodeId'>> {
+        if (!this.deps.cluster.multiNode) return { name, nodeId: null }
+        const node = this.deps.cluster.rooms.get(name)?.node
+        return { name, nodeId: node ?? (await this.deps.record(name))?.nodeId ?? null }
     }
 
     private localView(name: string): LiveView | undefined {

@@ -1,10 +1,8 @@
-// Shared pieces of the Redis cluster tests: nodes on a random key prefix of the machine's Redis, a
-// private redis-server to kill and restart, a node in a child process to kill -9, and polling.
-import { spawn, type ChildProcess } from 'node:child_process'
+// Shared pieces of the Redis cluster tests: nodes on a random key prefix of the machine's Redis, a node
+// in a child process to kill -9, and polling (a private redis-server is test/helpers/redis.ts).
+import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
-import { Redis } from 'ioredis'
 import type { Cluster, PublishedRoom } from '../../src/cluster/cluster.js'
 import { redisCluster, type RedisClusterOptions } from '../../src/cluster/redis.js'
 
@@ -57,53 +55,6 @@ export async function waitFor(what: string, check: () => boolean | Promise<boole
         await sleep(5)
     }
     return Date.now() - from
-}
-
-export async function freePort(): Promise<number> {
-    const server = createServer()
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-    const port = (server.address() as { port: number }).port
-    await new Promise((resolve) => server.close(resolve))
-    return port
-}
-
-async function ping(url: string): Promise<boolean> {
-    const client = new Redis(url, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 })
-    client.on('error', () => undefined)
-    try {
-        await client.connect()
-        return (await client.ping()) === 'PONG'
-    } catch {
-        return false
-    } finally {
-        client.disconnect()
-    }
-}
-
-/** A redis-server of this test alone (nothing on disk), to kill and restart empty. */
-export async function privateRedis() {
-    const port = await freePort()
-    const url = `redis://127.0.0.1:${port}`
-    let child: ChildProcess | undefined
-    const server = {
-        url,
-        port,
-        pid: () => child?.pid,
-        async start(): Promise<void> {
-            child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' })
-            await waitFor('redis-server to answer', () => ping(url), 5000)
-        },
-        async kill(): Promise<void> {
-            const dying = child
-            child = undefined
-            if (!dying || dying.exitCode !== null) return
-            const exited = new Promise((resolve) => dying.once('exit', resolve))
-            dying.kill('SIGKILL')
-            await exited
-        },
-    }
-    await server.start()
-    return server
 }
 
 /** A node in a child process (test/cluster/node-child.ts): hosts `rooms`, answers requests with its id. */

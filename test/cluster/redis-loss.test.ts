@@ -5,11 +5,12 @@ import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { Redis } from 'ioredis'
 import { ClusterUnavailableError } from '../../src/cluster/cluster.js'
-import { fast, nodeFactory, privateRedis, randomPrefix, room, sleep, waitFor } from './helpers.js'
+import { startTestRedis, type TestRedis } from '../helpers/redis.js'
+import { fast, nodeFactory, randomPrefix, room, sleep, waitFor } from './helpers.js'
 
 describe('Redis lost and restarted', () => {
-    let server: Awaited<ReturnType<typeof privateRedis>>
-    before(async () => (server = await privateRedis()))
+    let server: TestRedis
+    before(async () => (server = await startTestRedis()))
     after(async () => await server.kill())
 
     test('down: health says why, shared work fails fast, nothing throws; back (empty): everything re-registered', async (t) => {

@@ -39,6 +39,8 @@ export type TestRedis = {
     start(): Promise<void>
     /** What redis-server printed (for failure messages). */
     output(): string
+    /** Process id of the running server (tests stop it with SIGSTOP to freeze it). */
+    pid(): number | undefined
 }
 
 /** A redis-server of the test's own on a free port: `--save "" --appendonly no`, bound to 127.0.0.1. */
@@ -77,6 +79,7 @@ export async function startTestRedis(): Promise<TestRedis> {
         port,
         url: `redis://127.0.0.1:${port}`,
         output: () => output,
+        pid: () => child?.pid,
         start,
         kill: async () => {
             if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
