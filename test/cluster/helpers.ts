@@ -2,7 +2,9 @@
 // in a child process to kill -9, and polling (a private redis-server is test/helpers/redis.ts).
 import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
+import { after } from 'node:test'
 import { fileURLToPath } from 'node:url'
+import { Redis } from 'ioredis'
 import type { Cluster, PublishedRoom } from '../../src/cluster/cluster.js'
 import { redisCluster, type RedisClusterOptions } from '../../src/cluster/redis.js'
 
@@ -55,6 +57,20 @@ export async function waitFor(what: string, check: () => boolean | Promise<boole
         await sleep(5)
     }
     return Date.now() - from
+}
+
+/** Nodes on a fresh key prefix of the machine's Redis, stopped and their keys removed after the suite. */
+export function nodesOnSharedRedis() {
+    const prefix = randomPrefix()
+    const nodes = nodeFactory(prefix)
+    const redis = new Redis(sharedRedisUrl)
+    after(async () => {
+        await nodes.stopAll()
+        const keys = await redis.keys(`${prefix}*`)
+        if (keys.length) await redis.del(...keys)
+        redis.disconnect()
+    })
+    return { prefix, nodes, redis }
 }
 
 /** A node in a child process (test/cluster/node-child.ts): hosts `rooms`, answers requests with its id. */

@@ -1,20 +1,11 @@
 // Attempt counters shared through the real Redis: the AttemptLimiter's semantics, counted across nodes.
 import assert from 'node:assert/strict'
-import { after, describe, test } from 'node:test'
-import { Redis } from 'ioredis'
+import { describe, test } from 'node:test'
 import { AttemptLimiter } from '../../src/cluster/attempt-limiter.js'
-import { nodeFactory, randomPrefix, sharedRedisUrl, sleep } from './helpers.js'
+import { sleep, nodesOnSharedRedis } from './helpers.js'
 
 describe('Redis attempt counters', () => {
-    const prefix = randomPrefix()
-    const nodes = nodeFactory(prefix)
-    const redis = new Redis(sharedRedisUrl)
-    after(async () => {
-        await nodes.stopAll()
-        const keys = await redis.keys(`${prefix}*`)
-        if (keys.length) await redis.del(...keys)
-        redis.disconnect()
-    })
+    const { prefix, nodes, redis } = nodesOnSharedRedis()
 
     test('reserve on A counts on B; refund; retryAfterMs; the window slides (as AttemptLimiter)', async () => {
         const a = (await nodes.start()).cluster.counters.counter('passwordUser', 3, 1000)

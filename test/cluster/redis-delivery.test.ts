@@ -1,23 +1,14 @@
 // Requests to the owning node and room feeds through the real Redis.
 import assert from 'node:assert/strict'
-import { after, describe, test } from 'node:test'
-import { Redis } from 'ioredis'
+import { describe, test } from 'node:test'
 import { ClusterUnavailableError, type ClusterRequest } from '../../src/cluster/cluster.js'
 import { ClusterRequestError } from '../../src/cluster/redis.js'
-import { childNode, nodeFactory, randomPrefix, sharedRedisUrl, sleep, waitFor } from './helpers.js'
+import { childNode, sleep, waitFor, nodesOnSharedRedis } from './helpers.js'
 
 const chat: ClusterRequest = { type: 'postChat', room: 'r', author: { userId: 'u', name: 'U' }, text: 'hello' }
 
 describe('RedisDelivery and RedisFeeds', () => {
-    const prefix = randomPrefix()
-    const nodes = nodeFactory(prefix)
-    const redis = new Redis(sharedRedisUrl)
-    after(async () => {
-        await nodes.stopAll()
-        const keys = await redis.keys(`${prefix}*`)
-        if (keys.length) await redis.del(...keys)
-        redis.disconnect()
-    })
+    const { prefix, nodes, redis } = nodesOnSharedRedis()
 
     test('a request runs on the target node and its answer or error comes back; to self it is a call', async (t) => {
         const a = await nodes.start()

@@ -1,20 +1,11 @@
 // The live room directory through the real Redis: publishes reach the other nodes within ~100 ms, bursts
 // are written once, a resync repairs a mirror, malformed messages are ignored.
 import assert from 'node:assert/strict'
-import { after, describe, test } from 'node:test'
-import { Redis } from 'ioredis'
-import { nodeFactory, randomPrefix, room, sharedRedisUrl, sleep, waitFor } from './helpers.js'
+import { describe, test } from 'node:test'
+import { room, sleep, waitFor, nodesOnSharedRedis } from './helpers.js'
 
 describe('RedisDirectory', () => {
-    const prefix = randomPrefix()
-    const nodes = nodeFactory(prefix)
-    const redis = new Redis(sharedRedisUrl)
-    after(async () => {
-        await nodes.stopAll()
-        const keys = await redis.keys(`${prefix}*`)
-        if (keys.length) await redis.del(...keys)
-        redis.disconnect()
-    })
+    const { prefix, nodes, redis } = nodesOnSharedRedis()
 
     test('publish, update and unpublish reach the other nodes within ~100 ms', async (t) => {
         const a = await nodes.start()

@@ -1,19 +1,10 @@
 // Node heartbeats through the real Redis: who is alive, where a new room goes, and a node that dies.
 import assert from 'node:assert/strict'
-import { after, describe, test } from 'node:test'
-import { Redis } from 'ioredis'
-import { childNode, fast, nodeFactory, randomPrefix, room, sharedRedisUrl, sleep, waitFor } from './helpers.js'
+import { describe, test } from 'node:test'
+import { childNode, fast, room, sleep, waitFor, nodesOnSharedRedis } from './helpers.js'
 
 describe('RedisNodes', () => {
-    const prefix = randomPrefix()
-    const nodes = nodeFactory(prefix)
-    const redis = new Redis(sharedRedisUrl)
-    after(async () => {
-        await nodes.stopAll()
-        const keys = await redis.keys(`${prefix}*`)
-        if (keys.length) await redis.del(...keys)
-        redis.disconnect()
-    })
+    const { prefix, nodes, redis } = nodesOnSharedRedis()
 
     test('nodes see each other after a heartbeat, with their url and load; a stopped node leaves at once', async () => {
         const a = await nodes.start()
