@@ -24,25 +24,37 @@ export async function scrape(address: string): Promise<Scrape> {
 /** A histogram's observations between two scrapes: upper bounds with the count at or below each. */
 export type HistogramDelta = { bounds: number[]; cumulative: number[]; count: number; sum: number }
 
-export function histogramDelta(before: Scrape, after: Scrape, name: string): HistogramDelta {
-    const bounds: number[] = []
-    const cumulative: number[] = []
-    const prefix = `${name}_bucket{le="`
+/** The labels of a sample key, e.g. `x_bucket{le="0.01",route="/a"}` → { le: '0.01', route: '/a' }. */
+function labelsOf(key: string): Record<string, string> {
+    const labels: Record<string, string> = {}
+    for (const [, name, value] of key.matchAll(/([a-zA-Z_]\w*)="((?:[^"\\]|\\.)*)"/g)) labels[name!] = value!
+    return labels
+}
+
+/**
+ * A histogram's observations between two scrapes, summed over the series whose labels include `match`
+ * (all series when empty).
+ */
+export function histogramDelta(before: Scrape, after: Scrape, name: string, match: Record<string, string> = {}): HistogramDelta {
+    const buckets = new Map<number, number>()
+    let count = 0
+    let sum = 0
+    const matches = (labels: Record<string, string>) => Object.entries(match).every(([k, v]) => labels[k] === v)
     for (const [key, value] of after) {
-        if (!key.startsWith(prefix)) continue
-        const le = key.slice(prefix.length, key.indexOf('"', prefix.length))
-        if (le === '+Inf') continue
-        bounds.push(Number(le))
-        cumulative.push(value - (before.get(key) ?? 0))
+        if (!key.startsWith(name)) continue
+        const rest = key.slice(name.length)
+        const labels = labelsOf(rest)
+        if (!matches(labels)) continue
+        const delta = value - (before.get(key) ?? 0)
+        if (rest.startsWith('_bucket{')) {
+            if (labels.le === '+Inf') continue
+            const le = Number(labels.le)
+            buckets.set(le, (buckets.get(le) ?? 0) + delta)
+        } else if (rest.startsWith('_count')) count += delta
+        else if (rest.startsWith('_sum')) sum += delta
     }
-    const order = bounds.map((_, i) => i).sort((a, b) => bounds[a]! - bounds[b]!)
-    const delta = (key: string) => (after.get(key) ?? 0) - (before.get(key) ?? 0)
-    return {
-        bounds: order.map((i) => bounds[i]!),
-        cumulative: order.map((i) => cumulative[i]!),
-        count: delta(`${name}_count`),
-        sum: delta(`${name}_sum`),
-    }
+    const bounds = [...buckets.keys()].sort((a, b) => a - b)
+    return { bounds, cumulative: bounds.map((b) => buckets.get(b)!), count, sum }
 }
 
 /** The q-quantile of a histogram delta, linear within its bucket (as Prometheus' histogram_quantile). */

@@ -97,18 +97,21 @@ async function load(address: string, path: (i: number) => string, bodies: Signed
 }
 
 /** A load, with the server's CPU time (every thread of its process) per request. */
-async function measured(server: BenchServer, run: () => Promise<Load>): Promise<{ rate: number; cpu: number }> {
+/** Rate, and the server's CPU per request: all its threads, and the event-loop thread alone. */
+async function measured(server: BenchServer, run: () => Promise<Load>): Promise<{ rate: number; cpu: number; main: number }> {
     const before = await server.cpu()
+    const mainBefore = await server.mainThreadCpu()
     const { rate, total } = await run()
     const after = await server.cpu()
-    return { rate, cpu: (after - before) / total }
+    const mainAfter = await server.mainThreadCpu()
+    return { rate, cpu: (after - before) / total, main: (mainAfter - mainBefore) / total }
 }
 
 /** Signed sign-ins, then joins, on one server; the verify loop runs once per figure, between the two columns. */
 async function benchSigned(): Promise<void> {
     const count = quick ? 40_000 : 120_000
     const profiles = Array.from({ length: 2000 }, (_, i) => benchProfile(i))
-    type Figures = { auth?: { rate: number; cpu: number }; join?: { rate: number; cpu: number } }
+    type Figures = { auth?: { rate: number; cpu: number; main: number }; join?: { rate: number; cpu: number; main: number } }
     const figures: Partial<Record<Mode, Figures>> = {}
     let authBodies: Signed[] = []
     let joinBodies: Signed[] = []
@@ -130,18 +133,27 @@ async function benchSigned(): Promise<void> {
             await server.stop()
         }
     }
-    const row = (what: 'auth' | 'join', benchmark: string, bodies: Signed[]) => async () => {
+    // The targets: sign-ins at 0.6 of a one-core verify loop over the same bodies, joins at 0.5.
+    const row = (what: 'auth' | 'join', benchmark: string, bodies: Signed[], minimum: number) => async () => {
         const baseline = await verifyBaseline(bodies)
         const cells: Row['cells'] = {}
         for (const mode of modes) {
             const f = figures[mode]![what]!
             const ratio = f.rate / baseline
-            cells[mode] = { value: `${fmt(f.rate)} req/s, ${fmt(f.cpu)} µs CPU/req: **${fmt(ratio, 2)}**`, pass: ratio >= 0.5 }
+            cells[mode] = {
+                value: `${fmt(f.rate)} req/s, ${fmt(f.cpu)} µs CPU/req (event loop ${fmt(f.main)}): **${fmt(ratio, 2)}**`,
+                pass: ratio >= minimum,
+            }
         }
-        rows.push({ benchmark, baseline: `${fmt(baseline)} verify/s (1 core; ${fmt(1e6 / baseline)} µs each)`, target: 'ratio ≥ 0.50', cells })
+        rows.push({
+            benchmark,
+            baseline: `${fmt(baseline)} verify/s (1 core; ${fmt(1e6 / baseline)} µs each)`,
+            target: `ratio ≥ ${fmt(minimum, 2)}`,
+            cells,
+        })
     }
-    if (wanted('auth')) await row('auth', `POST /sonolus/authenticate, 32 connections (${loader})`, authBodies)()
-    if (wanted('join')) await row('join', `POST /sonolus/rooms/{name} (join), 32 connections (${loader})`, joinBodies)()
+    if (wanted('auth')) await row('auth', `POST /sonolus/authenticate, 32 connections (${loader})`, authBodies, 0.6)()
+    if (wanted('join')) await row('join', `POST /sonolus/rooms/{name} (join), 32 connections (${loader})`, joinBodies, 0.5)()
 }
 
 /** 10 senders keep 8 messages each in flight; counts frames delivered to all clients per second (bench/fanout.ts). */
@@ -181,7 +193,8 @@ async function benchFanout(): Promise<void> {
             ids.map(
                 () =>
                     new Promise<WebSocket>((resolve, reject) => {
-                        const ws = new WebSocket(`ws://127.0.0.1:${baseline.ready.port}`, { perMessageDeflate: false })
+                        // As the light clients Ensemble's frames go to (players.ts): no UTF-8 check.
+                        const ws = new WebSocket(`ws://127.0.0.1:${baseline.ready.port}`, { perMessageDeflate: false, skipUTF8Validation: true })
                         ws.once('open', () => resolve(ws))
                         ws.once('error', reject)
                     }),
@@ -316,15 +329,24 @@ async function benchLatency(rate: number): Promise<void> {
             const post = quantile(answered)
             const inside = histogramDelta(metricsBefore, metricsAfter, 'ensemble_join_first_event_seconds')
             const insideQ = (q: number) => ms(histogramQuantile(inside, q))
+            // The join answer as the server timed it (request read → answer written), and the SQLite
+            // checkpoint holds the answers' commits may have waited behind.
+            const answer = histogramDelta(metricsBefore, metricsAfter, 'ensemble_http_request_duration_seconds', {
+                method: 'POST',
+                route: '/sonolus/rooms/:name',
+            })
+            const holds = histogramDelta(metricsBefore, metricsAfter, 'ensemble_store_checkpoint_hold_seconds')
             cells[mode] = {
                 value:
                     `p50 ${fmt(at(0.5), 1)}, **p99 ${fmt(at(0.99), 1)}**, max ${fmt(at(1), 1)} ms ` +
                     `(POST p50 ${fmt(post(0.5), 1)} / p99 ${fmt(post(0.99), 1)}; inside the server, upgrade → first frame: ` +
-                    `p50 ${insideQ(0.5)} / p99 ${insideQ(0.99)} / max ≤ ${ms(histogramMaxBound(inside))} ms)`,
+                    `p50 ${insideQ(0.5)} / p99 ${insideQ(0.99)} / max ≤ ${ms(histogramMaxBound(inside))} ms; ` +
+                    `the POST inside the server: p50 ${ms(histogramQuantile(answer, 0.5))} / p99 ${ms(histogramQuantile(answer, 0.99))} ms)`,
                 pass: at(0.99) <= target,
             }
             notes.push(
-                `${mode}: server ${serverPauses(metricsBefore, metricsAfter)}; CPU ${fmt(cpuPerJoin / total / 1000, 2)} ms per join; ` +
+                `${mode}: server ${serverPauses(metricsBefore, metricsAfter)}; ` +
+                    `checkpoint holds ${fmt(holds.count)}, ${ms(holds.sum)} ms in all, longest ≤ ${ms(histogramMaxBound(holds))} ms; CPU ${fmt(cpuPerJoin / total / 1000, 2)} ms per join; ` +
                     `players' process event loop p99 ${fmt(ownLoop.percentile(99) / 1e6, 1)} / max ${fmt(ownLoop.max / 1e6, 1)} ms`,
             )
         } finally {

@@ -54,6 +54,7 @@ if (!process.env.ENSEMBLE_ADDRESS) config.address = `http://127.0.0.1:${port}`
 
 process.on('message', (message: { type: string }) => {
     if (message.type === 'cpu') process.send!(process.cpuUsage())
+    if (message.type === 'pid') process.send!({ pid: process.pid })
     if (message.type === 'memory') {
         for (let i = 0; i < 3; i++) global.gc?.()
         process.send!({ ...process.memoryUsage(), connections: multiplayer?.gateway.connections ?? 0 })

@@ -21,6 +21,8 @@ export type BenchServer = {
     address: string
     /** CPU time of the whole process (every thread), in microseconds. */
     cpu(): Promise<number>
+    /** CPU time of the event-loop thread alone, in microseconds (NaN where it cannot be read). */
+    mainThreadCpu(): Promise<number>
     /** Memory now (tuned: after a full GC; default: as it is, the process has no way to force one). */
     memory(): Promise<Memory>
     metrics(): Promise<Scrape>
@@ -30,8 +32,8 @@ export type BenchServer = {
 const pageSize = 4096 // /proc/<pid>/stat counts RSS in pages (4 KiB on x86-64 and arm64 Linux)
 
 /** utime + stime of every thread of the process, from /proc (clock ticks of 10 ms). */
-function procCpuMicros(pid: number): number {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+function procCpuMicros(pid: number, path = `/proc/${pid}/stat`): number {
+    const stat = readFileSync(path, 'utf8')
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
     // Fields after the command: state is [0], utime [11], stime [12]; rss [21].
     return (Number(fields[11]) + Number(fields[12])) * 10_000
@@ -53,6 +55,8 @@ export async function startBenchServer(mode: Mode, options: { unlimited?: boolea
             mode,
             address: server.address,
             cpu: async () => procCpuMicros(server.pid),
+            // The main thread's task id is the process id.
+            mainThreadCpu: async () => procCpuMicros(server.pid, `/proc/${server.pid}/task/${server.pid}/stat`),
             memory: async () => {
                 const m = await scrape(server.address)
                 return {
@@ -78,6 +82,10 @@ export async function startBenchServer(mode: Mode, options: { unlimited?: boolea
         cpu: async () => {
             const { user, system } = await child.request<{ user: number; system: number }>({ type: 'cpu' })
             return user + system
+        },
+        mainThreadCpu: async () => {
+            const { pid } = await child.request<{ pid: number }>({ type: 'pid' })
+            return procCpuMicros(pid, `/proc/${pid}/task/${pid}/stat`)
         },
         memory: () => child.request<Memory>({ type: 'memory' }),
         metrics: () => scrape(address),

@@ -153,7 +153,13 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
     const metrics = new Metrics()
     const onCommit = (seconds: number) => metrics.storeCommit.observe(seconds)
     const store =
-        typeof deps.store === 'function' ? await deps.store(onCommit) : (deps.store ?? (await openStore(config, fastify.log, now, onCommit)))
+        typeof deps.store === 'function'
+            ? await deps.store(onCommit)
+            : (deps.store ??
+              (await openStore(config, fastify.log, now, {
+                  onCommit,
+                  onCheckpointHold: (seconds) => metrics.storeCheckpointHold.observe(seconds),
+              })))
     let cluster: Cluster
     try {
         cluster = await openCluster(config, fastify.log, deps.nodeId)

@@ -155,9 +155,24 @@ export function createRoom(init: RoomInit): EngineRoom {
     return room
 }
 
-/** A full UpdateEvent of the current state (a deep copy: the view keeps changing in place). */
+/**
+ * A full UpdateEvent of the current state that later changes to the room cannot reach. The reducers
+ * change the view's arrays and its scoreboard sections in place and replace every other object
+ * (users, statuses, scores, suggestions, results, level, options), so those containers are copied and
+ * the rest shared. A deep copy cost a joiner's snapshot about as much as serializing it.
+ */
 export function snapshot(room: EngineRoom): UpdateEvent {
-    const event = { type: 'update', ...structuredClone(room.view) } as UpdateEvent
+    const view = room.view
+    const event: UpdateEvent = {
+        type: 'update',
+        ...view,
+        levelOptions: [...view.levelOptions],
+        suggestions: [...view.suggestions],
+        scoreboardSections: view.scoreboardSections.map((section) => ({ ...section, scores: [...section.scores] })),
+        results: [...view.results],
+        users: [...view.users],
+        userStatuses: [...view.userStatuses],
+    }
     if (event.scoreboardDescription === undefined) delete event.scoreboardDescription
     return event
 }

@@ -42,7 +42,8 @@ describe('SqliteStore: checkpoint thread', () => {
 
     test('after writes and quiet time the WAL file is truncated to 0 bytes', async () => {
         const path = join(dir, 'idle.sqlite')
-        const store = new SqliteStore({ path, checkpoints: { intervalMs: 20, idleMs: 100 } })
+        const holds: number[] = []
+        const store = new SqliteStore({ path, checkpoints: { intervalMs: 20, idleMs: 100 }, onCheckpointHold: (s) => holds.push(s) })
         try {
             assert.ok(store.checkpointer, 'a file database gets a checkpoint thread')
             for (let i = 0; i < 20; i++) assert.equal(await signIn(store), true)
@@ -51,6 +52,11 @@ describe('SqliteStore: checkpoint thread', () => {
             assert.ok(await within(3000, () => walSize(path) === 0), `WAL still ${walSize(path)} bytes`)
             assert.ok(Date.now() - startedAt >= 50, 'not truncated before the quiet time')
             assert.ok(store.checkpointer.stats.holds >= 1)
+            // Each hold is told to the metrics with its length, in seconds (bounded by maxHoldMs, 50 ms).
+            // (the last one ends when the event loop hears the thread is done, just after the truncation).
+            const checkpointer = store.checkpointer
+            assert.ok(await within(1000, () => holds.length === checkpointer.stats.holds), `${holds.length} of ${checkpointer.stats.holds} told`)
+            for (const seconds of holds) assert.ok(seconds >= 0 && seconds <= 0.5, `hold of ${seconds} s`)
             // The data is in the database file, and the store goes on writing and reading.
             assert.ok(await store.getSession('token-1'))
             assert.equal(await signIn(store), true)

@@ -27,6 +27,8 @@ export type CheckpointerOptions = {
      * stops without being asked to; the store goes on, checkpointing at the hard bound.
      */
     onError?: (error: Error) => void
+    /** Told how long each hold lasted, in seconds (metrics: commits queued behind it waited as long). */
+    onHold?: (seconds: number) => void
 }
 
 const workerUrl = new URL('./checkpoint-worker.js', import.meta.url)
@@ -35,6 +37,7 @@ export class Checkpointer {
     private readonly worker: Worker
     private readonly exited: Promise<void>
     private holdTimer: NodeJS.Timeout | undefined
+    private heldSince = 0
     private closing = false
     /** The thread died of an error already reported: its exit says nothing new. */
     private crashed = false
@@ -80,6 +83,7 @@ export class Checkpointer {
         } else if (message.type === 'hold') {
             if (this.holdTimer) return
             this.stats.holds++
+            this.heldSince = performance.now()
             this.options.hold()
             this.holdTimer = setTimeout(() => this.endHold(), this.options.maxHoldMs ?? 50)
             this.post({ type: 'held' })
@@ -94,6 +98,11 @@ export class Checkpointer {
         clearTimeout(this.holdTimer)
         this.holdTimer = undefined
         this.options.resume()
+        try {
+            this.options.onHold?.((performance.now() - this.heldSince) / 1000)
+        } catch {
+            // Metrics only.
+        }
     }
 
     private post(message: ToCheckpointWorker): void {

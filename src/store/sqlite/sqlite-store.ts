@@ -190,6 +190,8 @@ export type SqliteStoreOptions = {
     now?: () => number
     /** Told how long each commit of queued writes took, in seconds (metrics). */
     onCommit?: (seconds: number) => void
+    /** Told how long each checkpoint hold of the commits lasted, in seconds (metrics). */
+    onCheckpointHold?: (seconds: number) => void
 }
 
 /** The part of a logger (pino's) the store reports to. */
@@ -228,6 +230,7 @@ export class SqliteStore implements Store {
                 path: options.path,
                 hold: () => this.commits.hold(),
                 resume: () => this.commits.resume(),
+                onHold: options.onCheckpointHold,
                 ...options.checkpoints,
                 // The store goes on without the thread (the event loop checkpoints past the hard bound).
                 onError: (err) => options.log?.error({ err }, 'SQLite checkpoint thread failed'),
