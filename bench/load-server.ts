@@ -53,7 +53,9 @@ export async function startLoadServer(publicJwk: object): Promise<LoadServer> {
     const main = fileURLToPath(new URL('../src/main.js', import.meta.url))
     // BENCH_CPU_PROF=<dir> (npm run bench): a CPU profile of the server, written when it exits.
     const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []
-    const child = spawn(process.execPath, [...profile, main], {
+    // BENCH_NODE_FLAGS: Node flags for the server alone, to try a setting (npm start passes none).
+    const flags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean)
+    const child = spawn(process.execPath, [...profile, ...flags, main], {
         env: {
             ...process.env,
             ENSEMBLE_DATA_DIR: dataDir,

@@ -303,6 +303,7 @@ async function benchLatency(rate: number): Promise<void> {
             const answered: number[] = []
             const metricsBefore = await server.metrics()
             const cpuBefore = await server.cpu()
+            const mainBefore = await server.mainThreadCpu()
             const ownLoop = monitorEventLoopDelay({ resolution: 1 })
             ownLoop.enable()
             const t0 = performance.now() + 50
@@ -320,6 +321,7 @@ async function benchLatency(rate: number): Promise<void> {
             )
             ownLoop.disable()
             const cpuPerJoin = (await server.cpu()) - cpuBefore
+            const mainPerJoin = (await server.mainThreadCpu()) - mainBefore
             const metricsAfter = await server.metrics()
             const quantile = (list: number[]) => {
                 const sorted = [...list].sort((a, b) => a - b)
@@ -346,7 +348,7 @@ async function benchLatency(rate: number): Promise<void> {
             }
             notes.push(
                 `${mode}: server ${serverPauses(metricsBefore, metricsAfter)}; ` +
-                    `checkpoint holds ${fmt(holds.count)}, ${ms(holds.sum)} ms in all, longest ≤ ${ms(histogramMaxBound(holds))} ms; CPU ${fmt(cpuPerJoin / total / 1000, 2)} ms per join; ` +
+                    `checkpoint holds ${fmt(holds.count)}, ${ms(holds.sum)} ms in all, longest ≤ ${ms(histogramMaxBound(holds))} ms; CPU ${fmt(cpuPerJoin / total / 1000, 2)} ms per join (event loop ${fmt(mainPerJoin / total / 1000, 2)}); ` +
                     `players' process event loop p99 ${fmt(ownLoop.percentile(99) / 1e6, 1)} / max ${fmt(ownLoop.max / 1e6, 1)} ms`,
             )
         } finally {
