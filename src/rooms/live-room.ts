@@ -22,6 +22,7 @@ import {
 } from '../multiplayer/index.js'
 import { take, waitMs } from '../multiplayer/rate-limit.js'
 import { CloseCode, CloseReason } from './close-codes.js'
+import { eventFrame } from './event-frames.js'
 import type { Peer } from './peer.js'
 
 export type LiveRoomTimings = {
@@ -288,7 +289,7 @@ export class LiveRoom {
             return step()
         } catch (error) {
             this.deps.log.error({ room: this.name, err: error }, 'room engine step failed; resyncing players')
-            const frame = Buffer.from(JSON.stringify(this.snapshot()))
+            const frame = eventFrame(this.snapshot())
             for (const [userId, seat] of this.seats) {
                 if (seat.peer && !seat.suspended && this.engine.members.has(userId)) seat.peer.send(frame)
             }
@@ -359,7 +360,7 @@ export class LiveRoom {
             }
             let frame: Buffer | undefined
             for (const [, seat] of this.recipients(item.to, members)) {
-                frame ??= Buffer.from(JSON.stringify(item.event))
+                frame ??= eventFrame(item.event)
                 seat.peer!.send(frame)
             }
         }
