@@ -12,6 +12,7 @@ import type { Admission, LiveRoom } from '../rooms/live-room.js'
 import type { Peer } from '../rooms/peer.js'
 import { CloseCode, CloseReason } from '../rooms/close-codes.js'
 import { FloodGuard, type FloodPolicy } from './rate-limit.js'
+import { textFrame } from './text-frame.js'
 
 export type GatewayOptions = {
     /** Path prefix the server is mounted at ('' or '/something'). */
@@ -206,9 +207,8 @@ export function createGateway(server: Server, joinSessions: JoinSessions, admitt
         for (const upgradeAt of firstFrames) metrics?.firstFrame?.((end - upgradeAt) / 1000)
         firstFrames.length = 0
     }
-    const cork = (ws: WebSocket) => {
-        const socket = (ws as unknown as { _socket: Socket | null })._socket
-        if (!socket || socket.writableCorked > 0) return
+    const cork = (socket: Socket) => {
+        if (socket.writableCorked > 0) return
         socket.cork()
         if (corked.push(socket) === 1) setImmediate(uncorkAll)
     }
@@ -224,15 +224,17 @@ export function createGateway(server: Server, joinSessions: JoinSessions, admitt
             closeConnection(connection, CloseCode.slowConsumer, CloseReason[CloseCode.slowConsumer]!)
             return
         }
-        cork(ws)
+        const socket = (ws as unknown as { _socket: Socket | null })._socket
+        if (!socket) return
+        cork(socket)
         if (connection.upgradeAt !== undefined) {
             if (metrics?.firstFrame) firstFrames.push(connection.upgradeAt)
             connection.upgradeAt = undefined
         }
         metrics?.sent(data.length)
-        // Events are JSON text (https://wiki.sonolus.com/round-multiplayer-server-specs/state/overview): a
-        // Buffer goes out binary unless told otherwise.
-        ws.send(data, { binary: false })
+        // Events are JSON text (https://wiki.sonolus.com/round-multiplayer-server-specs/state/overview), in
+        // a text frame built once for every recipient of the same bytes.
+        socket.write(textFrame(data))
     }
 
     const closeConnection = (connection: Connection, code: number, reason: string) => {
