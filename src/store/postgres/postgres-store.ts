@@ -483,9 +483,15 @@ export class PostgresStore implements Store {
     async getRoom(name: string): Promise<RoomRecord | undefined> {
         const read = async () =>
             (await this.q({ name: 'get_room', text: `SELECT ${roomColumns} ${roomFrom} WHERE r.name = $1`, values: [name] }, true)).rows[0]
+        // The creator's name comes from users: a profile queued or committing when the read starts may
+        // be missing from it, so the room is read again once that write settled. (Asking only after the
+        // read missed a batch that committed during the read: it is no longer pending by then.)
+        const pending = this.commits.pendingIds('user')
         let row = await read()
-        // The creator's name comes from users: read again once their queued profile is committed.
-        if (row && (await this.commits.settle('user', row.creator_id))) row = await read()
+        if (row && pending.includes(row.creator_id)) {
+            await this.commits.settle('user', row.creator_id)
+            row = await read()
+        }
         return row && toRoom(row)
     }
 
