@@ -1,41 +1,73 @@
 // The bytes of an event as it goes to players (JSON text). A RoomUser (the signed profile and join of one
-// player, about 1.5 KB) is written into every UpdateEvent a joiner gets and into the AddUserEvent the others
-// get, so a join into a room of n players serialized n RoomUsers again. Each RoomUser is serialized once
-// instead and its bytes reused: the engine never changes one in place (a changed RoomUser is a new
-// object), so the bytes stay true for as long as the object lives.
+// player, about 1.5 KB of base64) is written into every UpdateEvent a joiner gets and into the
+// AddUserEvent the others get, so a join into a room of n players serialized n RoomUsers again, into a
+// string that was then copied into a Buffer. Here the RoomUsers are written straight into the frame's
+// Buffer: their two fields are base64, which JSON needs no escape for, so the text is the fields' own
+// characters. Nothing is cached per player (a cached copy of every RoomUser cost more memory per idle
+// player than the whole rest of a seat); a RoomUser of another shape goes through JSON.stringify.
 import type { Event, RoomUser } from '@sonolus/core'
 
-const userBytes = new WeakMap<RoomUser, Buffer>()
+const base64 = /^[A-Za-z0-9+/=]*$/
+/** RoomUsers already seen to be exactly two base64 strings (the engine never changes one in place). */
+const plain = new WeakSet<RoomUser>()
 
-function bytesOf(user: RoomUser): Buffer {
-    let bytes = userBytes.get(user)
-    if (!bytes) userBytes.set(user, (bytes = Buffer.from(JSON.stringify(user))))
-    return bytes
+function isPlain(user: RoomUser): boolean {
+    if (plain.has(user)) return true
+    const ok =
+        Object.keys(user).length === 2 &&
+        typeof user.authentication === 'string' &&
+        typeof user.signature === 'string' &&
+        base64.test(user.authentication) &&
+        base64.test(user.signature)
+    if (ok) plain.add(user)
+    return ok
 }
 
-const comma = Buffer.from(',')
-const closeUsers = Buffer.from(']}')
-const closeEvent = Buffer.from('}')
+const open = '{"authentication":"'
+const middle = '","signature":"'
+const close = '"}'
+
+/** `head`, then the users' JSON texts separated by commas, then `tail`, in one Buffer. */
+function withUsers(head: string, users: readonly RoomUser[], tail: string): Buffer {
+    const texts = users.map((user) => (isPlain(user) ? undefined : JSON.stringify(user)))
+    let length = Buffer.byteLength(head) + tail.length + Math.max(0, users.length - 1)
+    users.forEach((user, i) => {
+        const text = texts[i]
+        length +=
+            text === undefined
+                ? open.length + user.authentication.length + middle.length + user.signature.length + close.length
+                : Buffer.byteLength(text)
+    })
+    const out = Buffer.allocUnsafe(length)
+    let at = out.write(head, 0)
+    users.forEach((user, i) => {
+        if (i > 0) at += out.write(',', at, 'latin1')
+        const text = texts[i]
+        if (text !== undefined) {
+            at += out.write(text, at)
+            return
+        }
+        at += out.write(open, at, 'latin1')
+        at += out.write(user.authentication, at, 'latin1')
+        at += out.write(middle, at, 'latin1')
+        at += out.write(user.signature, at, 'latin1')
+        at += out.write(close, at, 'latin1')
+    })
+    out.write(tail, at, 'latin1')
+    return out
+}
 
 /** The event as one JSON text, the same value JSON.stringify(event) would give. */
 export function eventFrame(event: Event): Buffer {
     if (event.type === 'update') {
-        // `users` goes last, so the text before it ends with `"users":[` and only `]}` follows.
+        // `users` goes last, so the text ends with `"users":[]}`: the users go between the brackets.
         const { users, ...rest } = event
-        const head = JSON.stringify({ ...rest, users: [] })
-        const parts: Buffer[] = [Buffer.from(head.slice(0, -2))]
-        users.forEach((user, i) => {
-            if (i > 0) parts.push(comma)
-            parts.push(bytesOf(user))
-        })
-        parts.push(closeUsers)
-        return Buffer.concat(parts)
+        return withUsers(JSON.stringify({ ...rest, users: [] }).slice(0, -2), users, ']}')
     }
     if (event.type === 'addUser') {
-        // `user` goes last: the text ends with `"user":null}`, and the user's bytes take the place of null.
+        // `user` goes last: the text ends with `"user":null}`, and the user takes the place of null.
         const { user, ...rest } = event
-        const head = JSON.stringify({ ...rest, user: null })
-        return Buffer.concat([Buffer.from(head.slice(0, -5)), bytesOf(user), closeEvent])
+        return withUsers(JSON.stringify({ ...rest, user: null }).slice(0, -5), [user], '}')
     }
     return Buffer.from(JSON.stringify(event))
 }

@@ -12,7 +12,7 @@ import type { Admission, LiveRoom } from '../rooms/live-room.js'
 import type { Peer } from '../rooms/peer.js'
 import { CloseCode, CloseReason } from '../rooms/close-codes.js'
 import { FloodGuard, type FloodPolicy } from './rate-limit.js'
-import { textFrame } from './text-frame.js'
+import { textFrameHeader } from './text-frame.js'
 
 export type GatewayOptions = {
     /** Path prefix the server is mounted at ('' or '/something'). */
@@ -233,8 +233,9 @@ export function createGateway(server: Server, joinSessions: JoinSessions, admitt
         }
         metrics?.sent(data.length)
         // Events are JSON text (https://wiki.sonolus.com/round-multiplayer-server-specs/state/overview), in
-        // a text frame built once for every recipient of the same bytes.
-        socket.write(textFrame(data))
+        // a text frame whose header is built once for every recipient of the same bytes (corked: one write).
+        socket.write(textFrameHeader(data))
+        socket.write(data)
     }
 
     const closeConnection = (connection: Connection, code: number, reason: string) => {

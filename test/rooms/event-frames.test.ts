@@ -1,5 +1,6 @@
-// eventFrame reuses each RoomUser's bytes: its frames must be the very JSON values JSON.stringify gives,
-// for every event a room sends, and a RoomUser replaced by a new object must never show its old bytes.
+// eventFrame writes RoomUsers straight into the frame: its frames must be the very JSON values
+// JSON.stringify gives, for every event a room sends and for RoomUsers of any shape, and a RoomUser
+// replaced by a new object must never show its old text.
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import type { Event } from '@sonolus/core'
@@ -43,6 +44,22 @@ describe('eventFrame', () => {
         const event = snapshot(h.room)
         same({ ...event, users: [] })
         same({ ...event, title: '"users":[] "user":null}' })
+        same({ ...event, title: 'ルーム ✓ \u2028' })
+    })
+
+    it('a RoomUser that is not two base64 strings goes through JSON.stringify', () => {
+        const h = new Harness()
+        h.join('u1')
+        const event = snapshot(h.room)
+        const user = event.users[0]!
+        for (const odd of [
+            { ...user, signature: 'quote " and \\ backslash' },
+            { ...user, authentication: 'ünïcode ✓' },
+            { ...user, extra: 1 } as typeof user,
+        ]) {
+            same({ ...event, users: [user, odd, user] })
+            same({ type: 'addUser', user: odd })
+        }
     })
 
     it('a RoomUser replaced by a new object is written anew', () => {

@@ -1,9 +1,11 @@
-// textFrame against ws itself: the bytes ws's Sender would write for the same text message, at every
-// length class of the header (7-bit, 16-bit, 64-bit), and one frame Buffer per payload.
+// textFrameHeader against ws itself: the bytes ws's Sender would write for the same text message, at every
+// length class of the header (7-bit, 16-bit, 64-bit), and one header per payload.
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import * as ws from 'ws'
-import { textFrame } from '../../src/transport/text-frame.js'
+import { textFrameHeader } from '../../src/transport/text-frame.js'
+
+const textFrame = (payload: Buffer) => Buffer.concat([textFrameHeader(payload), payload])
 
 /** What ws writes for a text message from a server (no mask, FIN). */
 function wsFrame(payload: Buffer): Buffer {
@@ -27,9 +29,9 @@ describe('textFrame', () => {
         })
     }
 
-    it('builds the frame once per payload Buffer, and anew for another Buffer of the same bytes', () => {
+    it('builds the header once per payload Buffer, and anew for another Buffer', () => {
         const payload = Buffer.from('{"type":"addChatMessage"}')
-        assert.equal(textFrame(payload), textFrame(payload))
-        assert.notEqual(textFrame(Buffer.from(payload)), textFrame(payload))
+        assert.equal(textFrameHeader(payload), textFrameHeader(payload))
+        assert.notEqual(textFrameHeader(Buffer.from(payload)), textFrameHeader(payload))
     })
 })
