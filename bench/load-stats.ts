@@ -73,6 +73,15 @@ export const bump = (tally: Tally, key: string, n = 1): void => {
 /** One sample line of a Prometheus text exposition. */
 export type Sample = { name: string; labels: Record<string, string>; value: number }
 
+/** The labels of a sample, from the text inside its braces (`le="0.01",route="/a"`; values unescaped). */
+export function parseLabels(text: string): Record<string, string> {
+    const labels: Record<string, string> = {}
+    for (const l of text.matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) {
+        labels[l[1]!] = l[2]!.replace(/\\n/g, '\n').replace(/\\(.)/g, '$1')
+    }
+    return labels
+}
+
 /** Reads the sample lines of a text exposition (comments skipped; label values unescaped). */
 export function parseExposition(text: string): Sample[] {
     const samples: Sample[] = []
@@ -80,11 +89,7 @@ export function parseExposition(text: string): Sample[] {
         if (line === '' || line.startsWith('#')) continue
         const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)/.exec(line)
         if (!m) continue
-        const labels: Record<string, string> = {}
-        for (const l of (m[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) {
-            labels[l[1]!] = l[2]!.replace(/\\n/g, '\n').replace(/\\(.)/g, '$1')
-        }
-        samples.push({ name: m[1]!, labels, value: Number(m[3]) })
+        samples.push({ name: m[1]!, labels: parseLabels(m[2] ?? ''), value: Number(m[3]) })
     }
     return samples
 }

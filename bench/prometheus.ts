@@ -1,5 +1,6 @@
 // Reads the server's Prometheus text (GET /metrics): the bench measures the default-configuration server
 // from outside, the way an operator would, so it needs no hook inside the process.
+import { parseLabels } from './load-stats.js'
 
 /** Samples by name with labels, e.g. `ensemble_join_first_event_seconds_bucket{le="0.01"}` → value. */
 export type Scrape = Map<string, number>
@@ -24,13 +25,6 @@ export async function scrape(address: string): Promise<Scrape> {
 /** A histogram's observations between two scrapes: upper bounds with the count at or below each. */
 export type HistogramDelta = { bounds: number[]; cumulative: number[]; count: number; sum: number }
 
-/** The labels of a sample key, e.g. `x_bucket{le="0.01",route="/a"}` → { le: '0.01', route: '/a' }. */
-function labelsOf(key: string): Record<string, string> {
-    const labels: Record<string, string> = {}
-    for (const [, name, value] of key.matchAll(/([a-zA-Z_]\w*)="((?:[^"\\]|\\.)*)"/g)) labels[name!] = value!
-    return labels
-}
-
 /**
  * A histogram's observations between two scrapes, summed over the series whose labels include `match`
  * (all series when empty).
@@ -43,7 +37,7 @@ export function histogramDelta(before: Scrape, after: Scrape, name: string, matc
     for (const [key, value] of after) {
         if (!key.startsWith(name)) continue
         const rest = key.slice(name.length)
-        const labels = labelsOf(rest)
+        const labels = parseLabels(rest)
         if (!matches(labels)) continue
         const delta = value - (before.get(key) ?? 0)
         if (rest.startsWith('_bucket{')) {

@@ -13,6 +13,7 @@ import { PostgresStore } from '../../src/store/postgres/postgres-store.js'
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js'
 import type { Store } from '../../src/store/store.js'
 import { createTestDatabase, postgresSkip, type TestDatabase } from '../helpers/postgres.js'
+import { newRoom } from '../helpers/rooms.js'
 
 const self = 'node-self'
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -29,19 +30,7 @@ async function makeRoom(store: Store, name: string, nodeId: string | null, creat
     await store.insertReservation({ name, keyHash: 'k', creatorId: `u-${name}`, values: '', createdAt, expiresAt: createdAt + 60_000 })
     const room = await store.createRoomFromReservation(
         { name, keyHash: 'k', creatorId: `u-${name}`, now: createdAt },
-        {
-            name,
-            creatorId: `u-${name}`,
-            title: name,
-            passwordHash: null,
-            maxPlayers: 8,
-            scoring: 'arcade',
-            teams: 0,
-            allowOtherServers: true,
-            optionValues: '',
-            nodeId,
-            createdAt,
-        },
+        newRoom(name, { creatorId: `u-${name}`, title: name, nodeId, createdAt }),
     )
     assert.ok(room && typeof room === 'object', `room ${name} created`)
 }

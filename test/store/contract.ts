@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import type { NewRoom, Nonce, RoomQuery, Store, UserRecord } from '../../src/store/store.js'
+import { newRoom } from '../helpers/rooms.js'
 
 export type ContractClock = { now(): number; set(ms: number): void }
 export type StoreFactory = (clock: ContractClock) => Promise<Store>
@@ -21,20 +22,8 @@ const user = (id: string, name = `Player ${id}`, extra: Record<string, unknown> 
 
 const nonce = (hash: string, time = T0, expiresAt = T0 + 60_000): Nonce => ({ hash, time, expiresAt })
 
-const room = (name: string, extra: Partial<NewRoom> = {}): NewRoom => ({
-    name,
-    creatorId: 'creator',
-    title: `Room ${name}`,
-    passwordHash: null,
-    maxPlayers: 16,
-    scoring: 'arcade',
-    teams: 0,
-    allowOtherServers: true,
-    optionValues: 'type=room',
-    nodeId: 'node-a',
-    createdAt: T0,
-    ...extra,
-})
+const room = (name: string, extra: Partial<NewRoom> = {}): NewRoom =>
+    newRoom(name, { maxPlayers: 16, optionValues: 'type=room', nodeId: 'node-a', createdAt: T0, ...extra })
 
 /** Opens the database of a closed store again (for the tests of what close() keeps). */
 export type StoreReopener = (closed: Store, clock: ContractClock) => Promise<Store>

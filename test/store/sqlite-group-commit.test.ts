@@ -7,7 +7,8 @@ import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import Database from 'better-sqlite3'
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js'
-import type { NewRoom, Nonce, SessionRecord, UserRecord } from '../../src/store/store.js'
+import type { Nonce, SessionRecord, UserRecord } from '../../src/store/store.js'
+import { newRoom } from '../helpers/rooms.js'
 
 let serial = 0
 const unique = (prefix: string) => `${prefix}-${++serial}`
@@ -99,19 +100,7 @@ describe('SqliteStore: read-your-writes through the group commit', () => {
     test("a room's creator name reflects a profile still waiting for its batch (getRoom, listOpenRooms)", async () => {
         const creator = user(unique('creator'), 'Before')
         await store.upsertUser(creator)
-        const room: NewRoom = {
-            name: unique('room'),
-            creatorId: creator.id,
-            title: 'Room',
-            passwordHash: null,
-            maxPlayers: 8,
-            scoring: 'arcade',
-            teams: 0,
-            allowOtherServers: true,
-            optionValues: '',
-            nodeId: 'node-1',
-            createdAt: 1000,
-        }
+        const room = newRoom(unique('room'), { creatorId: creator.id, title: 'Room' })
         await store.insertReservation({ name: room.name, keyHash: 'k', creatorId: creator.id, values: '', createdAt: 1000, expiresAt: 2000 })
         assert.ok(await store.createRoomFromReservation({ name: room.name, keyHash: 'k', creatorId: creator.id, now: 1000 }, room))
 
@@ -133,19 +122,7 @@ describe('SqliteStore: read-your-writes through the group commit', () => {
         await store.upsertUser(creator)
         const name = unique('room')
         await store.insertReservation({ name, keyHash: 'k', creatorId: creator.id, values: '', createdAt: 1000, expiresAt: 2000 })
-        const room: NewRoom = {
-            name,
-            creatorId: creator.id,
-            title: 'Listed',
-            passwordHash: null,
-            maxPlayers: 8,
-            scoring: 'arcade',
-            teams: 0,
-            allowOtherServers: true,
-            optionValues: '',
-            nodeId: 'node-1',
-            createdAt: 1000,
-        }
+        const room = newRoom(name, { creatorId: creator.id, title: 'Listed' })
         assert.ok(await store.createRoomFromReservation({ name, keyHash: 'k', creatorId: creator.id, now: 1000 }, room))
 
         // Sign-ins of players who created nothing: their batch waits for its own turn.

@@ -9,6 +9,7 @@ import { test } from 'node:test'
 import Database from 'better-sqlite3'
 import { migrate, migrations } from '../../src/store/sqlite/migrations.js'
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js'
+import { newRoom } from '../helpers/rooms.js'
 
 test('a version 5 database upgrades to 6: its rooms have no node and are swept; the counter stays exact', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'ensemble-migration6-'))
@@ -40,19 +41,7 @@ test('a version 5 database upgrades to 6: its rooms have no node and are swept; 
             await store.insertReservation({ name: 'new', keyHash: 'k', creatorId: 'c', values: '', createdAt: 4000, expiresAt: 5000 })
             const room = await store.createRoomFromReservation(
                 { name: 'new', keyHash: 'k', creatorId: 'c', now: 4000 },
-                {
-                    name: 'new',
-                    creatorId: 'c',
-                    title: 'New',
-                    passwordHash: null,
-                    maxPlayers: 8,
-                    scoring: 'arcade',
-                    teams: 0,
-                    allowOtherServers: true,
-                    optionValues: '',
-                    nodeId: 'node-a',
-                    createdAt: 4000,
-                },
+                newRoom('new', { creatorId: 'c', title: 'New', nodeId: 'node-a', createdAt: 4000 }),
             )
             assert.equal(typeof room === 'object' && room.nodeId, 'node-a')
             assert.equal(count().n, 1)

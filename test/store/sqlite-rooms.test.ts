@@ -10,21 +10,10 @@ import Database from 'better-sqlite3'
 import { migrate, migrations } from '../../src/store/sqlite/migrations.js'
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js'
 import type { NewRoom, RoomCaps } from '../../src/store/store.js'
+import { newRoom } from '../helpers/rooms.js'
 
-const room = (name: string, creatorId: string, createdAt: number, extra: Partial<NewRoom> = {}): NewRoom => ({
-    name,
-    creatorId,
-    title: `Title ${name}`,
-    passwordHash: null,
-    maxPlayers: 8,
-    scoring: 'arcade',
-    teams: 0,
-    allowOtherServers: true,
-    optionValues: '',
-    nodeId: 'node-1',
-    createdAt,
-    ...extra,
-})
+const room = (name: string, creatorId: string, createdAt: number, extra: Partial<NewRoom> = {}): NewRoom =>
+    newRoom(name, { creatorId, title: `Title ${name}`, createdAt, ...extra })
 
 const totalOpen = (store: SqliteStore) => (store.db.prepare('SELECT open_rooms FROM room_totals').get() as { open_rooms: number }).open_rooms
 const openByCount = (store: SqliteStore) => (store.db.prepare('SELECT count(*) AS n FROM rooms WHERE closed_at IS NULL').get() as { n: number }).n

@@ -8,21 +8,9 @@ import Database from 'better-sqlite3'
 import { migrate, migrations } from '../../src/store/sqlite/migrations.js'
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js'
 import type { NewRoom } from '../../src/store/store.js'
+import { newRoom } from '../helpers/rooms.js'
 
-const room = (name: string, extra: Partial<NewRoom> = {}): NewRoom => ({
-    name,
-    creatorId: 'creator',
-    title: `Room ${name}`,
-    passwordHash: null,
-    maxPlayers: 16,
-    scoring: 'arcade',
-    teams: 0,
-    allowOtherServers: true,
-    optionValues: 'type=room',
-    nodeId: 'node-1',
-    createdAt: 1000,
-    ...extra,
-})
+const room = (name: string, extra: Partial<NewRoom> = {}): NewRoom => newRoom(name, { maxPlayers: 16, optionValues: 'type=room', ...extra })
 
 describe('SqliteStore', () => {
     let dir: string
