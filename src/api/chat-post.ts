@@ -20,7 +20,12 @@ export function chatPoster(s: ApiServices): ChatPoster {
         const now = s.now()
         const roomName = room.name
         const result = await s.live.postChat(room, author, text)
-        if (result) return result.ok ? { ...result, delivered: true, at: now } : result
+        if (result?.ok) {
+            // Answered once the line is stored, as the players' frames are (Store.afterCommit).
+            await new Promise<void>((resolve) => s.store.afterCommit(resolve))
+            return { ...result, delivered: true, at: now }
+        }
+        if (result) return result
         const limits = defaultLimits
         if (text.trim().length === 0) return { ok: false, reason: 'empty' }
         if (text.length > limits.chatMaxLength * 2 || [...text].length > limits.chatMaxLength) return { ok: false, reason: 'tooLong' }

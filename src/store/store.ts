@@ -208,7 +208,10 @@ export interface Store {
 
     // single-use join sessions
     insertJoinSession(session: JoinSessionRecord): Promise<void>
-    /** Removes and returns the session (single use), expired or not; undefined if unknown or already taken. */
+    /**
+     * Removes and returns the session (single use), expired or not; undefined if unknown or already
+     * taken. The removal may commit later, but before afterCommit calls back.
+     */
     takeJoinSession(tokenHash: string): Promise<JoinSessionRecord | undefined>
 
     // rooms
@@ -298,6 +301,13 @@ export interface Store {
     insertAuditEntry(entry: NewAuditEntry): Promise<number>
     /** Newest first; `before` is an id cursor (exclusive). */
     listAuditEntries(options: { before?: number; limit: number }): Promise<AuditEntry[]>
+
+    /**
+     * Calls `then` once the room writes asked for so far (chat lines, results, reports, spent join
+     * sessions) have committed: at once when none is waiting. What reveals those writes to a player
+     * (the room's frames, a REST answer) leaves in `then`, so an event a player saw is on disk.
+     */
+    afterCommit(then: () => void): void
 
     /** Resolves when the storage answers a trivial query (readiness); rejects with the reason otherwise. */
     ping(): Promise<void>

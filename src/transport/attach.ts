@@ -100,6 +100,7 @@ export function attachMultiplayer(ctx: AttachContext, tuning: MultiplayerTuning 
             flood: tuning.flood ?? defaultFloodPolicy,
             connectionGate: ctx.connectionGate,
             metrics: ctx.metrics?.gateway(),
+            afterCommit: (then) => store.afterCommit(then),
         },
         logger,
     )

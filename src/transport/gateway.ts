@@ -25,6 +25,11 @@ export type GatewayOptions = {
     connectionGate?: ConnectionGate
     /** Counts frames, refusals, closes and upgrades (ops/metrics.ts); absent: nothing counted. */
     metrics?: GatewayMetrics
+    /**
+     * The store's commit point (Store.afterCommit): a turn's frames leave once the writes they reveal
+     * (chat lines, results, the spent join session) have committed. Absent: they leave at the turn's end.
+     */
+    afterCommit?: (then: () => void) => void
 }
 
 /** What the gateway reports; plain calls on hot paths, so an implementation must be cheap. */
@@ -197,15 +202,22 @@ export function createGateway(server: Server, joinSessions: JoinSessions, admitt
     // corked at its first frame and uncorked once the loop's I/O callbacks are done (setImmediate), so
     // a burst of events (a round starting, several chat lines) costs one syscall per player, not one
     // per event. ws corks/uncorks around each frame too; corks nest, so ours holds them together.
-    const corked: Socket[] = []
+    // The writes a turn's events reveal are committed first (afterCommit): an event a player saw is on disk.
+    let corked: Socket[] = []
     /** Upgrades whose first frame is in this turn's corked writes: timed once those leave. */
-    const firstFrames: number[] = []
+    let firstFrames: number[] = []
     const uncorkAll = () => {
-        for (const socket of corked) if (!socket.destroyed) socket.uncork()
-        corked.length = 0
-        const end = performance.now()
-        for (const upgradeAt of firstFrames) metrics?.firstFrame?.((end - upgradeAt) / 1000)
-        firstFrames.length = 0
+        const sockets = corked
+        const upgrades = firstFrames
+        corked = []
+        firstFrames = []
+        const release = () => {
+            for (const socket of sockets) if (!socket.destroyed) socket.uncork()
+            const end = performance.now()
+            for (const upgradeAt of upgrades) metrics?.firstFrame?.((end - upgradeAt) / 1000)
+        }
+        if (options.afterCommit) options.afterCommit(release)
+        else release()
     }
     const cork = (socket: Socket) => {
         if (socket.writableCorked > 0) return

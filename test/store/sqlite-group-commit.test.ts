@@ -222,6 +222,97 @@ describe('SqliteStore: read-your-writes through the group commit', () => {
     })
 })
 
+describe('SqliteStore: room writes and the commit point (afterCommit)', () => {
+    let dir: string
+    let path: string
+    let store: SqliteStore
+    let reader: Database.Database
+    before(async () => {
+        dir = await mkdtemp(join(tmpdir(), 'ensemble-commit-point-'))
+        path = join(dir, 'ensemble.sqlite')
+        store = new SqliteStore({ path, checkpointThread: false })
+        reader = new Database(path, { readonly: true })
+    })
+    after(async () => {
+        reader.close()
+        await store.close()
+        await rm(dir, { recursive: true, force: true })
+    })
+
+    const count = (sql: string, ...params: unknown[]) => (reader.prepare(`SELECT count(*) AS n FROM ${sql}`).get(...params) as { n: number }).n
+    const line = (roomName: string, value: string) => ({ roomName, userId: null, type: 'text' as const, value, at: 1 })
+
+    test('a taken join session is deleted in the next batch: single use at once, gone on disk by afterCommit', async () => {
+        const record = { tokenHash: unique('join'), roomName: 'room', userId: 'u', payload: '{}', expiresAt: 1e15 }
+        await store.insertJoinSession(record)
+        assert.deepEqual(await store.takeJoinSession(record.tokenHash), record)
+        assert.equal(count('join_sessions WHERE token_hash = ?', record.tokenHash), 1, 'the delete waits for the batch')
+        assert.equal(store.commits.pending, 1)
+        // A second take in the same turn commits the delete first and finds nothing.
+        assert.equal(await store.takeJoinSession(record.tokenHash), undefined)
+        assert.equal(count('join_sessions WHERE token_hash = ?', record.tokenHash), 0)
+
+        const other = { ...record, tokenHash: unique('join') }
+        await store.insertJoinSession(other)
+        await store.takeJoinSession(other.tokenHash)
+        let called = false
+        store.afterCommit(() => {
+            called = true
+            assert.equal(count('join_sessions WHERE token_hash = ?', other.tokenHash), 0, 'committed before the callback')
+        })
+        assert.equal(called, true, 'nothing held: called back at once')
+        assert.equal(await store.takeJoinSession(unique('join')), undefined, 'an unknown session queues nothing')
+        assert.equal(store.commits.pending, 0)
+    })
+
+    test('chat lines, results and reports are queued in order; reads and afterCommit commit them', async () => {
+        const room = unique('room')
+        const ids = [store.insertChatMessage(line(room, 'one')), store.insertChatMessage(line(room, 'two'))]
+        const result = store.insertRoundResult({
+            roomName: room,
+            round: 1,
+            userId: 'u',
+            result: { grade: 'pass', arcadeScore: 1, accuracyScore: 1, combo: 1, perfect: 1, great: 0, good: 0, miss: 0, totalCount: 1 },
+            at: 1,
+        })
+        const report = store.insertReport({ roomName: room, reporterId: 'a', targetId: 'b', optionValues: '', at: 1 })
+        assert.equal(count('chat_messages WHERE room_name = ?', room), 0, 'queued, not committed')
+        assert.equal(store.commits.pending, 4)
+        // A read of the room's chat sees the queued lines (it commits them), in the order asked.
+        assert.deepEqual(
+            (await store.listChatMessages(room, { limit: 10 })).map((m) => m.value),
+            ['two', 'one'],
+        )
+        const [first, second] = await Promise.all(ids)
+        assert.ok(first! < second!)
+        assert.equal((await store.listRoundResults(room, { limit: 10 })).length, 1)
+        assert.equal((await store.listReports({ roomName: room, limit: 10 })).length, 1)
+        await Promise.all([result, report])
+
+        const third = store.insertChatMessage(line(room, 'three'))
+        store.afterCommit(() => assert.equal(count('chat_messages WHERE room_name = ?', room), 3))
+        assert.equal(count('chat_messages WHERE room_name = ?', room), 3)
+        await third
+    })
+
+    test('during a checkpoint hold, afterCommit waits for the resume (the writes commit then, callbacks in order)', async () => {
+        const room = unique('room')
+        const order: string[] = []
+        store.afterCommit(() => order.push('nothing queued'))
+        store.commits.hold()
+        store.afterCommit(() => order.push('held, nothing queued'))
+        const written = store.insertChatMessage(line(room, 'held'))
+        store.afterCommit(() => order.push(`first: ${count('chat_messages WHERE room_name = ?', room)} on disk`))
+        store.afterCommit(() => order.push('second'))
+        await new Promise((resolve) => setTimeout(resolve, 20))
+        assert.deepEqual(order, ['nothing queued', 'held, nothing queued'])
+        assert.equal(count('chat_messages WHERE room_name = ?', room), 0)
+        store.commits.resume()
+        assert.deepEqual(order, ['nothing queued', 'held, nothing queued', 'first: 1 on disk', 'second'])
+        await written
+    })
+})
+
 describe('SqliteStore: profiles already written cost no statement, and a rollback forgets that', () => {
     test('a join rolled back after writing the profile does not leave the profile counted as written', async () => {
         const dir = await mkdtemp(join(tmpdir(), 'ensemble-written-users-'))

@@ -752,6 +752,13 @@ export class PostgresStore implements Store {
 
     // Chat lines and results go through the group commit: batches commit one after another and a batch
     // runs its jobs in order, so ids follow the order lines were asked for (the pool alone would race).
+    /** Waits for the queued room writes only (chat lines, results, reports): sign-ins do not hold frames back. */
+    afterCommit(then: () => void): void {
+        const kinds = (['chat', 'results', 'report'] as const).filter((kind) => this.commits.pendingIds(kind).length)
+        if (!kinds.length) return then()
+        void Promise.all(kinds.map((kind) => this.commits.settleKind(kind))).then(then)
+    }
+
     async insertChatMessage(m: NewChatMessage): Promise<number> {
         return this.commits.run([['chat', m.roomName]], async (c) => {
             const r = await c.query({

@@ -19,6 +19,8 @@ export class GroupCommit {
     private readonly writes = new PendingWrites<Job>()
     private scheduled = false
     private held = false
+    /** afterCommit callbacks waiting for the end of a hold. */
+    private waiting: (() => void)[] = []
     private readonly batch: (jobs: Job[], results: unknown[]) => void
     private readonly single: (work: () => unknown) => unknown
     /** Counters for tests and benchmarks. */
@@ -98,10 +100,35 @@ export class GroupCommit {
 
     resume(): void {
         this.held = false
+        if (this.waiting.length) {
+            this.flush()
+            const waiting = this.waiting
+            this.waiting = []
+            for (const then of waiting) {
+                try {
+                    then()
+                } catch {
+                    // A caller's failure is its own; the others still go (this runs in the checkpointer's message).
+                }
+            }
+        }
         if (this.queue.length && !this.scheduled) {
             this.scheduled = true
             setImmediate(this.onImmediate)
         }
+    }
+
+    /**
+     * Calls `then` once what is queued now has committed: at once (committing the queue first), or when
+     * a hold ends. Frames that reveal queued writes leave in `then`; they wait out a hold like the jobs.
+     */
+    afterCommit(then: () => void): void {
+        if (this.held && this.queue.length) {
+            this.waiting.push(then)
+            return
+        }
+        this.flush()
+        then()
     }
 
     /** Commits what is queued now (synchronously); every job has settled when it returns. */

@@ -74,7 +74,8 @@ function prepareStatements(db: Database.Database) {
         legacyNoncesLeft: db.prepare('SELECT EXISTS (SELECT 1 FROM nonces_legacy) AS left'),
         insertJoinSession: db.prepare(`INSERT INTO join_sessions (token_hash, room_name, user_id, payload, expires_at)
                 VALUES (@tokenHash, @roomName, @userId, @payload, @expiresAt)`),
-        takeJoinSession: db.prepare('DELETE FROM join_sessions WHERE token_hash = ? RETURNING token_hash, room_name, user_id, payload, expires_at'),
+        getJoinSession: db.prepare('SELECT token_hash, room_name, user_id, payload, expires_at FROM join_sessions WHERE token_hash = ?'),
+        deleteJoinSession: db.prepare('DELETE FROM join_sessions WHERE token_hash = ?'),
         roomNameInRooms: db.prepare('SELECT 1 FROM rooms WHERE name = ?'),
         roomNameReserved: db.prepare('SELECT 1 FROM room_reservations WHERE name = ? AND expires_at > ?'),
         insertReservation: db.prepare(`INSERT INTO room_reservations (name, key_hash, creator_id, vals, created_at, expires_at)
@@ -184,7 +185,7 @@ export type SqliteStoreOptions = {
     walHardLimitPages?: number
     /** Tuning of the checkpoint thread (tests). */
     checkpoints?: Pick<CheckpointerOptions, 'intervalMs' | 'idleMs' | 'restartFrames' | 'maxHoldMs'>
-    /** Where failures of background work (the checkpoint thread) are reported; the app's logger. */
+    /** Where failures of background work (the checkpoint thread, writes nobody awaits) are reported; the app's logger. */
     log?: StoreLog
     /** The clock that stamps rooms' updatedAt (the app's injected clock; Date.now by default). */
     now?: () => number
@@ -206,12 +207,14 @@ export class SqliteStore implements Store {
     /** Nonces from before migration 2 remain (until swept): they are checked too. */
     private legacyNonces: boolean
     private readonly now: () => number
+    private readonly log: StoreLog | undefined
 
     constructor(options: SqliteStoreOptions) {
         if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true })
         const db = new Database(options.path)
         this.db = db
         this.now = options.now ?? Date.now
+        this.log = options.log
         db.pragma('journal_mode = WAL')
         db.pragma('synchronous = NORMAL')
         db.pragma('busy_timeout = 5000')
@@ -236,6 +239,11 @@ export class SqliteStore implements Store {
                 onError: (err) => options.log?.error({ err }, 'SQLite checkpoint thread failed'),
             })
         }
+    }
+
+    /** For writes nobody awaits: a failure is logged (the disk failing fails every request anyway). */
+    private failed(what: string): (err: unknown) => void {
+        return (err) => this.log?.error({ err, what }, 'store write failed')
     }
 
     private hasLegacyNonces(): boolean {
@@ -334,11 +342,18 @@ export class SqliteStore implements Store {
         return this.commits.run([['join', session.tokenHash]], () => void this.st.insertJoinSession.run(session))
     }
 
+    /**
+     * Read now, deleted in the next group commit (a commit of its own cost as much as the join's other
+     * writes together): a second take of the same session commits that delete first (settle), so it
+     * finds nothing; and the room's first frame to the player waits for the commit (afterCommit).
+     */
     async takeJoinSession(tokenHash: string): Promise<JoinSessionRecord | undefined> {
         this.commits.settle('join', tokenHash)
-        const row = this.st.takeJoinSession.get(tokenHash) as
+        const row = this.st.getJoinSession.get(tokenHash) as
             { token_hash: string; room_name: string; user_id: string; payload: string; expires_at: number } | undefined
-        return row && { tokenHash: row.token_hash, roomName: row.room_name, userId: row.user_id, payload: row.payload, expiresAt: row.expires_at }
+        if (!row) return undefined
+        this.commits.run([['join', tokenHash]], () => void this.st.deleteJoinSession.run(tokenHash)).catch(this.failed('join session delete'))
+        return { tokenHash: row.token_hash, roomName: row.room_name, userId: row.user_id, payload: row.payload, expiresAt: row.expires_at }
     }
 
     async isRoomNameTaken(name: string, now: number): Promise<boolean> {
@@ -574,11 +589,14 @@ export class SqliteStore implements Store {
         this.st.touchApiToken.run(at, id)
     }
 
+    // Chat lines, results and reports go through the group commit (one commit per turn, not one per
+    // line); the room's frames that reveal them wait for it (afterCommit), and reads settle first.
     async insertChatMessage(m: NewChatMessage): Promise<number> {
-        return Number(this.st.insertChat.run(m).lastInsertRowid)
+        return this.commits.run([['chat', m.roomName]], () => Number(this.st.insertChat.run(m).lastInsertRowid))
     }
 
     async listChatMessages(roomName: string, options: { before?: number; limit: number }): Promise<StoredChatMessage[]> {
+        this.commits.settle('chat', roomName)
         const rows = this.st.listChat.all(roomName, options.before ?? Number.MAX_SAFE_INTEGER, options.limit) as {
             id: number
             room_name: string
@@ -591,10 +609,12 @@ export class SqliteStore implements Store {
     }
 
     async insertRoundResult(r: NewRoundResult): Promise<number> {
-        return Number(this.st.insertResult.run({ ...r, result: JSON.stringify(r.result) }).lastInsertRowid)
+        const row = { ...r, result: JSON.stringify(r.result) }
+        return this.commits.run([['results', r.roomName]], () => Number(this.st.insertResult.run(row).lastInsertRowid))
     }
 
     async listRoundResults(roomName: string, options: { limit: number }): Promise<StoredRoundResult[]> {
+        this.commits.settle('results', roomName)
         const rows = this.st.listResults.all(roomName, options.limit) as {
             id: number
             room_name: string
@@ -607,24 +627,31 @@ export class SqliteStore implements Store {
     }
 
     async insertReport(r: NewReport): Promise<number> {
-        return Number(this.st.insertReport.run(r).lastInsertRowid)
+        return this.commits.run([['report', r.roomName]], () => Number(this.st.insertReport.run(r).lastInsertRowid))
     }
 
     async listReports(options: { roomName?: string; open?: boolean; limit: number }): Promise<StoredReport[]> {
+        if (options.roomName !== undefined) this.commits.settle('report', options.roomName)
+        else this.commits.settleKind('report')
         const st = options.open ? this.st.listOpenReports : this.st.listReports
         return (st.all({ roomName: options.roomName ?? null, limit: options.limit }) as ReportRow[]).map(toReport)
     }
 
     async resolveReport(id: number, resolution: { at: number; note: string }): Promise<StoredReport | undefined> {
+        // The report's room is not known from its id: every queued report is committed first.
+        this.commits.settleKind('report')
         const row = this.st.resolveReport.get({ id, at: resolution.at, note: resolution.note }) as ReportRow | undefined
         return row && toReport(row)
     }
 
     async listUserChat(roomName: string, userId: string, options: { until: number; limit: number }): Promise<StoredChatMessage[]> {
+        this.commits.settle('chat', roomName)
         return (this.st.listUserChat.all(roomName, userId, options.until, options.limit) as ChatRow[]).map(toChat)
     }
 
     async deleteChatMessage(id: number): Promise<StoredChatMessage | undefined> {
+        // The line's room is not known from its id: every queued line is committed first.
+        this.commits.settleKind('chat')
         const row = this.st.deleteChat.get(id) as ChatRow | undefined
         return row && toChat(row)
     }
@@ -661,6 +688,10 @@ export class SqliteStore implements Store {
             target: r.target,
             details: JSON.parse(r.details) as Record<string, unknown>,
         }))
+    }
+
+    afterCommit(then: () => void): void {
+        this.commits.afterCommit(then)
     }
 
     async ping(): Promise<void> {
