@@ -9,6 +9,7 @@ import type { JoinSessions } from '../auth/join-sessions.js'
 import type { ConnectionGate } from '../http/connection-cap.js'
 import type { RoomAdmitter, SeatRefusal } from '../rooms/admission.js'
 import type { Admission, LiveRoom } from '../rooms/live-room.js'
+import { startHeartbeat } from './heartbeat.js'
 import type { Peer } from '../rooms/peer.js'
 import { CloseCode, CloseReason } from '../rooms/close-codes.js'
 import { FloodGuard, type FloodPolicy } from './rate-limit.js'
@@ -59,6 +60,8 @@ type Connection = {
     userId: string
     guard: FloodGuard
     alive: boolean
+    /** Its slot in the heartbeat (heartbeat.ts). */
+    beatSlot: number | undefined
     closedByServer: boolean
     /** performance.now() of the upgrade request, until the first frame is sent. */
     upgradeAt: number | undefined
@@ -83,6 +86,14 @@ export function createGateway(server: Server, joinSessions: JoinSessions, admitt
     const metrics = options.metrics
     const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayload, perMessageDeflate: false })
     const live = new Set<Connection>()
+    const heartbeat = startHeartbeat<Connection>(
+        options.heartbeatIntervalMs,
+        (connection) => connection.ws.ping(),
+        (connection) => {
+            connection.closedByServer = true
+            connection.ws.terminate()
+        },
+    )
 
     const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
         const upgradeAt = performance.now()
@@ -135,6 +146,7 @@ export function createGateway(server: Server, joinSessions: JoinSessions, admitt
             userId: admission.userId,
             guard: new FloodGuard(options.flood, Date.now()),
             alive: true,
+            beatSlot: undefined,
             closedByServer: false,
             upgradeAt,
             peer: undefined as unknown as Peer,
@@ -145,6 +157,7 @@ export function createGateway(server: Server, joinSessions: JoinSessions, admitt
             close: (code, reason) => closeConnection(connection, code, reason),
         }
         live.add(connection)
+        heartbeat.add(connection)
         ws.on('message', (data, isBinary) => onMessage(connection, data, isBinary))
         ws.on('pong', () => (connection.alive = true))
         // ws answers a bad frame (too big, not UTF-8) by closing with its own code; cutting the socket at
@@ -157,6 +170,7 @@ export function createGateway(server: Server, joinSessions: JoinSessions, admitt
         ws.on('close', (code) => {
             metrics?.closed(code)
             live.delete(connection)
+            heartbeat.delete(connection)
             // A client that closes normally has left the room; anything else may come back.
             room.disconnect(connection.userId, connection.peer, code === CloseCode.normal && !connection.closedByServer)
         })
@@ -262,19 +276,6 @@ export function createGateway(server: Server, joinSessions: JoinSessions, admitt
         }
     }
 
-    const heartbeat = setInterval(() => {
-        for (const connection of live) {
-            if (!connection.alive) {
-                connection.closedByServer = true
-                connection.ws.terminate()
-                continue
-            }
-            connection.alive = false
-            connection.ws.ping()
-        }
-    }, options.heartbeatIntervalMs)
-    heartbeat.unref()
-
     server.on('upgrade', onUpgrade)
 
     return {
@@ -282,7 +283,7 @@ export function createGateway(server: Server, joinSessions: JoinSessions, admitt
             return live.size
         },
         async close() {
-            clearInterval(heartbeat)
+            heartbeat.stop()
             server.off('upgrade', onUpgrade)
             for (const connection of live) closeConnection(connection, CloseCode.goingAway, CloseReason[CloseCode.goingAway]!)
             await new Promise<void>((resolve) => wss.close(() => resolve()))
