@@ -62,9 +62,7 @@ export async function createRoom(
 }
 
 export const joinRoom = (address: string, room: string, profile: BenchProfile, via = address): Promise<Answer> =>
-    joinSigned(via, room, joinBody(address, room, profile))
-
-export const joinSigned = (address: string, room: string, body: Signed): Promise<Answer> => post(`${address}/sonolus/rooms/${room}`, body)
+    post(`${via}/sonolus/rooms/${room}`, joinBody(address, room, profile))
 
 export type LightClient = { ws: WebSocket; frames: number; firstFrameAt: Promise<number> }
 

@@ -13,9 +13,11 @@
 //        --no-tuned (the default column only: about half the time)
 import autocannon from 'autocannon'
 import { writeFileSync } from 'node:fs'
+import type { Socket } from 'node:net'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { WebSocket } from 'ws'
 import { startChild } from './processes.js'
+import { RawHttp, rawConnect } from './raw-client.js'
 import { hasWrk, wrkLoad } from './wrk.js'
 import { histogramDelta, histogramMaxBound, histogramQuantile, type Scrape } from './prometheus.js'
 import { startBenchServer, type BenchServer, type Mode } from './servers.js'
@@ -27,7 +29,7 @@ import {
     createRoom,
     joinBody,
     joinRoom,
-    joinSigned,
+    type Answer,
     pool,
     type LightClient,
     type Signed,
@@ -289,6 +291,9 @@ async function benchLatency(rate: number): Promise<void> {
     for (const mode of modes) {
         const server = await startBenchServer(mode)
         const clients: LightClient[] = []
+        // The joiners: bare TCP (raw-client.ts), so that the generator's own CPU stays out of the figure.
+        const sockets: Socket[] = []
+        const http = new RawHttp(server.address)
         try {
             const { address } = server
             const rooms: string[] = []
@@ -306,20 +311,27 @@ async function benchLatency(rate: number): Promise<void> {
             const mainBefore = await server.mainThreadCpu()
             const ownLoop = monitorEventLoopDelay({ resolution: 1 })
             ownLoop.enable()
+            const ownCpu = process.cpuUsage()
             const t0 = performance.now() + 50
             await Promise.all(
                 bodies.map(async (body, i) => {
                     const due = t0 + (i * 1000) / rate
                     await new Promise((resolve) => setTimeout(resolve, Math.max(0, due - performance.now())))
                     const start = performance.now()
-                    const answer = await joinSigned(address, rooms[i % rooms.length]!, body)
+                    const answer = await http.post(`/sonolus/rooms/${rooms[i % rooms.length]!}`, body.body, { 'sonolus-signature': body.signature })
+                    if (answer.status !== 200) throw new Error(`join: ${answer.status} ${answer.body}`)
                     answered.push(performance.now() - start)
-                    const client = await connectLight(answer)
-                    latencies.push((await client.firstFrameAt) - start)
-                    clients.push(client)
+                    const { url, session } = JSON.parse(answer.body) as Answer
+                    const joined = await rawConnect(url, session)
+                    latencies.push(joined.firstFrameAt - start)
+                    // The first frame must be the UpdateEvent, in a text frame.
+                    if (joined.firstFrame[0] !== 0x81 || !joined.firstFrame.includes('{"type":"update"'))
+                        throw new Error(`first frame: ${joined.firstFrame.subarray(0, 40).toString('hex')}`)
+                    sockets.push(joined.socket)
                 }),
             )
             ownLoop.disable()
+            const { user: ownUser, system: ownSystem } = process.cpuUsage(ownCpu)
             const cpuPerJoin = (await server.cpu()) - cpuBefore
             const mainPerJoin = (await server.mainThreadCpu()) - mainBefore
             const metricsAfter = await server.metrics()
@@ -349,10 +361,13 @@ async function benchLatency(rate: number): Promise<void> {
             notes.push(
                 `${mode}: server ${serverPauses(metricsBefore, metricsAfter)}; ` +
                     `checkpoint holds ${fmt(holds.count)}, ${ms(holds.sum)} ms in all, longest ≤ ${ms(histogramMaxBound(holds))} ms; CPU ${fmt(cpuPerJoin / total / 1000, 2)} ms per join (event loop ${fmt(mainPerJoin / total / 1000, 2)}); ` +
-                    `players' process event loop p99 ${fmt(ownLoop.percentile(99) / 1e6, 1)} / max ${fmt(ownLoop.max / 1e6, 1)} ms`,
+                    `players' process event loop p99 ${fmt(ownLoop.percentile(99) / 1e6, 1)} / max ${fmt(ownLoop.max / 1e6, 1)} ms, ` +
+                    `its CPU ${fmt((ownUser + ownSystem) / total / 1000, 2)} ms per join`,
             )
         } finally {
             for (const c of clients) c.ws.terminate()
+            for (const socket of sockets) socket.destroy()
+            http.close()
             await server.stop()
         }
     }
