@@ -347,7 +347,7 @@ export class LiveRoom {
                 }
                 // System notices are rendered per recipient locale; one frame per locale.
                 const frames = new Map<string, Buffer>()
-                for (const [, seat] of this.recipients(item.to, members)) {
+                for (const seat of this.recipients(item.to, members)) {
                     let frame = frames.get(seat.locale)
                     if (!frame) {
                         const value = renderNotice(seat.locale, item.key, item.params)
@@ -358,29 +358,32 @@ export class LiveRoom {
                 }
                 continue
             }
-            let frame: Buffer | undefined
-            for (const [, seat] of this.recipients(item.to, members)) {
-                frame ??= eventFrame(item.event)
-                seat.peer!.send(frame)
-            }
+            const seats = this.recipients(item.to, members)
+            if (!seats.length) continue
+            const frame = eventFrame(item.event)
+            for (const seat of seats) seat.peer!.send(frame)
         }
         for (const effect of output.effects) this.applyEffect(effect)
     }
 
-    private *recipients(to: Audience, members: ReadonlyMap<string, unknown>): Generator<[string, Seat]> {
+    /**
+     * The seats an event goes to. A plain array: a generator allocated an iterator result and a tuple
+     * per recipient, on the path every event of every room takes (Map.forEach: no entry arrays either).
+     */
+    private recipients(to: Audience, members: ReadonlyMap<string, unknown>): Seat[] {
+        const seats: Seat[] = []
         if (to === 'all' || 'except' in to) {
             const except = to === 'all' ? undefined : to.except
-            for (const [userId, seat] of this.seats) {
-                if (userId === except || !seat.peer || seat.suspended || !members.has(userId)) continue
-                yield [userId, seat]
-            }
-            return
+            this.seats.forEach((seat, userId) => {
+                if (userId !== except && seat.peer && !seat.suspended && members.has(userId)) seats.push(seat)
+            })
+            return seats
         }
         for (const userId of to.only) {
             const seat = this.seats.get(userId)
-            if (!seat || !seat.peer || seat.suspended || !members.has(userId)) continue
-            yield [userId, seat]
+            if (seat && seat.peer && !seat.suspended && members.has(userId)) seats.push(seat)
         }
+        return seats
     }
 
     /** The records a player is told of: chat lines, results, reports. */
