@@ -9,7 +9,7 @@
 //   3. memory per connected idle player, 10,000 players on one process;
 //   4. join → first UpdateEvent latency (p50/p99/max) at 200 and 400 joins per second, from the players'
 //      side and inside the server (upgrade → first frame written), with event-loop delay and GC pauses.
-// Flags: --only=auth,join,fanout,memory,latency  --quick (shorter runs, fewer players)
+// Flags: --only=auth,join,fanout,memory,latency  --quick (shorter runs, fewer players)  --latency-seconds=N
 //        --no-tuned (the default column only: about half the time)
 import autocannon from 'autocannon'
 import { writeFileSync } from 'node:fs'
@@ -44,6 +44,8 @@ const only = args.get('only')?.split(',')
 const skip = args.get('skip')?.split(',') ?? []
 const wanted = (name: string) => (!only || only.includes(name)) && !skip.includes(name)
 const seconds = quick ? 3 : 8
+// --latency-seconds=N: longer join latency runs (10 s by default, 2 s quick), to see rarer events (checkpoint holds).
+const latencySeconds = Number(args.get('latency-seconds') ?? (quick ? 2 : 10))
 const modes: Mode[] = args.has('no-tuned') ? ['default'] : ['default', 'tuned']
 
 type Cell = { value: string; pass: boolean }
@@ -283,7 +285,7 @@ function serverPauses(before: Scrape, after: Scrape): string {
 }
 
 async function benchLatency(rate: number): Promise<void> {
-    const total = quick ? rate * 2 : rate * 10
+    const total = rate * latencySeconds
     const roomCount = total / 50
     const target = rate <= 200 ? 15 : 25
     const cells: Row['cells'] = {}

@@ -18,7 +18,11 @@ export type CheckpointerOptions = {
     intervalMs?: number
     /** Quiet time after which the WAL file is truncated (default 2 s). */
     idleMs?: number
-    /** WAL size in frames past which the thread makes the WAL start over (default 4096: 16 MiB). */
+    /**
+     * WAL size in frames past which the thread makes the WAL start over (default 16384: 64 MiB). Each
+     * restart holds the commits, and with them the rooms' frames, for a few milliseconds: at 16 MiB that
+     * came every second at 400 joins/s (44 holds in 40 s, 323 ms in all), at 64 MiB 8 holds, 28 ms.
+     */
     restartFrames?: number
     /** Longest hold (default 50 ms). */
     maxHoldMs?: number
@@ -49,7 +53,7 @@ export class Checkpointer {
             path: options.path,
             intervalMs: options.intervalMs ?? 100,
             idleMs: options.idleMs ?? 2000,
-            restartFrames: options.restartFrames ?? 4096,
+            restartFrames: options.restartFrames ?? 16384,
         }
         this.worker = new Worker(workerUrl, { workerData })
         // Never what keeps a process alive.

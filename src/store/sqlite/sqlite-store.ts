@@ -181,7 +181,7 @@ export type SqliteStoreOptions = {
     path: string
     /** Checkpoint the WAL on a worker thread (file databases; default true). */
     checkpointThread?: boolean
-    /** WAL size in pages past which the event loop's connection checkpoints itself (default 16384: 64 MiB). */
+    /** WAL size in pages past which the event loop's connection checkpoints itself (default 32768: 128 MiB, twice what the checkpoint thread lets it reach: a safety net). */
     walHardLimitPages?: number
     /** Tuning of the checkpoint thread (tests). */
     checkpoints?: Pick<CheckpointerOptions, 'intervalMs' | 'idleMs' | 'restartFrames' | 'maxHoldMs'>
@@ -228,7 +228,7 @@ export class SqliteStore implements Store {
         this.commits = new GroupCommit(db, () => this.writtenUsers.clear())
         this.commits.onCommit = options.onCommit
         if (options.path !== ':memory:' && options.checkpointThread !== false) {
-            db.pragma(`wal_autocheckpoint = ${options.walHardLimitPages ?? 16384}`)
+            db.pragma(`wal_autocheckpoint = ${options.walHardLimitPages ?? 32768}`)
             this.checkpointer = new Checkpointer({
                 path: options.path,
                 hold: () => this.commits.hold(),
