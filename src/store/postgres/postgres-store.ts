@@ -752,11 +752,23 @@ export class PostgresStore implements Store {
 
     // Chat lines and results go through the group commit: batches commit one after another and a batch
     // runs its jobs in order, so ids follow the order lines were asked for (the pool alone would race).
-    /** Waits for the queued room writes only (chat lines, results, reports): sign-ins do not hold frames back. */
+    /**
+     * Waits for the queued room writes only (chat lines, results, reports): sign-ins do not hold frames
+     * back. For half a second at most: a database that stopped answering (writes are retried for up to
+     * retryForMs) must not freeze every room of the node; the frames then go as they did before.
+     */
     afterCommit(then: () => void): void {
         const kinds = (['chat', 'results', 'report'] as const).filter((kind) => this.commits.pendingIds(kind).length)
         if (!kinds.length) return then()
-        void Promise.all(kinds.map((kind) => this.commits.settleKind(kind))).then(then)
+        let called = false
+        const go = () => {
+            if (called) return
+            called = true
+            clearTimeout(timer)
+            then()
+        }
+        const timer = setTimeout(go, 500)
+        void Promise.all(kinds.map((kind) => this.commits.settleKind(kind))).then(go)
     }
 
     async insertChatMessage(m: NewChatMessage): Promise<number> {

@@ -222,9 +222,9 @@ export class SqliteStore implements Store {
         migrate(db, this.now())
         this.st = prepareStatements(db)
         this.legacyNonces = this.hasLegacyNonces()
-        // Users, sessions, join sessions and nonces are written through the group commit; a read of one
-        // of those rows commits the queue first (the group commit knows which rows its jobs write).
-        // Nonces are only ever read by the queued writes themselves, in order.
+        // Users, sessions, join sessions, nonces and the rooms' chat lines, results and reports are written
+        // through the group commit; a read of one of those rows commits the queue first (the group commit
+        // knows which rows its jobs write). Nonces are only ever read by the queued writes themselves.
         this.commits = new GroupCommit(db, () => this.writtenUsers.clear())
         this.commits.onCommit = options.onCommit
         if (options.path !== ':memory:' && options.checkpointThread !== false) {
