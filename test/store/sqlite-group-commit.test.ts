@@ -220,25 +220,8 @@ describe('SqliteStore: read-your-writes through the group commit', () => {
             await reopened.close()
         }
     })
-})
 
-describe('SqliteStore: room writes and the commit point (afterCommit)', () => {
-    let dir: string
-    let path: string
-    let store: SqliteStore
-    let reader: Database.Database
-    before(async () => {
-        dir = await mkdtemp(join(tmpdir(), 'ensemble-commit-point-'))
-        path = join(dir, 'ensemble.sqlite')
-        store = new SqliteStore({ path, checkpointThread: false })
-        reader = new Database(path, { readonly: true })
-    })
-    after(async () => {
-        reader.close()
-        await store.close()
-        await rm(dir, { recursive: true, force: true })
-    })
-
+    // The rooms' writes and the commit point (afterCommit).
     const count = (sql: string, ...params: unknown[]) => (reader.prepare(`SELECT count(*) AS n FROM ${sql}`).get(...params) as { n: number }).n
     const line = (roomName: string, value: string) => ({ roomName, userId: null, type: 'text' as const, value, at: 1 })
 
