@@ -24,7 +24,7 @@ export function startHeartbeat<C extends Beating>(
     /** Drops one that did not. */
     drop: (connection: C) => void,
 ): Heartbeat<C> {
-    // Ticks no shorter than 100 ms (a short interval is a test's): one slot for intervals up to 200 ms.
+    // Ticks no shorter than 100 ms (a short interval is a test's): one slot for intervals under 200 ms.
     const slots = Array.from({ length: Math.max(1, Math.min(30, Math.floor(intervalMs / 100))) }, () => new Set<C>())
     let next = 0
     let visit = 0
