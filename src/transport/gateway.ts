@@ -13,7 +13,7 @@ import { startHeartbeat } from './heartbeat.js'
 import type { Peer } from '../rooms/peer.js'
 import { CloseCode, CloseReason } from '../rooms/close-codes.js'
 import { FloodGuard, type FloodPolicy } from './rate-limit.js'
-import { textFrameHeader } from './text-frame.js'
+import { writeTextFrame } from './text-frame.js'
 
 export type GatewayOptions = {
     /** Path prefix the server is mounted at ('' or '/something'). */
@@ -259,9 +259,8 @@ export function createGateway(server: Server, joinSessions: JoinSessions, admitt
         }
         metrics?.sent(data.length)
         // Events are JSON text (https://wiki.sonolus.com/round-multiplayer-server-specs/state/overview), in
-        // a text frame whose header is built once for every recipient of the same bytes (corked: one write).
-        socket.write(textFrameHeader(data))
-        socket.write(data)
+        // a text frame built once for every recipient of the same bytes (corked: one write).
+        writeTextFrame(socket, data)
     }
 
     const closeConnection = (connection: Connection, code: number, reason: string) => {

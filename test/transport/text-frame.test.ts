@@ -1,9 +1,9 @@
-// textFrameHeader against ws itself: the bytes ws's Sender would write for the same text message, at every
-// length class of the header (7-bit, 16-bit, 64-bit), and one header per payload.
+// textFrameHeader and writeTextFrame against ws itself: the bytes ws's Sender would write for the same text
+// message, at every length class of the header (7-bit, 16-bit, 64-bit), one header (or whole frame) per payload.
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import * as ws from 'ws'
-import { textFrameHeader } from '../../src/transport/text-frame.js'
+import { textFrameHeader, writeTextFrame } from '../../src/transport/text-frame.js'
 
 const textFrame = (payload: Buffer) => Buffer.concat([textFrameHeader(payload), payload])
 
@@ -33,5 +33,31 @@ describe('textFrame', () => {
         const payload = Buffer.from('{"type":"addChatMessage"}')
         assert.equal(textFrameHeader(payload), textFrameHeader(payload))
         assert.notEqual(textFrameHeader(Buffer.from(payload)), textFrameHeader(payload))
+    })
+})
+
+describe('writeTextFrame', () => {
+    const written = (payload: Buffer) => {
+        const chunks: Buffer[] = []
+        writeTextFrame({ write: (chunk: Buffer) => chunks.push(chunk) }, payload)
+        return chunks
+    }
+
+    for (const length of [0, 1, 125, 126, 127, 16383, 16384, 65535, 65536, 70000]) {
+        it(`writes ws's own frame for a ${length}-byte payload`, () => {
+            const payload = Buffer.alloc(length, 'b')
+            assert.deepEqual(Buffer.concat(written(payload)), wsFrame(payload))
+        })
+    }
+
+    it('a small payload: one write of one Buffer built once; a large one: header, then the payload itself', () => {
+        const small = Buffer.from('{"type":"addChatMessage","message":{"userId":null,"type":"text","value":"hi"}}')
+        const [first, ...rest] = written(small)
+        assert.equal(rest.length, 0)
+        assert.equal(written(small)[0], first, 'the same Buffer for the next recipient')
+        const large = Buffer.alloc(20_000, 'c')
+        const chunks = written(large)
+        assert.equal(chunks.length, 2)
+        assert.equal(chunks[1], large, 'not copied')
     })
 })
