@@ -119,6 +119,32 @@ describe('VerifierPool', () => {
         }
     })
 
+    test('a lone verification on a quiet event loop is made there; after a busy spell, or with the option at 0, on the thread', async () => {
+        const valid = many.find((c) => c.kind === 'valid')!
+        const other = many.find((c) => c.kind === 'other key')!
+        const quiet = new VerifierPool(jwk, inline, { size: 1, highWater: 1e9 })
+        const never = new VerifierPool(jwk, inline, { size: 1, highWater: 1e9, inlineAloneBelowUtilization: 0 })
+        try {
+            await Promise.all([quiet.ready(), never.ready()])
+            await new Promise((resolve) => setTimeout(resolve, 150)) // a quiet utilization sample
+            assert.equal(await quiet.verify(valid.body, valid.signature), true)
+            assert.equal(await quiet.verify(other.body, other.signature), false)
+            assert.deepEqual([quiet.stats.inline, quiet.stats.items], [2, 0], 'both on the event loop')
+            assert.equal(await never.verify(valid.body, valid.signature), true)
+            assert.deepEqual([never.stats.inline, never.stats.items], [0, 1], 'on the thread')
+
+            // A busy event loop (150 ms without a break): the next lone check goes to the thread.
+            const until = performance.now() + 150
+            while (performance.now() < until);
+            assert.equal(await quiet.verify(valid.body, valid.signature), true)
+            assert.deepEqual([quiet.stats.inline, quiet.stats.items], [2, 1], 'on the thread')
+            // Several at once go to the thread even on a quiet loop (the concurrent tests above show it too).
+        } finally {
+            await quiet.close()
+            await never.close()
+        }
+    })
+
     test('before any thread is ready, the event loop answers (lazy start)', async () => {
         const pool = new VerifierPool(jwk, inline, { size: 1 })
         try {
