@@ -41,6 +41,11 @@ export class PendingWrites<J> {
         return this.byKind.get(kind)?.has(id) ?? false
     }
 
+    /** Whether any row of one kind has a pending write. */
+    hasKind(kind: PendingKind): boolean {
+        return (this.byKind.get(kind)?.size ?? 0) > 0
+    }
+
     /** Ids of the rows of one kind with a pending write. */
     ids(kind: PendingKind): string[] {
         return [...(this.byKind.get(kind)?.keys() ?? [])]

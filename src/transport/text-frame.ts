@@ -3,24 +3,33 @@
 // an options object for each of them. Only for sockets without permessage-deflate (the gateway turns it
 // off), where ws writes its own frames (pings, closes) straight to the socket too, so the order holds.
 
+/** Writes the header of a text frame of `length` payload bytes at the start of `out`; its size. */
+function writeHeader(out: Buffer, length: number): number {
+    out[0] = 0x81 // FIN, text
+    if (length < 126) {
+        out[1] = length
+        return 2
+    }
+    if (length < 65536) {
+        out[1] = 126
+        out.writeUInt16BE(length, 2)
+        return 4
+    }
+    out[1] = 127
+    out.writeBigUInt64BE(BigInt(length), 2)
+    return 10
+}
+
+const headerSize = (length: number) => (length < 126 ? 2 : length < 65536 ? 4 : 10)
+
 const headers = new WeakMap<Buffer, Buffer>()
 
 /** The header alone, for a payload written after it uncopied. */
-
 export function textFrameHeader(payload: Buffer): Buffer {
     let header = headers.get(payload)
     if (header) return header
-    const length = payload.length
-    header = Buffer.allocUnsafeSlow(length < 126 ? 2 : length < 65536 ? 4 : 10)
-    header[0] = 0x81 // FIN, text
-    if (length < 126) header[1] = length
-    else if (length < 65536) {
-        header[1] = 126
-        header.writeUInt16BE(length, 2)
-    } else {
-        header[1] = 127
-        header.writeBigUInt64BE(BigInt(length), 2)
-    }
+    header = Buffer.allocUnsafeSlow(headerSize(payload.length))
+    writeHeader(header, payload.length)
     headers.set(payload, header)
     return header
 }
@@ -43,15 +52,8 @@ export function writeTextFrame(socket: { write(chunk: Buffer): unknown }, payloa
     }
     let whole = wholes.get(payload)
     if (!whole) {
-        const header = payload.length < 126 ? 2 : 4
-        whole = Buffer.allocUnsafe(header + payload.length)
-        whole[0] = 0x81 // FIN, text
-        if (header === 2) whole[1] = payload.length
-        else {
-            whole[1] = 126
-            whole.writeUInt16BE(payload.length, 2)
-        }
-        payload.copy(whole, header)
+        whole = Buffer.allocUnsafe(headerSize(payload.length) + payload.length)
+        payload.copy(whole, writeHeader(whole, payload.length))
         wholes.set(payload, whole)
     }
     socket.write(whole)

@@ -64,6 +64,11 @@ export class PgGroupCommit {
         return this.writes.has(kind, id)
     }
 
+    /** Whether a queued or committing write touches a row of this kind. */
+    hasKind(kind: PendingKind): boolean {
+        return this.writes.hasKind(kind)
+    }
+
     /** Ids of the rows of one kind that queued or committing writes touch. */
     pendingIds(kind: PendingKind): string[] {
         return this.writes.ids(kind)

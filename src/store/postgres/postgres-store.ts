@@ -750,15 +750,13 @@ export class PostgresStore implements Store {
 
     // what rooms leave behind
 
-    // Chat lines and results go through the group commit: batches commit one after another and a batch
-    // runs its jobs in order, so ids follow the order lines were asked for (the pool alone would race).
     /**
      * Waits for the queued room writes only (chat lines, results, reports): sign-ins do not hold frames
      * back. For half a second at most: a database that stopped answering (writes are retried for up to
      * retryForMs) must not freeze every room of the node; the frames then go as they did before.
      */
     afterCommit(then: () => void): void {
-        const kinds = (['chat', 'results', 'report'] as const).filter((kind) => this.commits.pendingIds(kind).length)
+        const kinds = (['chat', 'results', 'report'] as const).filter((kind) => this.commits.hasKind(kind))
         if (!kinds.length) return then()
         let called = false
         const go = () => {
@@ -771,6 +769,8 @@ export class PostgresStore implements Store {
         void Promise.all(kinds.map((kind) => this.commits.settleKind(kind))).then(go)
     }
 
+    // Chat lines and results go through the group commit: batches commit one after another and a batch
+    // runs its jobs in order, so ids follow the order lines were asked for (the pool alone would race).
     async insertChatMessage(m: NewChatMessage): Promise<number> {
         return this.commits.run([['chat', m.roomName]], async (c) => {
             const r = await c.query({

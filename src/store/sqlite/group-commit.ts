@@ -82,7 +82,7 @@ export class GroupCommit {
 
     /** Commits the queue if a queued write touches any row of this kind. */
     settleKind(kind: PendingKind): void {
-        if (this.writes.ids(kind).length) this.flush()
+        if (this.writes.hasKind(kind)) this.flush()
     }
 
     private readonly onImmediate = (): void => {
