@@ -119,13 +119,14 @@ describe('VerifierPool', () => {
         }
     })
 
-    test('a lone verification on a quiet event loop is made there; after a busy spell, or with the option at 0, on the thread', async () => {
+    test('a lone verification is made on the event loop (by default even a busy one); below a set utilization only when quiet; at 0, on the thread', async () => {
         const valid = many.find((c) => c.kind === 'valid')!
         const other = many.find((c) => c.kind === 'other key')!
-        const quiet = new VerifierPool(jwk, inline, { size: 1, highWater: 1e9 })
+        const always = new VerifierPool(jwk, inline, { size: 1, highWater: 1e9 })
+        const quiet = new VerifierPool(jwk, inline, { size: 1, highWater: 1e9, inlineAloneBelowUtilization: 0.25 })
         const never = new VerifierPool(jwk, inline, { size: 1, highWater: 1e9, inlineAloneBelowUtilization: 0 })
         try {
-            await Promise.all([quiet.ready(), never.ready()])
+            await Promise.all([always.ready(), quiet.ready(), never.ready()])
             await new Promise((resolve) => setTimeout(resolve, 150)) // a quiet utilization sample
             assert.equal(await quiet.verify(valid.body, valid.signature), true)
             assert.equal(await quiet.verify(other.body, other.signature), false)
@@ -133,13 +134,20 @@ describe('VerifierPool', () => {
             assert.equal(await never.verify(valid.body, valid.signature), true)
             assert.deepEqual([never.stats.inline, never.stats.items], [0, 1], 'on the thread')
 
-            // A busy event loop (150 ms without a break): the next lone check goes to the thread.
+            // A busy event loop (150 ms without a break): with a bound set, the next lone check goes to the
+            // thread; by default it is still made on the event loop.
             const until = performance.now() + 150
             while (performance.now() < until);
             assert.equal(await quiet.verify(valid.body, valid.signature), true)
             assert.deepEqual([quiet.stats.inline, quiet.stats.items], [2, 1], 'on the thread')
-            // Several at once go to the thread even on a quiet loop (the concurrent tests above show it too).
+            assert.equal(await always.verify(valid.body, valid.signature), true)
+            assert.deepEqual([always.stats.inline, always.stats.items], [1, 0], 'on the event loop')
+            // Several at once go to the thread (the concurrent tests above show it too).
+            const both = await Promise.all([always.verify(valid.body, valid.signature), always.verify(other.body, other.signature)])
+            assert.deepEqual(both, [true, false])
+            assert.deepEqual([always.stats.inline, always.stats.items], [1, 2], 'both on the thread')
         } finally {
+            await always.close()
             await quiet.close()
             await never.close()
         }
