@@ -135,6 +135,9 @@ export function createGateway(server: Server, joinSessions: JoinSessions, admitt
         const result = await admitter.admit(ticket)
         if (!result.ok) return refuse(socket, refusals[result.reason].status, refusals[result.reason].message)
         if (socket.destroyed) return 499
+        // Corked from here: the 101 answer and the first UpdateEvent leave in one write (one system call,
+        // one read for the client), at the turn's commit point like every frame.
+        cork(socket as Socket)
         wss.handleUpgrade(req, socket, head, (ws) => accept(ws, result.room, result.admission, upgradeAt))
         return 101
     }

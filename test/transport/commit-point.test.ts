@@ -2,10 +2,12 @@
 // join session go through the SQLite group commit, and the gateway releases a turn's frames only from
 // Store.afterCommit. Held commits (a checkpoint finishing) hold the frames with them.
 import assert from 'node:assert/strict'
+import { once } from 'node:events'
+import { connect as netConnect } from 'node:net'
 import { after, before, describe, test } from 'node:test'
 import Database from 'better-sqlite3'
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js'
-import { connect, hostRoom, joinPlayer, startMultiplayerServer, type MultiplayerServer } from '../helpers/multiplayer.js'
+import { hostRoom, joinPlayer, startMultiplayerServer, type MultiplayerServer } from '../helpers/multiplayer.js'
 import { join, makeProfile, signedAuthenticate } from '../helpers/sonolus.js'
 
 describe('commit point: no frame reveals a write before it committed', () => {
@@ -49,25 +51,40 @@ describe('commit point: no frame reveals a write before it committed', () => {
         await host.client.close()
     })
 
-    test("a joiner's first UpdateEvent leaves after its join session's delete committed", async () => {
+    test("a joiner's 101 answer and first UpdateEvent leave together, after its join session's delete committed", async () => {
         const host = await hostRoom(server)
         const guest = await signedAuthenticate(server, makeProfile('Late'))
         const answer = await join(server, host.name, guest.profile, { session: guest.session })
         const sessions = () => (reader.prepare('SELECT count(*) AS n FROM join_sessions WHERE room_name = ?').get(host.name) as { n: number }).n
         assert.equal(sessions(), 1)
+        // A bare TCP upgrade, to see what the server writes and in how many pieces.
+        const { hostname, port, pathname } = new URL(answer.url)
+        const socket = netConnect(Number(port), hostname.replace(/^\[|\]$/g, ''))
+        const chunks: Buffer[] = []
+        socket.on('data', (chunk: Buffer) => chunks.push(chunk))
+        await once(socket, 'connect')
         store.commits.hold()
-        let client: Awaited<ReturnType<typeof connect>> | undefined
         try {
-            // The upgrade is answered (101) and the session taken; its delete and the first frame wait.
-            client = await connect(server, host.name, answer, guest.profile)
-            await assert.rejects(client.nextOf('update', 300), /timed out/)
+            socket.write(
+                `GET ${pathname} HTTP/1.1\r\nHost: ${hostname}:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+                    `Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nSonolus-Room-Session: ${answer.session}\r\n\r\n`,
+            )
+            // The session is taken at once; its delete, the 101 answer and the first frame wait for the commit.
+            await new Promise((resolve) => setTimeout(resolve, 300))
+            assert.equal(chunks.length, 0, 'nothing written while the commit is held')
             assert.equal(sessions(), 1)
         } finally {
             store.commits.resume()
         }
-        await client!.nextOf('update')
+        while (!Buffer.concat(chunks).includes('{"type":"update"')) await once(socket, 'data')
         assert.equal(sessions(), 0, 'spent on disk before the first frame left')
-        await client!.close()
+        // The 101 and the UpdateEvent's text frame came in one write (here: one read).
+        const first = chunks[0]!
+        const end = first.indexOf('\r\n\r\n')
+        assert.match(first.subarray(0, end).toString('latin1'), /^HTTP\/1\.1 101 /)
+        assert.equal(first[end + 4], 0x81, 'a text frame right behind the answer')
+        assert.ok(first.includes('{"type":"update"'), 'the UpdateEvent in the same read')
+        socket.destroy()
         await host.client.close()
     })
 })
