@@ -163,12 +163,23 @@ function prepareStatements(db: Database.Database) {
         sweep: [
             db.prepare('DELETE FROM user_bans WHERE until <= ?'),
             db.prepare('DELETE FROM sessions WHERE expires_at <= ?'),
-            db.prepare('DELETE FROM nonces WHERE expires_at <= ?'),
             db.prepare('DELETE FROM nonces_legacy WHERE expires_at <= ?'),
-            db.prepare('DELETE FROM join_sessions WHERE expires_at <= ?'),
             db.prepare('DELETE FROM room_reservations WHERE expires_at <= ?'),
             db.prepare('DELETE FROM room_unlocks WHERE until <= ?'),
             db.prepare('DELETE FROM room_bans WHERE until <= ?'),
+        ],
+        // Tables without an expiry index (migration 7), swept from their start (sweepInOrder).
+        sweepInOrder: [
+            {
+                firstLive: db.prepare('SELECT time AS key FROM nonces WHERE expires_at > ? ORDER BY time LIMIT 1'),
+                before: db.prepare('DELETE FROM nonces WHERE time < @key AND expires_at <= @now'),
+                all: db.prepare('DELETE FROM nonces WHERE expires_at <= ?'),
+            },
+            {
+                firstLive: db.prepare('SELECT rowid AS key FROM join_sessions WHERE expires_at > ? ORDER BY rowid LIMIT 1'),
+                before: db.prepare('DELETE FROM join_sessions WHERE rowid < @key AND expires_at <= @now'),
+                all: db.prepare('DELETE FROM join_sessions WHERE expires_at <= ?'),
+            },
         ],
     }
 }
@@ -300,8 +311,8 @@ export class SqliteStore implements Store {
     }
 
     /**
-     * The latest `now` a sweep ran with: nonces that expired by then are gone, so a nonce whose expiry is
-     * not past it may have been spent and forgotten. Within one process; after a restart the signed-body
+     * The latest `now` a sweep ran with: nonces that expired by then may be gone, so a nonce whose expiry
+     * is not past it may have been spent and forgotten. Within one process; after a restart the signed-body
      * time check refuses every body whose nonce an earlier process could have swept.
      */
     private sweptThrough = -Infinity
@@ -703,6 +714,16 @@ export class SqliteStore implements Store {
         this.commits.flush()
         this.db.transaction(() => {
             for (const st of this.st.sweep) st.run(now)
+            // Rows in the order they were made, each living one window or TTL: the expired ones come first.
+            // The walk to the first live row reads only what is deleted. A row that outlives a younger one
+            // (the window or TTL changed between restarts) keeps the younger one until it expires too; a
+            // nonce kept longer only refuses its replay longer, and an expired join session is refused
+            // when taken.
+            for (const { firstLive, before, all } of this.st.sweepInOrder) {
+                const live = firstLive.get(now) as { key: number } | undefined
+                if (live) before.run({ key: live.key, now })
+                else all.run(now)
+            }
         })()
         this.sweptThrough = Math.max(this.sweptThrough, now)
         if (this.legacyNonces) this.legacyNonces = this.hasLegacyNonces()
