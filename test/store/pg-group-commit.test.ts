@@ -41,16 +41,30 @@ describe('PgGroupCommit: pending rows', { skip }, () => {
 
     test('settle() waits for the commit of a write of that row; other rows do not wait', async () => {
         const commits = store.commits
-        const written = commits.run([['session', 'a']], insert('a', 1))
-        assert.equal(commits.has('session', 'a'), true)
-        assert.deepEqual(commits.pendingIds('session'), ['a'])
-        assert.equal(await commits.settle('session', 'other'), false)
-        assert.equal(await commits.settle('user', 'a'), false, 'kinds are apart')
-        assert.equal(await seen('a'), undefined, 'not committed yet')
-        assert.equal(await commits.settle('session', 'a'), true)
-        assert.equal(await seen('a'), 1, 'committed once settle() returned')
-        assert.equal(commits.has('session', 'a'), false)
-        await written
+        // The table is locked by another session, so the batch cannot commit before the lock goes (without
+        // it, the commit could land before the check that it has not, and the test failed now and then).
+        const locker = new pg.Client({ connectionString: db.url })
+        await locker.connect()
+        try {
+            await locker.query('BEGIN')
+            await locker.query(`LOCK TABLE ${schema}.t IN ACCESS EXCLUSIVE MODE`)
+            const written = commits.run([['session', 'a']], insert('a', 1))
+            assert.equal(commits.has('session', 'a'), true)
+            assert.deepEqual(commits.pendingIds('session'), ['a'])
+            assert.equal(await commits.settle('session', 'other'), false)
+            assert.equal(await commits.settle('user', 'a'), false, 'kinds are apart')
+            let settled = false
+            const settling = commits.settle('session', 'a').then((value) => ((settled = true), value))
+            await sleep(100)
+            assert.equal(settled, false, 'settle() waits while the write cannot commit')
+            await locker.query('COMMIT')
+            assert.equal(await settling, true)
+            assert.equal(await seen('a'), 1, 'committed once settle() returned')
+            assert.equal(commits.has('session', 'a'), false)
+            await written
+        } finally {
+            await locker.end()
+        }
     })
 
     test('a failed batch leaves no row pending and its failed write is not seen', async () => {
