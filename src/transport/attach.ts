@@ -4,6 +4,7 @@ import type { AttachContext, Attachment } from '../app.js'
 import { feedEventsOf, scoreboardOf, type FeedMemory } from '../rooms/feed-events.js'
 import { RoomClosing } from '../rooms/closing.js'
 import { RoomHub } from '../rooms/hub.js'
+import type { FeedEvent } from '../rooms/room-feeds.js'
 import type { EngineRoom } from '../multiplayer/index.js'
 import type { RoomPersistence } from '../rooms/live-room.js'
 import { createGateway, type Gateway } from './gateway.js'
@@ -38,7 +39,18 @@ export function attachMultiplayer(ctx: AttachContext, tuning: MultiplayerTuning 
         roomChanged: (roomName, patch) => void store.updateRoom(roomName, patch).catch(failed('room')),
     }
 
-    // Each room's engine output, as the room's event feed (REST API server-sent events).
+    // Each room's engine output, as the room's event feed (REST API server-sent events). Published at the
+    // turn's commit point, as the players' frames leave: a chat line, result or report seen on the feed is
+    // on disk. One queue in order, published once per turn.
+    let feedQueue: { roomName: string; event: FeedEvent }[] = []
+    const publishFeed = () => {
+        const queue = feedQueue
+        feedQueue = []
+        for (const { roomName, event } of queue) ctx.feeds.publish(roomName, event)
+    }
+    const queueFeed = (roomName: string, event: FeedEvent) => {
+        if (feedQueue.push({ roomName, event }) === 1) setImmediate(() => store.afterCommit(publishFeed))
+    }
     const feedMemory = new WeakMap<EngineRoom, FeedMemory>()
     const observe = (roomName: string, engine: EngineRoom, output: Parameters<typeof feedEventsOf>[1]) => {
         if (ctx.metrics) {
@@ -49,7 +61,7 @@ export function attachMultiplayer(ctx: AttachContext, tuning: MultiplayerTuning 
         }
         let memory = feedMemory.get(engine)
         if (!memory) feedMemory.set(engine, (memory = { scoreboard: JSON.stringify(scoreboardOf(engine)) }))
-        for (const event of feedEventsOf(engine, output, memory, now())) ctx.feeds.publish(roomName, event)
+        for (const event of feedEventsOf(engine, output, memory, now())) queueFeed(roomName, event)
     }
 
     const hub = new RoomHub({

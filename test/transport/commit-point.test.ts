@@ -9,6 +9,7 @@ import Database from 'better-sqlite3'
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js'
 import { hostRoom, joinPlayer, startMultiplayerServer, type MultiplayerServer } from '../helpers/multiplayer.js'
 import { join, makeProfile, signedAuthenticate } from '../helpers/sonolus.js'
+import { SseClient } from '../helpers/sse.js'
 
 describe('commit point: no frame reveals a write before it committed', () => {
     let server: MultiplayerServer
@@ -35,11 +36,16 @@ describe('commit point: no frame reveals a write before it committed', () => {
         const isLine = (event: { type: string; message?: { value?: string } }) =>
             event.type === 'addChatMessage' && event.message?.value === 'held line'
 
+        // The room's REST event feed too (GET /api/rooms/{name}/events): it shows the line once stored.
+        const feed = await SseClient.open(`${server.base}/api/rooms/${host.name}/events`)
+        const isFeedLine = (data: { type: string; value?: string }) => data.type === 'chat' && data.value === 'held line'
+
         store.commits.hold()
         try {
             host.client.chat('held line')
             await assert.rejects(guest.client.next(isLine, 300), /timed out/)
             await assert.rejects(host.client.next(isLine, 10), /timed out/, 'not even the echo to its author')
+            await assert.rejects(feed.next(isFeedLine, 10), /timed out/, 'nor the event feed')
             assert.equal(lines(host.name, 'held line'), 0)
         } finally {
             store.commits.resume()
@@ -47,6 +53,8 @@ describe('commit point: no frame reveals a write before it committed', () => {
         await guest.client.next(isLine)
         assert.equal(lines(host.name, 'held line'), 1, 'on disk before the frame left')
         await host.client.next(isLine)
+        await feed.next(isFeedLine)
+        feed.close()
         await guest.client.close()
         await host.client.close()
     })
