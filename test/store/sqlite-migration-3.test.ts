@@ -5,9 +5,9 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
-import Database from 'better-sqlite3'
-import { migrate, migrations } from '../../src/store/sqlite/migrations.js'
+import { migrations } from '../../src/store/sqlite/migrations.js'
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js'
+import { databaseAtVersion } from '../helpers/sqlite-version.js'
 
 describe('SqliteStore: migration 3 (memberships, API tokens)', () => {
     let dir: string
@@ -18,15 +18,7 @@ describe('SqliteStore: migration 3 (memberships, API tokens)', () => {
 
     test('a version 2 database upgrades with its data; the new tables work', async () => {
         const path = join(dir, 'v2.sqlite')
-        const db = new Database(path)
-        assert.deepEqual(
-            migrate(
-                db,
-                0,
-                migrations.filter((m) => m.version <= 2),
-            ),
-            [1, 2],
-        )
+        const db = databaseAtVersion(path, 2)
         db.prepare("INSERT INTO users (id, handle, name, profile, updated_at) VALUES ('u1', '1234', 'Alice', '{}', 1)").run()
         db.close()
 

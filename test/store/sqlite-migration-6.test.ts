@@ -6,24 +6,15 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
-import Database from 'better-sqlite3'
-import { migrate, migrations } from '../../src/store/sqlite/migrations.js'
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js'
+import { databaseAtVersion } from '../helpers/sqlite-version.js'
 import { newRoom } from '../helpers/rooms.js'
 
 test('a version 5 database upgrades to 6: its rooms have no node and are swept; the counter stays exact', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'ensemble-migration6-'))
     try {
         const path = join(dir, 'v5.sqlite')
-        const db = new Database(path)
-        assert.deepEqual(
-            migrate(
-                db,
-                0,
-                migrations.filter((m) => m.version <= 5),
-            ),
-            [1, 2, 3, 4, 5],
-        )
+        const db = databaseAtVersion(path, 5)
         const insert = db.prepare(`INSERT INTO rooms (name, creator_id, title, max_players, scoring, teams, allow_other_servers, option_values,
             created_at, updated_at, closed_at) VALUES (?, ?, 't', 8, 'arcade', 0, 1, '', 1000, 1000, ?)`)
         for (let i = 0; i < 5; i++) insert.run(`old${i}`, `c${i}`, i < 3 ? null : 1500)

@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import Database from 'better-sqlite3'
-import { migrate, migrations } from '../../src/store/sqlite/migrations.js'
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js'
+import { databaseAtVersion } from '../helpers/sqlite-version.js'
 
 const session = (tokenHash: string, expiresAt: number, payload = 'p') => ({ tokenHash, roomName: 'r', userId: 'u', payload, expiresAt })
 
@@ -25,15 +25,7 @@ describe('SqliteStore: migration 7 and the sweep in key order', () => {
 
     test('a version 6 database upgrades: its join sessions and nonces are kept and still single use', async () => {
         const path = join(dir, 'v6.sqlite')
-        const db = new Database(path)
-        assert.deepEqual(
-            migrate(
-                db,
-                0,
-                migrations.filter((m) => m.version <= 6),
-            ),
-            [1, 2, 3, 4, 5, 6],
-        )
+        const db = databaseAtVersion(path, 6)
         assert.deepEqual(indexes(db), ['join_sessions_expires_at', 'nonces_by_expiry'])
         const insert = db.prepare('INSERT INTO join_sessions (token_hash, room_name, user_id, payload, expires_at) VALUES (?, ?, ?, ?, ?)')
         // Keys in an order unlike their expiry (a legacy token without time prefix among them).
