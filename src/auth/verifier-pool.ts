@@ -4,7 +4,7 @@
 // turn travel together: one postMessage with one transferred buffer per thread, one answer back.
 // The answers are the same as SignatureVerifier.verify's (the same checks on the same bytes); the
 // event loop verifies inline when no thread is ready yet (lazy start), after a thread died, when the
-// threads fall behind while the event loop has time to spare, and a lone check on a quiet server.
+// threads fall behind while the event loop has time to spare, and a lone check while no thread is at work.
 import { performance } from 'node:perf_hooks'
 import { Worker } from 'node:worker_threads'
 import type { JsonWebKey } from 'node:crypto'
@@ -146,9 +146,7 @@ export class VerifierPool {
     private readonly flush = (): void => {
         this.scheduled = false
         if (!this.pending.length) return
-        // Measured at 200 checks a second, one at a time: a round trip to the sleeping thread took 0.35 ms
-        // of its CPU and answered in 0.55 ms (p50), the check on the event loop in 0.27 ms; the event
-        // loop spent as much on the round trip as on the check (and at 200 joins/s it is busy, not idle).
+        // A lone check with no thread at work: waking one costs more than the check (inlineAloneBelowUtilization).
         if (this.pending.length === 1 && this.inFlight === 0 && this.recentUtilization() < this.inlineAloneBelow) {
             return this.verifyInline(this.pending.splice(0))
         }

@@ -7,6 +7,7 @@ import { RoomHub } from '../rooms/hub.js'
 import type { FeedEvent } from '../rooms/room-feeds.js'
 import type { EngineRoom } from '../multiplayer/index.js'
 import type { RoomPersistence } from '../rooms/live-room.js'
+import { commitPointQueue } from './commit-point.js'
 import { createGateway, type Gateway } from './gateway.js'
 import type { EngineLimits } from '../multiplayer/index.js'
 import { defaultFloodPolicy, type FloodPolicy } from './rate-limit.js'
@@ -42,6 +43,7 @@ export function attachMultiplayer(ctx: AttachContext, tuning: MultiplayerTuning 
     // Each room's engine output, as the room's event feed (REST API server-sent events). Published at the
     // turn's commit point, as the players' frames leave: a chat line, result or report seen on the feed is
     // on disk. One queue in order, published once per turn.
+    const atCommitPoint = commitPointQueue((then) => store.afterCommit(then))
     let feedQueue: { roomName: string; event: FeedEvent }[] = []
     const publishFeed = () => {
         const queue = feedQueue
@@ -49,7 +51,7 @@ export function attachMultiplayer(ctx: AttachContext, tuning: MultiplayerTuning 
         for (const { roomName, event } of queue) ctx.feeds.publish(roomName, event)
     }
     const queueFeed = (roomName: string, event: FeedEvent) => {
-        if (feedQueue.push({ roomName, event }) === 1) setImmediate(() => store.afterCommit(publishFeed))
+        if (feedQueue.push({ roomName, event }) === 1) atCommitPoint(publishFeed)
     }
     const feedMemory = new WeakMap<EngineRoom, FeedMemory>()
     const observe = (roomName: string, engine: EngineRoom, output: Parameters<typeof feedEventsOf>[1]) => {
@@ -112,7 +114,7 @@ export function attachMultiplayer(ctx: AttachContext, tuning: MultiplayerTuning 
             flood: tuning.flood ?? defaultFloodPolicy,
             connectionGate: ctx.connectionGate,
             metrics: ctx.metrics?.gateway(),
-            afterCommit: (then) => store.afterCommit(then),
+            atCommitPoint,
         },
         logger,
     )

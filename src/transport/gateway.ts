@@ -14,6 +14,7 @@ import type { Peer } from '../rooms/peer.js'
 import { CloseCode, CloseReason } from '../rooms/close-codes.js'
 import { FloodGuard, type FloodPolicy } from './rate-limit.js'
 import { writeTextFrame } from './text-frame.js'
+import { commitPointQueue, type AtCommitPoint } from './commit-point.js'
 
 export type GatewayOptions = {
     /** Path prefix the server is mounted at ('' or '/something'). */
@@ -27,10 +28,11 @@ export type GatewayOptions = {
     /** Counts frames, refusals, closes and upgrades (ops/metrics.ts); absent: nothing counted. */
     metrics?: GatewayMetrics
     /**
-     * The store's commit point (Store.afterCommit): a turn's frames leave once the writes they reveal
-     * (chat lines, results, the spent join session) have committed. Absent: they leave at the turn's end.
+     * The store's commit point (commit-point.ts over Store.afterCommit): a turn's frames leave once the
+     * writes they reveal (chat lines, results, the spent join session) have committed. Absent: they leave
+     * at the turn's end.
      */
-    afterCommit?: (then: () => void) => void
+    atCommitPoint?: AtCommitPoint
 }
 
 /** What the gateway reports; plain calls on hot paths, so an implementation must be cheap. */
@@ -216,30 +218,27 @@ export function createGateway(server: Server, joinSessions: JoinSessions, admitt
     }
 
     // Frames sent to one socket during one turn of the event loop leave in one write: the socket is
-    // corked at its first frame and uncorked once the loop's I/O callbacks are done (setImmediate), so
+    // corked at its first frame and uncorked once the loop's I/O callbacks are done (commit-point.ts), so
     // a burst of events (a round starting, several chat lines) costs one syscall per player, not one
     // per event. ws corks/uncorks around each frame too; corks nest, so ours holds them together.
-    // The writes a turn's events reveal are committed first (afterCommit): an event a player saw is on disk.
+    // The writes a turn's events reveal are committed first (the commit point): an event a player saw is on disk.
     let corked: Socket[] = []
     /** Upgrades whose first frame is in this turn's corked writes: timed once those leave. */
     let firstFrames: number[] = []
+    const atCommitPoint = options.atCommitPoint ?? commitPointQueue()
     const uncorkAll = () => {
         const sockets = corked
         const upgrades = firstFrames
         corked = []
         firstFrames = []
-        const release = () => {
-            for (const socket of sockets) if (!socket.destroyed) socket.uncork()
-            const end = performance.now()
-            for (const upgradeAt of upgrades) metrics?.firstFrame?.((end - upgradeAt) / 1000)
-        }
-        if (options.afterCommit) options.afterCommit(release)
-        else release()
+        for (const socket of sockets) if (!socket.destroyed) socket.uncork()
+        const end = performance.now()
+        for (const upgradeAt of upgrades) metrics?.firstFrame?.((end - upgradeAt) / 1000)
     }
     const cork = (socket: Socket) => {
         if (socket.writableCorked > 0) return
         socket.cork()
-        if (corked.push(socket) === 1) setImmediate(uncorkAll)
+        if (corked.push(socket) === 1) atCommitPoint(uncorkAll)
     }
 
     const send = (connection: Connection, data: Buffer) => {
