@@ -11,6 +11,9 @@
 //      side and inside the server (upgrade → first frame written), with event-loop delay and GC pauses.
 // Flags: --only=auth,join,fanout,memory,latency  --quick (shorter runs, fewer players)  --latency-seconds=N
 //        --no-tuned (the default column only: about half the time)
+// This process is the latency run's players. `npm run bench` starts it with a large initial heap
+// (--initial-heap-size=512): with V8's default its old generation grew by small steps, and its major GCs
+// (4-16 ms, every ~0.5-1.5 s) held first frames that had arrived unread, which showed as the server's tail.
 import autocannon from 'autocannon'
 import { writeFileSync } from 'node:fs'
 import type { Socket } from 'node:net'
@@ -284,9 +287,48 @@ function serverPauses(before: Scrape, after: Scrape): string {
     return `event-loop delay p50 ${loop('p50')} / p99 ${loop('p99')} / max ${loop('max')} ms; GC ${fmt(gcCount)} pauses, ${ms(gcSum)} ms in all`
 }
 
+type Joined = { latencies: number[]; answered: number[] }
+
+/**
+ * Joins at `rate` per second (open loop) with bodies signed beforehand, spread over `rooms` in turn:
+ * from the start of each POST to the first frame on its socket, and the POST's own share.
+ */
+async function joinAtRate(http: RawHttp, rooms: readonly string[], bodies: readonly Signed[], rate: number, sockets: Socket[]): Promise<Joined> {
+    const latencies: number[] = []
+    const answered: number[] = []
+    const t0 = performance.now() + 50
+    await Promise.all(
+        bodies.map(async (body, i) => {
+            const due = t0 + (i * 1000) / rate
+            await new Promise((resolve) => setTimeout(resolve, Math.max(0, due - performance.now())))
+            const start = performance.now()
+            const answer = await http.post(`/sonolus/rooms/${rooms[i % rooms.length]!}`, body.body, { 'sonolus-signature': body.signature })
+            if (answer.status !== 200) throw new Error(`join: ${answer.status} ${answer.body}`)
+            answered.push(performance.now() - start)
+            const { url, session } = JSON.parse(answer.body) as Answer
+            const joined = await rawConnect(url, session)
+            latencies.push(joined.firstFrameAt - start)
+            // The first frame must be the UpdateEvent, in a text frame.
+            if (joined.firstFrame[0] !== 0x81 || !joined.firstFrame.includes('{"type":"update"'))
+                throw new Error(`first frame: ${joined.firstFrame.subarray(0, 40).toString('hex')}`)
+            sockets.push(joined.socket)
+        }),
+    )
+    return { latencies, answered }
+}
+
+const quantiles = (list: number[]) => {
+    const sorted = [...list].sort((a, b) => a - b)
+    return (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!
+}
+
 async function benchLatency(rate: number): Promise<void> {
     const total = rate * latencySeconds
     const roomCount = total / 50
+    // A second of joins into rooms of their own before the measured ones: the first joins into a fresh
+    // process wait for the compiler (at 400/s, most of the 40 slowest joins of a run were its first
+    // 50 ms). A server in service is past that; the warm-up's own p99 is reported beside the figure.
+    const warmUpCount = quick ? 0 : rate
     const target = rate <= 200 ? 15 : 25
     const cells: Row['cells'] = {}
     const notes: string[] = []
@@ -298,51 +340,37 @@ async function benchLatency(rate: number): Promise<void> {
         const http = new RawHttp(server.address)
         try {
             const { address } = server
-            const rooms: string[] = []
-            for (let r = 0; r < roomCount; r++) {
-                const { name, answer } = await createRoom(address, benchProfile(-r - 1), { maxPlayers: '100' })
-                clients.push(await connectLight(answer))
-                rooms.push(name)
+            const newRooms = async (count: number, first: number) => {
+                const names: string[] = []
+                for (let r = 0; r < count; r++) {
+                    const { name, answer } = await createRoom(address, benchProfile(-first - r - 1), { maxPlayers: '100' })
+                    clients.push(await connectLight(answer))
+                    names.push(name)
+                }
+                return names
             }
+            const rooms = await newRooms(roomCount, 0)
+            const warmUpRooms = await newRooms(Math.ceil(warmUpCount / 50), roomCount)
             // Signed ahead: signing is the players' work, not the server's.
             const bodies = Array.from({ length: total }, (_, i) => joinBody(address, rooms[i % rooms.length]!, benchProfile(i)))
-            const latencies: number[] = []
-            const answered: number[] = []
+            const warmUpBodies = Array.from({ length: warmUpCount }, (_, i) =>
+                joinBody(address, warmUpRooms[i % warmUpRooms.length]!, benchProfile(total + i)),
+            )
+            const warmUp = warmUpCount ? quantiles((await joinAtRate(http, warmUpRooms, warmUpBodies, rate, sockets)).latencies) : undefined
             const metricsBefore = await server.metrics()
             const cpuBefore = await server.cpu()
             const mainBefore = await server.mainThreadCpu()
             const ownLoop = monitorEventLoopDelay({ resolution: 1 })
             ownLoop.enable()
             const ownCpu = process.cpuUsage()
-            const t0 = performance.now() + 50
-            await Promise.all(
-                bodies.map(async (body, i) => {
-                    const due = t0 + (i * 1000) / rate
-                    await new Promise((resolve) => setTimeout(resolve, Math.max(0, due - performance.now())))
-                    const start = performance.now()
-                    const answer = await http.post(`/sonolus/rooms/${rooms[i % rooms.length]!}`, body.body, { 'sonolus-signature': body.signature })
-                    if (answer.status !== 200) throw new Error(`join: ${answer.status} ${answer.body}`)
-                    answered.push(performance.now() - start)
-                    const { url, session } = JSON.parse(answer.body) as Answer
-                    const joined = await rawConnect(url, session)
-                    latencies.push(joined.firstFrameAt - start)
-                    // The first frame must be the UpdateEvent, in a text frame.
-                    if (joined.firstFrame[0] !== 0x81 || !joined.firstFrame.includes('{"type":"update"'))
-                        throw new Error(`first frame: ${joined.firstFrame.subarray(0, 40).toString('hex')}`)
-                    sockets.push(joined.socket)
-                }),
-            )
+            const { latencies, answered } = await joinAtRate(http, rooms, bodies, rate, sockets)
             ownLoop.disable()
             const { user: ownUser, system: ownSystem } = process.cpuUsage(ownCpu)
             const cpuPerJoin = (await server.cpu()) - cpuBefore
             const mainPerJoin = (await server.mainThreadCpu()) - mainBefore
             const metricsAfter = await server.metrics()
-            const quantile = (list: number[]) => {
-                const sorted = [...list].sort((a, b) => a - b)
-                return (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!
-            }
-            const at = quantile(latencies)
-            const post = quantile(answered)
+            const at = quantiles(latencies)
+            const post = quantiles(answered)
             const inside = histogramDelta(metricsBefore, metricsAfter, 'ensemble_join_first_event_seconds')
             const insideQ = (q: number) => ms(histogramQuantile(inside, q))
             // The join answer as the server timed it (request read → answer written), and the SQLite
@@ -364,7 +392,10 @@ async function benchLatency(rate: number): Promise<void> {
                 `${mode}: server ${serverPauses(metricsBefore, metricsAfter)}; ` +
                     `checkpoint holds ${fmt(holds.count)}, ${ms(holds.sum)} ms in all, longest ≤ ${ms(histogramMaxBound(holds))} ms; CPU ${fmt(cpuPerJoin / total / 1000, 2)} ms per join (event loop ${fmt(mainPerJoin / total / 1000, 2)}); ` +
                     `players' process event loop p99 ${fmt(ownLoop.percentile(99) / 1e6, 1)} / max ${fmt(ownLoop.max / 1e6, 1)} ms, ` +
-                    `its CPU ${fmt((ownUser + ownSystem) / total / 1000, 2)} ms per join`,
+                    `its CPU ${fmt((ownUser + ownSystem) / total / 1000, 2)} ms per join` +
+                    (warmUp
+                        ? `; the warm-up's ${fmt(warmUpCount)} joins before (not counted): p50 ${fmt(warmUp(0.5), 1)} / p99 ${fmt(warmUp(0.99), 1)} / max ${fmt(warmUp(1), 1)} ms`
+                        : ''),
             )
         } finally {
             for (const c of clients) c.ws.terminate()
