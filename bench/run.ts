@@ -11,9 +11,12 @@
 //      side and inside the server (upgrade → first frame written), with event-loop delay and GC pauses.
 // Flags: --only=auth,join,fanout,memory,latency  --quick (shorter runs, fewer players)  --latency-seconds=N
 //        --no-tuned (the default column only: about half the time)
-// This process is the latency run's players. `npm run bench` starts it with a large initial heap
-// (--initial-heap-size=512): with V8's default its old generation grew by small steps, and its major GCs
-// (4-16 ms, every ~0.5-1.5 s) held first frames that had arrived unread, which showed as the server's tail.
+// This process is the latency run's players, and `npm run bench` starts it with two V8 flags that keep
+// its garbage collection out of the server's figures (real players are on other machines):
+// - --initial-heap-size=512: with V8's default its old generation grew by small steps, and its major
+//   GCs (4-16 ms, every ~0.5-1.5 s) held first frames that had arrived unread;
+// - --single-threaded-gc: its GC's helper threads took the second core from the server and its
+//   threads for a few ms at every scavenge (perf sched: runnable threads waiting up to 5-11 ms).
 import autocannon from 'autocannon'
 import { writeFileSync } from 'node:fs'
 import type { Socket } from 'node:net'
