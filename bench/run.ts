@@ -20,7 +20,7 @@
 import autocannon from 'autocannon'
 import { writeFileSync } from 'node:fs'
 import type { Socket } from 'node:net'
-import { monitorEventLoopDelay } from 'node:perf_hooks'
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks'
 import { WebSocket } from 'ws'
 import { startChild } from './processes.js'
 import { RawHttp, rawConnect } from './raw-client.js'
@@ -363,11 +363,24 @@ async function benchLatency(rate: number): Promise<void> {
             const metricsBefore = await server.metrics()
             const cpuBefore = await server.cpu()
             const mainBefore = await server.mainThreadCpu()
+            // The earlier benches' clients (10,000 of them for memory) left this process a large heap to
+            // collect: collected now, not while joins wait (npm run bench passes --expose-gc).
+            ;(globalThis as { gc?: () => void }).gc?.()
             const ownLoop = monitorEventLoopDelay({ resolution: 1 })
             ownLoop.enable()
+            const ownGc = { count: 0, total: 0, longest: 0 }
+            const gcObserver = new PerformanceObserver((list) => {
+                for (const entry of list.getEntries()) {
+                    ownGc.count++
+                    ownGc.total += entry.duration
+                    ownGc.longest = Math.max(ownGc.longest, entry.duration)
+                }
+            })
+            gcObserver.observe({ entryTypes: ['gc'] })
             const ownCpu = process.cpuUsage()
             const { latencies, answered } = await joinAtRate(http, rooms, bodies, rate, sockets)
             ownLoop.disable()
+            gcObserver.disconnect()
             const { user: ownUser, system: ownSystem } = process.cpuUsage(ownCpu)
             const cpuPerJoin = (await server.cpu()) - cpuBefore
             const mainPerJoin = (await server.mainThreadCpu()) - mainBefore
@@ -395,6 +408,7 @@ async function benchLatency(rate: number): Promise<void> {
                 `${mode}: server ${serverPauses(metricsBefore, metricsAfter)}; ` +
                     `checkpoint holds ${fmt(holds.count)}, ${ms(holds.sum)} ms in all, longest ≤ ${ms(histogramMaxBound(holds))} ms; CPU ${fmt(cpuPerJoin / total / 1000, 2)} ms per join (event loop ${fmt(mainPerJoin / total / 1000, 2)}); ` +
                     `players' process event loop p99 ${fmt(ownLoop.percentile(99) / 1e6, 1)} / max ${fmt(ownLoop.max / 1e6, 1)} ms, ` +
+                    `its GC ${fmt(ownGc.count)} pauses, ${fmt(ownGc.total, 1)} ms in all, longest ${fmt(ownGc.longest, 1)} ms, ` +
                     `its CPU ${fmt((ownUser + ownSystem) / total / 1000, 2)} ms per join` +
                     (warmUp
                         ? `; the warm-up's ${fmt(warmUpCount)} joins before (not counted): p50 ${fmt(warmUp(0.5), 1)} / p99 ${fmt(warmUp(0.99), 1)} / max ${fmt(warmUp(1), 1)} ms`
