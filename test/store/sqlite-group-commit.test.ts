@@ -79,6 +79,31 @@ describe('SqliteStore: read-your-writes through the group commit', () => {
         await written
     })
 
+    test('a join session whose delete failed is not taken twice', async () => {
+        const record = { tokenHash: unique('join'), roomName: 'room', userId: 'u', payload: '{}', expiresAt: 1e15 }
+        await store.insertJoinSession(record)
+        // The disk refusing the delete, as far as the store can tell: the statement fails in its batch.
+        const writer = new Database(path)
+        writer.exec(`CREATE TRIGGER refuse_join_delete BEFORE DELETE ON join_sessions BEGIN SELECT RAISE(ABORT, 'refused'); END`)
+        try {
+            assert.deepEqual(await store.takeJoinSession(record.tokenHash), record)
+            // The second take commits the first one's delete (settle), which fails: the row stays.
+            assert.equal(await store.takeJoinSession(record.tokenHash), undefined)
+            assert.equal(committed('join_sessions', 'token_hash', record.tokenHash), true)
+            await new Promise((resolve) => setImmediate(resolve))
+            assert.equal(await store.takeJoinSession(record.tokenHash), undefined)
+        } finally {
+            writer.exec('DROP TRIGGER refuse_join_delete')
+            writer.close()
+        }
+        // Other sessions are still taken once each once the disk writes again.
+        const next = { ...record, tokenHash: unique('join') }
+        await store.insertJoinSession(next)
+        assert.deepEqual(await store.takeJoinSession(next.tokenHash), next)
+        assert.equal(await store.takeJoinSession(next.tokenHash), undefined)
+        assert.equal(committed('join_sessions', 'token_hash', next.tokenHash), false)
+    })
+
     test('recordSignIn then getSession and getUser, not awaited in between', async () => {
         const u = user()
         const s = session(u.id)

@@ -354,17 +354,45 @@ export class SqliteStore implements Store {
     }
 
     /**
+     * Join sessions taken whose delete has not committed (token hash → expiry): until it has, or for good
+     * when it failed (a failing disk), a second take finds the row but must not use it. A failed delete
+     * leaves the row until sweep removes it at its expiry, so this node refuses it until then.
+     */
+    private readonly takenJoinSessions = new Map<string, number>()
+
+    /**
      * Read now, deleted in the next group commit (a commit of its own cost as much as the join's other
      * writes together): a second take of the same session commits that delete first (settle), so it
-     * finds nothing; and the room's first frame to the player waits for the commit (afterCommit).
+     * finds nothing, or finds it taken if the delete failed; and the room's first frame to the player
+     * waits for the commit (afterCommit).
      */
     async takeJoinSession(tokenHash: string): Promise<JoinSessionRecord | undefined> {
         this.commits.settle('join', tokenHash)
         const row = this.st.getJoinSession.get(tokenHash) as
             { token_hash: string; room_name: string; user_id: string; payload: string; expires_at: number } | undefined
-        if (!row) return undefined
-        this.commits.run([['join', tokenHash]], () => void this.st.deleteJoinSession.run(tokenHash)).catch(this.failed('join session delete'))
+        if (!row || this.takenJoinSessions.has(tokenHash)) return undefined
+        this.takenJoinSessions.set(tokenHash, row.expires_at)
+        this.commits
+            .run([['join', tokenHash]], () => void this.st.deleteJoinSession.run(tokenHash))
+            .then(
+                () => this.takenJoinSessions.delete(tokenHash),
+                (err: unknown) => {
+                    this.failed('join session delete')(err)
+                    this.forgetExpiredTakes(Date.now())
+                },
+            )
         return { tokenHash: row.token_hash, roomName: row.room_name, userId: row.user_id, payload: row.payload, expiresAt: row.expires_at }
+    }
+
+    /**
+     * The failed deletes' entries outlive their rows' expiry only until the next failure. Sessions are
+     * taken in about the order they expire (one TTL), so the walk stops at the first live one.
+     */
+    private forgetExpiredTakes(now: number): void {
+        for (const [hash, expiresAt] of this.takenJoinSessions) {
+            if (expiresAt > now) return
+            this.takenJoinSessions.delete(hash)
+        }
     }
 
     async isRoomNameTaken(name: string, now: number): Promise<boolean> {
