@@ -11,8 +11,9 @@
 //      side and inside the server (upgrade → first frame written), with event-loop delay and GC pauses.
 // Flags: --only=auth,join,fanout,memory,latency  --quick (shorter runs, fewer players)  --latency-seconds=N
 //        --no-tuned (the default column only: about half the time)
-// This process is the latency run's players, and `npm run bench` starts it with two V8 flags that keep
-// its garbage collection out of the server's figures (real players are on other machines):
+// This process is the latency run's players, and `npm run bench` starts it with V8 flags that keep its
+// garbage collection out of the server's figures (real players are on other machines), and with
+// --expose-gc for a full GC before the measured joins:
 // - --initial-heap-size=512: with V8's default its old generation grew by small steps, and its major
 //   GCs (4-16 ms, every ~0.5-1.5 s) held first frames that had arrived unread;
 // - --single-threaded-gc: its GC's helper threads took the second core from the server and its
@@ -360,12 +361,12 @@ async function benchLatency(rate: number): Promise<void> {
                 joinBody(address, warmUpRooms[i % warmUpRooms.length]!, benchProfile(total + i)),
             )
             const warmUp = warmUpCount ? quantiles((await joinAtRate(http, warmUpRooms, warmUpBodies, rate, sockets)).latencies) : undefined
-            const metricsBefore = await server.metrics()
-            const cpuBefore = await server.cpu()
-            const mainBefore = await server.mainThreadCpu()
             // The earlier benches' clients (10,000 of them for memory) left this process a large heap to
             // collect: collected now, not while joins wait (npm run bench passes --expose-gc).
             ;(globalThis as { gc?: () => void }).gc?.()
+            const metricsBefore = await server.metrics()
+            const cpuBefore = await server.cpu()
+            const mainBefore = await server.mainThreadCpu()
             const ownLoop = monitorEventLoopDelay({ resolution: 1 })
             ownLoop.enable()
             const ownGc = { count: 0, total: 0, longest: 0 }
