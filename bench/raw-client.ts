@@ -91,9 +91,8 @@ export type RawSocket = { socket: Socket; firstFrameAt: number; firstFrame: Buff
 
 // Every joiner's socket reads into this one buffer (net's `onread`), which each read's callback is done
 // with before it returns. With Node's default a read allocates a Buffer of its own, and the joiners'
-// reads of the rooms' broadcasts (~25 a join) made garbage that cost the generator a major GC every
-// ~0.3-0.5 s at 400 joins/s, 4-12 ms each, during which the first frames that had arrived waited unread:
-// most of the slowest joins overlapped one.
+// reads of the rooms' broadcasts (~25 a join) were part of the garbage behind the generator's major GCs
+// (4-12 ms each, with first frames that had arrived waiting unread; see bench/run.ts for the rest).
 const readBuffer = Buffer.allocUnsafe(256 * 1024)
 
 /**

@@ -291,13 +291,17 @@ function serverPauses(before: Scrape, after: Scrape): string {
     return `event-loop delay p50 ${loop('p50')} / p99 ${loop('p99')} / max ${loop('max')} ms; GC ${fmt(gcCount)} pauses, ${ms(gcSum)} ms in all`
 }
 
-type Joined = { latencies: number[]; answered: number[] }
-
 /**
  * Joins at `rate` per second (open loop) with bodies signed beforehand, spread over `rooms` in turn:
  * from the start of each POST to the first frame on its socket, and the POST's own share.
  */
-async function joinAtRate(http: RawHttp, rooms: readonly string[], bodies: readonly Signed[], rate: number, sockets: Socket[]): Promise<Joined> {
+async function joinAtRate(
+    http: RawHttp,
+    rooms: readonly string[],
+    bodies: readonly Signed[],
+    rate: number,
+    sockets: Socket[],
+): Promise<{ latencies: number[]; answered: number[] }> {
     const latencies: number[] = []
     const answered: number[] = []
     const t0 = performance.now() + 50

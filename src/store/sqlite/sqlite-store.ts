@@ -378,7 +378,7 @@ export class SqliteStore implements Store {
                 () => this.takenJoinSessions.delete(tokenHash),
                 (err: unknown) => {
                     this.failed('join session delete')(err)
-                    this.forgetExpiredTakes(Date.now())
+                    this.forgetExpiredTakes(this.now())
                 },
             )
         return { tokenHash: row.token_hash, roomName: row.room_name, userId: row.user_id, payload: row.payload, expiresAt: row.expires_at }
