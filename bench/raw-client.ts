@@ -87,7 +87,7 @@ export class RawHttp {
     }
 }
 
-export type RawSocket = { socket: Socket; firstFrameAt: number; firstFrame: Buffer }
+export type RawSocket = { socket: Socket; firstFrameAt: number; firstFrameStart: Buffer }
 
 // Every joiner's socket reads into this one buffer (net's `onread`), which each read's callback is done
 // with before it returns. With Node's default a read allocates a Buffer of its own, and the joiners'
@@ -95,46 +95,64 @@ export type RawSocket = { socket: Socket; firstFrameAt: number; firstFrame: Buff
 // (4-12 ms each, with first frames that had arrived waiting unread; see bench/run.ts for the rest).
 const readBuffer = Buffer.allocUnsafe(256 * 1024)
 
+/** The answer's head is short (a 101 and three headers); one that is not is not ours. */
+const maxHead = 4096
+/** How much of the first frame is kept: its header (2-10 bytes) and the start of its payload. */
+const keptOfFrame = 74
+
 /**
  * Opens a WebSocket (RFC 6455 client handshake) with the join answer's session and resolves once the
- * first frame has fully arrived; every byte after it is read and dropped.
+ * first frame has fully arrived, with the frame's first bytes; every byte after them is read and
+ * dropped. Nothing of a frame is copied beyond those: the first frame is the room's UpdateEvent (up to
+ * ~75 KB in a full room), and copying it whole for every join made external memory the V8 heap counted
+ * towards a full GC of the generator every few seconds at 400 joins/s.
  */
 export function rawConnect(url: string, session: string): Promise<RawSocket> {
     const { hostname, port, pathname, search } = new URL(url)
     return new Promise((resolve, reject) => {
-        let buffer: Buffer = Buffer.alloc(0)
+        let head: Buffer = Buffer.alloc(0)
+        /** The first frame's first bytes once the head is read, and how many of its bytes arrived. */
+        let frame: Buffer | undefined
+        let frameBytes = 0
         let done = false
-        const onData = (read: number) => {
-            if (done) return
-            // A copy: readBuffer is the next read's.
-            buffer = Buffer.concat([buffer, readBuffer.subarray(0, read)])
-            const end = buffer.indexOf('\r\n\r\n')
-            if (end < 0) return
-            const status = Number(buffer.toString('latin1', 9, 12))
-            if (status !== 101) {
-                done = true
-                socket.destroy()
-                return reject(new Error(`upgrade refused: ${status}`))
-            }
-            const frame = buffer.subarray(end + 4)
-            if (frame.length < 2) return
-            let length = frame[1]! & 0x7f
+        const fail = (error: Error) => {
+            done = true
+            socket.destroy()
+            reject(error)
+        }
+        const onFrameBytes = (bytes: Buffer) => {
+            frameBytes += bytes.length
+            if (frame!.length < keptOfFrame) frame = Buffer.concat([frame!, bytes.subarray(0, keptOfFrame - frame!.length)])
+            if (frame!.length < 2) return
+            let length = frame![1]! & 0x7f
             let offset = 2
             if (length === 126) {
-                if (frame.length < 4) return
-                length = frame.readUInt16BE(2)
+                if (frame!.length < 4) return
+                length = frame!.readUInt16BE(2)
                 offset = 4
             } else if (length === 127) {
-                if (frame.length < 10) return
-                length = Number(frame.readBigUInt64BE(2))
+                if (frame!.length < 10) return
+                length = Number(frame!.readBigUInt64BE(2))
                 offset = 10
             }
-            if (frame.length < offset + length) return
+            if (frameBytes < offset + length) return
             done = true
-            // Let go of what was read: the closure lives as long as the socket, and a full room's
-            // UpdateEvent is ~75 KB.
-            buffer = Buffer.alloc(0)
-            resolve({ socket, firstFrameAt: performance.now(), firstFrame: frame.subarray(0, offset + length) })
+            const firstFrameAt = performance.now()
+            resolve({ socket, firstFrameAt, firstFrameStart: frame!.subarray(0, Math.min(frame!.length, offset + length)) })
+        }
+        const onData = (read: number) => {
+            if (done) return
+            const chunk = readBuffer.subarray(0, read)
+            if (frame) return onFrameBytes(chunk)
+            // A copy of the head's bytes only (readBuffer is the next read's).
+            const seen = head.length
+            head = Buffer.concat([head, chunk.subarray(0, maxHead - seen)])
+            const end = head.indexOf('\r\n\r\n')
+            if (end < 0) return head.length >= maxHead ? fail(new Error('upgrade answer head too long')) : undefined
+            const status = Number(head.toString('latin1', 9, 12))
+            if (status !== 101) return fail(new Error(`upgrade refused: ${status}`))
+            frame = Buffer.alloc(0)
+            onFrameBytes(chunk.subarray(end + 4 - seen))
         }
         const socket = connect({
             host: hostname,

@@ -317,8 +317,8 @@ async function joinAtRate(
             const joined = await rawConnect(url, session)
             latencies.push(joined.firstFrameAt - start)
             // The first frame must be the UpdateEvent, in a text frame.
-            if (joined.firstFrame[0] !== 0x81 || !joined.firstFrame.includes('{"type":"update"'))
-                throw new Error(`first frame: ${joined.firstFrame.subarray(0, 40).toString('hex')}`)
+            if (joined.firstFrameStart[0] !== 0x81 || !joined.firstFrameStart.includes('{"type":"update"'))
+                throw new Error(`first frame: ${joined.firstFrameStart.subarray(0, 40).toString('hex')}`)
             sockets.push(joined.socket)
         }),
     )
