@@ -59,6 +59,62 @@ describe('commit point: no frame reveals a write before it committed', () => {
         await host.client.close()
     })
 
+    test("a turn's frames to a player leave in one write after the commit, and a close made in that turn follows them", async () => {
+        const host = await hostRoom(server)
+        const guest = await signedAuthenticate(server, makeProfile('Watcher'))
+        const answer = await join(server, host.name, guest.profile, { session: guest.session })
+        // A bare TCP player, to see what the server writes and in how many pieces.
+        const { hostname, port, pathname } = new URL(answer.url)
+        const socket = netConnect(Number(port), hostname.replace(/^\[|\]$/g, ''))
+        let chunks: Buffer[] = []
+        socket.on('data', (chunk: Buffer) => chunks.push(chunk))
+        await once(socket, 'connect')
+        socket.write(
+            `GET ${pathname} HTTP/1.1\r\nHost: ${hostname}:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+                `Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nSonolus-Room-Session: ${answer.session}\r\n\r\n`,
+        )
+        while (!Buffer.concat(chunks).includes('joined the room')) await once(socket, 'data')
+        await new Promise((resolve) => setTimeout(resolve, 100))
+        chunks = []
+
+        const room = server.multiplayer.hub.get(host.name)!
+        store.commits.hold()
+        try {
+            // One turn: a chat line (stored), a system line, then the room closes.
+            assert.equal(room.postChat({ userId: 'outsider', name: 'Bot' }, 'last words').ok, true)
+            room.announce('server.shutdown')
+            room.close(4005)
+            await new Promise((resolve) => setTimeout(resolve, 300))
+            assert.equal(chunks.length, 0, 'nothing written while the commit is held, not even the close')
+        } finally {
+            store.commits.resume()
+        }
+        const closed = once(socket, 'close')
+        await closed
+        const bytes = Buffer.concat(chunks)
+        // Server frames are unmasked: FIN+opcode, a 7-bit length or 126 and a 16-bit one, the payload.
+        const frames: { opcode: number; payload: Buffer }[] = []
+        for (let at = 0; at < bytes.length; ) {
+            const short = bytes[at + 1]! & 0x7f
+            assert.ok(short <= 126, 'frames under 64 KB')
+            const [length, start] = short === 126 ? [bytes.readUInt16BE(at + 2), at + 4] : [short, at + 2]
+            frames.push({ opcode: bytes[at]! & 0x0f, payload: bytes.subarray(start, start + length) })
+            at = start + length
+        }
+        assert.deepEqual(
+            frames.map((f) => f.opcode),
+            [1, 1, 8],
+            'the two events as text frames, then the close',
+        )
+        assert.ok(frames[0]!.payload.toString().includes('Bot: last words'))
+        assert.ok(frames[1]!.payload.toString().includes('"userId":null'))
+        assert.equal(frames[2]!.payload.readUInt16BE(0), 4005)
+        // The two events came in one write (here: one read), the close behind them.
+        assert.ok(chunks[0]!.includes('Bot: last words') && chunks[0]!.includes('"userId":null'), 'both events in the first read')
+        socket.destroy()
+        await host.client.closed
+    })
+
     test("a joiner's 101 answer and first UpdateEvent leave together, after its join session's delete committed", async () => {
         const host = await hostRoom(server)
         const guest = await signedAuthenticate(server, makeProfile('Late'))
