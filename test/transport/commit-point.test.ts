@@ -94,7 +94,7 @@ describe('commit point: no frame reveals a write before it committed', () => {
         const bytes = Buffer.concat(chunks)
         // Server frames are unmasked: FIN+opcode, a 7-bit length or 126 and a 16-bit one, the payload.
         const frames: { opcode: number; payload: Buffer }[] = []
-        for (let at = 0; at < bytes.length; ) {
+        for (let at = 0; at < bytes.length;) {
             const short = bytes[at + 1]! & 0x7f
             assert.ok(short <= 126, 'frames under 64 KB')
             const [length, start] = short === 126 ? [bytes.readUInt16BE(at + 2), at + 4] : [short, at + 2]
