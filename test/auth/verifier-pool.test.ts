@@ -119,27 +119,33 @@ describe('VerifierPool', () => {
         }
     })
 
-    test('a lone verification is made on the event loop (by default even a busy one); below a set utilization only when quiet; at 0, on the thread', async () => {
+    test('a lone verification is made on the event loop while it is quiet (by default below 0.6 busy); always at Infinity; at 0, on the thread', async () => {
         const valid = many.find((c) => c.kind === 'valid')!
         const other = many.find((c) => c.kind === 'other key')!
-        const always = new VerifierPool(jwk, inline, { size: 1, highWater: 1e9 })
+        const always = new VerifierPool(jwk, inline, { size: 1, highWater: 1e9, inlineAloneBelowUtilization: Infinity })
+        const byDefault = new VerifierPool(jwk, inline, { size: 1, highWater: 1e9 })
         const quiet = new VerifierPool(jwk, inline, { size: 1, highWater: 1e9, inlineAloneBelowUtilization: 0.25 })
         const never = new VerifierPool(jwk, inline, { size: 1, highWater: 1e9, inlineAloneBelowUtilization: 0 })
+        const pools = [always, byDefault, quiet, never]
         try {
-            await Promise.all([always.ready(), quiet.ready(), never.ready()])
+            await Promise.all(pools.map((pool) => pool.ready()))
             await new Promise((resolve) => setTimeout(resolve, 150)) // a quiet utilization sample
-            assert.equal(await quiet.verify(valid.body, valid.signature), true)
-            assert.equal(await quiet.verify(other.body, other.signature), false)
-            assert.deepEqual([quiet.stats.inline, quiet.stats.items], [2, 0], 'both on the event loop')
+            for (const pool of [quiet, byDefault]) {
+                assert.equal(await pool.verify(valid.body, valid.signature), true)
+                assert.equal(await pool.verify(other.body, other.signature), false)
+                assert.deepEqual([pool.stats.inline, pool.stats.items], [2, 0], 'both on the event loop')
+            }
             assert.equal(await never.verify(valid.body, valid.signature), true)
             assert.deepEqual([never.stats.inline, never.stats.items], [0, 1], 'on the thread')
 
-            // A busy event loop (150 ms without a break): with a bound set, the next lone check goes to the
-            // thread; by default it is still made on the event loop.
+            // A busy event loop (150 ms without a break): with a bound, by default too, the next lone check
+            // goes to the thread; with none (Infinity) it is still made on the event loop.
             const until = performance.now() + 150
             while (performance.now() < until);
-            assert.equal(await quiet.verify(valid.body, valid.signature), true)
-            assert.deepEqual([quiet.stats.inline, quiet.stats.items], [2, 1], 'on the thread')
+            for (const pool of [quiet, byDefault]) {
+                assert.equal(await pool.verify(other.body, other.signature), false)
+                assert.deepEqual([pool.stats.inline, pool.stats.items], [2, 1], 'on the thread')
+            }
             assert.equal(await always.verify(valid.body, valid.signature), true)
             assert.deepEqual([always.stats.inline, always.stats.items], [1, 0], 'on the event loop')
             // Several at once go to the thread (the concurrent tests above show it too).
@@ -147,9 +153,7 @@ describe('VerifierPool', () => {
             assert.deepEqual(both, [true, false])
             assert.deepEqual([always.stats.inline, always.stats.items], [1, 2], 'both on the thread')
         } finally {
-            await always.close()
-            await quiet.close()
-            await never.close()
+            for (const pool of pools) await pool.close()
         }
     })
 
