@@ -23,13 +23,13 @@ export type VerifierPoolOptions = {
     inlineBelowUtilization?: number
     /**
      * A lone verification (none pending beside it, none on a thread) is made on the event loop when its
-     * recent utilization is below this. A thread with nothing to do sleeps, and waking
-     * it costs the event loop about what the check itself does (posting the message ~55 µs, the answer's
-     * callback ~20 µs, against ~68 µs for one P-256 check on this machine), costs the thread 0.35 ms and
-     * the answer a wait. Several at once are worth the wake. 0: never.
+     * recent utilization is below this. A thread with nothing to do sleeps, and waking it costs the
+     * event loop ~75 µs (posting the message, the answer's callback), the thread 0.35 ms and the answer
+     * a wait, against one P-256 check's 70-210 µs on the event loop (this 2-vCPU machine's speed swings).
+     * Several at once are worth the wake. 0: never; Infinity: always.
      * Default 0.6: past that the event loop is what limits the server (joins at 400/s into rooms of ~49
-     * kept it 95-100 % busy, each join's check 0.1-0.2 ms of it), and the thread has a core to itself
-     * more often than the loop does; measured, 4-5 % less event-loop time per join at 200 and 400 joins/s.
+     * kept it 95-100 % busy), so the check goes where there is a core to spare; measured at 200 and 400
+     * joins/s, 3-5 % less event-loop time per join (profiles and alternated runs, docs/benchmarks.md).
      */
     inlineAloneBelowUtilization?: number
     /** A thread answers after this many verifications of a batch (default 4). */
