@@ -170,7 +170,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
     const sessions = new SessionService(store, config.sessionTtlMs)
     const signatures = new SignatureVerifier(config.signaturePublicKey)
     const pool = config.verifierThreads > 0 ? new VerifierPool(config.signaturePublicKey, signatures, { size: config.verifierThreads }) : undefined
-    const signed = new SignedRequestVerifier(config, signatures, pool)
+    const signed = new SignedRequestVerifier(config, signatures, pool, (seconds) => metrics.signatureCheck.observe(seconds))
     const joinSessions = new StoreJoinSessions(store, config.joinSessionTtlMs, now)
     const serverBans = new ServerBans(store)
     await serverBans.load(now())

@@ -1,6 +1,6 @@
 // /metrics after real traffic: sign-ins and joins by result, a round started and finished, events and
 // bytes sent, a refused command, WebSocket closes by code, HTTP latency by route pattern (never the raw
-// URL), store commits, the join's first-frame latency, a refused room password, open rooms and players; and the optional token.
+// URL), store commits, the join's first-frame latency, signature checks, a refused room password, open rooms and players; and the optional token.
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { converge, hostRoom, joinPlayer, level, startMultiplayerServer, type MultiplayerServer } from '../helpers/multiplayer.js'
@@ -82,6 +82,12 @@ describe('metrics', () => {
         assert.equal(moved('ensemble_join_first_event_seconds_count'), 2)
         assert.equal(moved('ensemble_join_first_event_seconds_bucket', { le: '1' }), 2)
         assert.ok(moved('ensemble_join_first_event_seconds_sum') > 0)
+        // Every signed request's signature check is timed once, the refused one included.
+        const signed = moved('ensemble_sign_ins_total') + moved('ensemble_joins_total', { via: 'sonolus' })
+        assert.equal(signed, 7)
+        assert.equal(moved('ensemble_signature_check_seconds_count'), signed)
+        assert.equal(moved('ensemble_signature_check_seconds_bucket', { le: '0.5' }), signed)
+        assert.ok(moved('ensemble_signature_check_seconds_sum') > 0)
         // Latency by route pattern: the join route once per pattern, not once per room name.
         assert.equal(moved('ensemble_http_request_duration_seconds_count', { method: 'POST', route: '/sonolus/rooms/:name' }), 3)
         assert.doesNotMatch(text, new RegExp(`route="[^"]*${host.name}`))
