@@ -134,6 +134,8 @@ const KiB = 1024
 const MiB = 1024 * KiB
 const s = 1000
 const min = 60 * s
+/** The longest a Sonolus session may live (ENSEMBLE_SESSION_TTL): the SQLite sweep counts on it. */
+export const maxSessionTtlMs = 30 * min
 const h = 60 * min
 
 /** Every configuration variable, in the order of the README table. */
@@ -178,7 +180,7 @@ export const settings: readonly Setting[] = [
     setting('ENSEMBLE_BANNER_FILE', 'string', 'Image file served as the server banner.'),
     setting('ENSEMBLE_LOG_LEVEL', 'string', 'fatal, error, warn, info, debug, trace or silent.', 'info'),
     setting('ENSEMBLE_TRUST_PROXY', 'bool', 'Trust X-Forwarded-* headers (behind a reverse proxy).', 'false'),
-    setting('ENSEMBLE_SESSION_TTL', 'duration', 'Lifetime of a Sonolus session (at most 30m).', '30m', s, 30 * min),
+    setting('ENSEMBLE_SESSION_TTL', 'duration', 'Lifetime of a Sonolus session (at most 30m).', '30m', s, maxSessionTtlMs),
     setting(
         'ENSEMBLE_WEB_SESSION_TTL',
         'duration',

@@ -8,10 +8,11 @@
 // in a cookie) then picks the session up. Pending logins live in memory on this node: they last minutes.
 import { Type } from '@sinclair/typebox'
 import { TypeCompiler } from '@sinclair/typebox/compiler'
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
+import { randomBytes, timingSafeEqual } from 'node:crypto'
 import type { Config } from '../config.js'
 import type { Store } from '../store/store.js'
 import { UserProfileSchema, type CheckedUserProfile } from './profile.js'
+import { sha256Base64url } from './sha256.js'
 import { nonceMarginMs, type SignedRefusal } from './signed-request.js'
 import type { SessionService } from './sessions.js'
 import type { SignatureVerifier } from './signature.js'
@@ -33,8 +34,6 @@ type Pending = { secretHash: string; expiresAt: number; done?: { token: string; 
 export const pendingLoginTtlMs = 5 * 60_000
 /** Pending logins kept at once (each costs a few bytes; a flood of them cannot grow memory without bound). */
 const maxPending = 10_000
-
-const hash = (text: string) => createHash('sha256').update(text).digest('base64url')
 
 export type ExternalLoginDeps = {
     config: Pick<Config, 'timeWindowMs' | 'timeFutureToleranceMs'>
@@ -61,7 +60,7 @@ export class ExternalLogins {
         const id = randomBytes(16).toString('base64url')
         const secret = randomBytes(32).toString('base64url')
         const expiresAt = now + pendingLoginTtlMs
-        this.pending.set(id, { secretHash: hash(secret), expiresAt })
+        this.pending.set(id, { secretHash: sha256Base64url(secret), expiresAt })
         return { id, secret, expiresAt }
     }
 
@@ -88,7 +87,7 @@ export class ExternalLogins {
 
         // The same replay guard as the other signed bodies: keyed by the exact bytes, spent with the sign-in.
         const nonce = {
-            hash: createHash('sha256').update(req.raw).digest('base64url'),
+            hash: sha256Base64url(req.raw),
             time: body.time,
             expiresAt: body.time + timeWindowMs + nonceMarginMs,
         }
@@ -113,7 +112,7 @@ export class ExternalLogins {
      */
     poll(id: string, secret: string | undefined, now: number): { status: 'pending' } | { status: 'expired' } | { status: 'done'; token: string } {
         const entry = this.pending.get(id)
-        if (!entry || !secret || !sameHash(entry.secretHash, hash(secret))) return { status: 'expired' }
+        if (!entry || !secret || !sameHash(entry.secretHash, sha256Base64url(secret))) return { status: 'expired' }
         if (entry.done) {
             this.pending.delete(id)
             return { status: 'done', token: entry.done.token }

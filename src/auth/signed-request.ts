@@ -5,10 +5,10 @@
 // (POST /sonolus/rooms/{name}) is signed the same way, its body also naming the room.
 import { Type, type Static } from '@sinclair/typebox'
 import { TypeCompiler } from '@sinclair/typebox/compiler'
-import { createHash } from 'node:crypto'
 import { normalizeAddress, type Config } from '../config.js'
 import type { Nonce } from '../store/store.js'
 import { UserProfileSchema, type CheckedUserProfile } from './profile.js'
+import { sha256Base64url } from './sha256.js'
 import type { SignatureVerifier } from './signature.js'
 import type { VerifierPool } from './verifier-pool.js'
 
@@ -115,7 +115,7 @@ export class SignedRequestVerifier {
 
         // Keyed by the body, not the signature: ECDSA signatures are malleable ((r, s) and (r, n - s) both
         // verify), the body is not. Remembered past the time window by a margin (see nonceMarginMs).
-        const hash = createHash('sha256').update(req.raw).digest('base64url')
+        const hash = sha256Base64url(req.raw)
         return { ok: true, body: checked, nonce: { hash, time: checked.time, expiresAt: checked.time + timeWindowMs + nonceMarginMs } }
     }
 

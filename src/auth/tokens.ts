@@ -3,7 +3,8 @@
 // clear in the hash: stored rows then arrive in key order and are appended to the last B-tree page, where
 // random keys would each dirty a page of their own (the cost of a commit is about one page per row).
 // It tells only when the token was made, which its holder knows anyway.
-import { createHash, randomFillSync } from 'node:crypto'
+import { randomFillSync } from 'node:crypto'
+import { sha256Base64url } from './sha256.js'
 
 // Random bytes are drawn from the CSPRNG 4 KiB at a time (as Node's randomUUID does): one call into
 // OpenSSL per 128 tokens instead of one per token. Every byte is handed out once.
@@ -12,6 +13,9 @@ let used = entropy.length
 
 const prefixLength = 9 // base 36 ms: enough until the year 5188
 
+/** The clear prefix of the tokens (and token hashes) made at `time`: they sort in the order they were made. */
+export const tokenTimePrefix = (time: number): string => Math.floor(time).toString(36).padStart(prefixLength, '0')
+
 export const newToken = (now: number = Date.now()): string => {
     if (used + 32 > entropy.length) {
         randomFillSync(entropy)
@@ -19,15 +23,13 @@ export const newToken = (now: number = Date.now()): string => {
     }
     const secret = entropy.toString('base64url', used, used + 32)
     used += 32
-    return `${Math.floor(now).toString(36).padStart(prefixLength, '0')}.${secret}`
+    return `${tokenTimePrefix(now)}.${secret}`
 }
 
 /** The stored form of a token: its time prefix in clear, the rest hashed (tokens without one: all hashed). */
 export const hashToken = (token: string): string => {
-    if (token.charCodeAt(prefixLength) !== 0x2e /* . */) return createHash('sha256').update(token).digest('base64url')
-    return `${token.slice(0, prefixLength + 1)}${createHash('sha256')
-        .update(token.slice(prefixLength + 1))
-        .digest('base64url')}`
+    if (token.charCodeAt(prefixLength) !== 0x2e /* . */) return sha256Base64url(token)
+    return `${token.slice(0, prefixLength + 1)}${sha256Base64url(token.slice(prefixLength + 1))}`
 }
 
 /** Cheap shape check before hashing whatever a client sent. */

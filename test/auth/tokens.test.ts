@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
 import { describe, test } from 'node:test'
-import { hashToken, looksLikeToken, newToken } from '../../src/auth/tokens.js'
+import { sha256Base64url } from '../../src/auth/sha256.js'
+import { hashToken, looksLikeToken, newToken, tokenTimePrefix } from '../../src/auth/tokens.js'
 
 describe('tokens', () => {
     test('a token is a fixed-width time prefix and 32 random bytes; every token differs', () => {
@@ -33,5 +34,23 @@ describe('tokens', () => {
         // A forged prefix is only part of what is looked up: it matches no other token's hash.
         const token = newToken(1_000)
         assert.notEqual(hashToken(`${newToken(2_000).slice(0, 10)}${token.slice(10)}`), hashToken(token))
+    })
+
+    test('token keys sort by creation time: a prefix of a later time sorts after every key made before it', () => {
+        const t = 1_700_000_000_000
+        const keys = [t - 86_400_000, t - 1, t].map((at) => hashToken(newToken(at)))
+        assert.deepEqual([...keys].sort(), keys)
+        assert.ok(keys.every((k) => k < tokenTimePrefix(t + 1)))
+        assert.ok(!(keys[2]! < tokenTimePrefix(t)), 'a key made at the prefix time itself is not before it')
+        assert.equal(tokenTimePrefix(t), newToken(t).slice(0, 9))
+    })
+
+    test('sha256Base64url is SHA-256 in base64url, for text and for bytes (views into a larger buffer too)', () => {
+        const reference = (data: string | Uint8Array) => createHash('sha256').update(data).digest('base64url')
+        const big = Buffer.from('0123456789abcdef{"type":"authenticateServer"}')
+        for (const data of ['', 'abc', 'é and 日本', big, big.subarray(16), new Uint8Array(big.buffer, big.byteOffset + 3, 5)]) {
+            assert.equal(sha256Base64url(data), reference(data))
+        }
+        assert.equal(sha256Base64url('abc'), 'ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0')
     })
 })

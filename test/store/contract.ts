@@ -4,6 +4,8 @@
 // batching stores, and the read must still see them (read-your-writes).
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
+import { hashToken, newToken } from '../../src/auth/tokens.js'
+import { maxSessionTtlMs } from '../../src/config.js'
 import type { NewRoom, Nonce, RoomQuery, Store, UserRecord } from '../../src/store/store.js'
 import { newRoom } from '../helpers/rooms.js'
 
@@ -695,9 +697,12 @@ export function storeContract(label: string, factory: StoreFactory, options: { s
         })
 
         withStore('sweep removes what has expired and nothing else', async (store) => {
-            const at = T0 + 100
-            await store.insertSession({ tokenHash: 'old', userId: 'u', createdAt: T0, expiresAt: at })
-            await store.insertSession({ tokenHash: 'new', userId: 'u', createdAt: T0, expiresAt: at + 1 })
+            // Sessions as the app makes them: keys with their creation time in clear, and a sweep at least the
+            // longest Sonolus session's lifetime later (the SQLite store finds expired sessions by that key).
+            const at = T0 + maxSessionTtlMs
+            const [old, young] = [hashToken(newToken(T0)), hashToken(newToken(T0))]
+            await store.insertSession({ tokenHash: old, userId: 'u', createdAt: T0, expiresAt: at })
+            await store.insertSession({ tokenHash: young, userId: 'u', createdAt: T0, expiresAt: at + 1 })
             await store.insertJoinSession({ tokenHash: 'jold', roomName: 'r', userId: 'u', payload: '', expiresAt: at })
             await store.insertJoinSession({ tokenHash: 'jnew', roomName: 'r', userId: 'u', payload: '', expiresAt: at + 1 })
             await store.insertReservation({ name: 'res-old', keyHash: 'k', creatorId: 'c', values: '', createdAt: T0, expiresAt: at })
@@ -707,8 +712,8 @@ export function storeContract(label: string, factory: StoreFactory, options: { s
             await store.addRoomUnlock('r', 'old', at)
             await store.addRoomUnlock('r', 'new', at + 1)
             await store.sweep(at)
-            assert.equal(await store.getSession('old'), undefined)
-            assert.ok(await store.getSession('new'))
+            assert.equal(await store.getSession(old), undefined)
+            assert.ok(await store.getSession(young))
             assert.equal(await store.takeJoinSession('jold'), undefined)
             assert.ok(await store.takeJoinSession('jnew'))
             assert.equal(await store.getReservation('res-old', 0), undefined, 'gone, even for a reader in the past')

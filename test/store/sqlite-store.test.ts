@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import Database from 'better-sqlite3'
+import { hashToken, newToken } from '../../src/auth/tokens.js'
+import { maxSessionTtlMs } from '../../src/config.js'
 import { migrate, migrations } from '../../src/store/sqlite/migrations.js'
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js'
 import type { NewRoom } from '../../src/store/store.js'
@@ -228,16 +230,20 @@ describe('SqliteStore', () => {
     })
 
     test('sweep removes what has expired and nothing else', async () => {
-        await store.insertSession({ tokenHash: 'old', userId: 'u', createdAt: 0, expiresAt: 10 })
-        await store.insertSession({ tokenHash: 'new', userId: 'u', createdAt: 0, expiresAt: 1e15 })
+        // Session keys as the app makes them (time prefix), the sweep a Sonolus session's longest lifetime later.
+        const [old, young] = [hashToken(newToken(0)), hashToken(newToken(0))]
+        await store.insertSession({ tokenHash: old, userId: 'u', createdAt: 0, expiresAt: 10 })
+        await store.insertSession({ tokenHash: young, userId: 'u', createdAt: 0, expiresAt: 1e15 })
         await store.useNonce({ hash: 'old-nonce', time: 0, expiresAt: 10 })
         await store.sweep(11)
-        assert.equal(await store.getSession('old'), undefined)
-        assert.ok(await store.getSession('new'))
+        assert.ok(await store.getSession(old), 'expired, younger than the longest lifetime: kept until a later sweep')
+        await store.sweep(maxSessionTtlMs)
+        assert.equal(await store.getSession(old), undefined)
+        assert.ok(await store.getSession(young))
         assert.equal(store.db.prepare("SELECT 1 FROM nonces WHERE hash = 'old-nonce'").get(), undefined, 'forgotten after expiry')
         // Once swept past, a nonce of that expiry is refused: its earlier use may be what was swept.
         assert.equal(await store.useNonce({ hash: 'old-nonce', time: 0, expiresAt: 10 }), false)
-        assert.equal(await store.useNonce({ hash: 'old-nonce', time: 0, expiresAt: 12 }), true)
+        assert.equal(await store.useNonce({ hash: 'old-nonce', time: 0, expiresAt: maxSessionTtlMs + 1 }), true)
     })
 
     test('data survives closing and reopening the file', async () => {

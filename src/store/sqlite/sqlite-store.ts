@@ -36,6 +36,8 @@ import { Checkpointer, type CheckpointerOptions } from './checkpointer.js'
 import { GroupCommit } from './group-commit.js'
 import type { Touch } from '../pending-writes.js'
 import { migrate } from './migrations.js'
+import { tokenTimePrefix } from '../../auth/tokens.js'
+import { maxSessionTtlMs } from '../../config.js'
 import {
     apiTokenColumns,
     likePattern,
@@ -162,12 +164,13 @@ function prepareStatements(db: Database.Database) {
         listAudit: db.prepare('SELECT id, at, action, target, details FROM audit_log WHERE id < ? ORDER BY id DESC LIMIT ?'),
         sweep: [
             db.prepare('DELETE FROM user_bans WHERE until <= ?'),
-            db.prepare('DELETE FROM sessions WHERE expires_at <= ?'),
             db.prepare('DELETE FROM nonces_legacy WHERE expires_at <= ?'),
             db.prepare('DELETE FROM room_reservations WHERE expires_at <= ?'),
             db.prepare('DELETE FROM room_unlocks WHERE until <= ?'),
             db.prepare('DELETE FROM room_bans WHERE until <= ?'),
         ],
+        // Sessions made before @before (a time prefix of their keys, migration 8): only those can have expired.
+        sweepSessions: db.prepare('DELETE FROM sessions WHERE token_hash < @before AND expires_at <= @now'),
         // Tables without an expiry index (migration 7), swept from their start (sweepInOrder).
         sweepInOrder: [
             {
@@ -742,6 +745,9 @@ export class SqliteStore implements Store {
         this.commits.flush()
         this.db.transaction(() => {
             for (const st of this.st.sweep) st.run(now)
+            // Every Sonolus session made by now - maxSessionTtlMs has expired; younger ones (a shorter TTL)
+            // are refused when read and go at a later sweep. Keys sort by creation time (migration 8).
+            this.st.sweepSessions.run({ before: tokenTimePrefix(Math.max(0, now - maxSessionTtlMs + 1)), now })
             // Rows in the order they were made, each living one window or TTL: the expired ones come first.
             // The walk to the first live row reads only what is deleted. A row that outlives a younger one
             // (the window or TTL changed between restarts) keeps the younger one until it expires too; a
