@@ -32,7 +32,13 @@ export type VerifierPoolOptions = {
      * joins/s, 3-5 % less event-loop time per join (profiles and alternated runs, docs/benchmarks.md).
      */
     inlineAloneBelowUtilization?: number
-    /** A thread answers after this many verifications of a batch (default 4). */
+    /**
+     * A thread answers after this many verifications of a batch, and is fed again once it has no more
+     * than this many in flight. Default 8: each answer costs the event loop a message (~10 µs), and at 32
+     * connections the event loop is what limits sign-ins and joins; against 4, alternated runs gave
+     * 6 µs less event loop a sign-in and 4-5 a join, and more of either a second. At 16 and 32 the two
+     * threads begin to take turns idling (docs/benchmarks.md, seventh pass).
+     */
     answerEvery?: number
 }
 
@@ -98,7 +104,7 @@ export class VerifierPool {
         this.highWater = options.highWater ?? 64
         this.inlineBelow = options.inlineBelowUtilization ?? 0.5
         this.inlineAloneBelow = options.inlineAloneBelowUtilization ?? 0.6
-        this.answerEvery = Math.max(1, Math.floor(options.answerEvery ?? 4))
+        this.answerEvery = Math.max(1, Math.floor(options.answerEvery ?? 8))
     }
 
     /** Starts the threads now rather than at the first verification. */
