@@ -78,6 +78,30 @@ describe('VerifierPool', () => {
         many.forEach((c, i) => assert.equal(expected[i], c.kind === 'valid', `case ${i} (${c.kind})`))
     })
 
+    test('a thread answers a batch 8 verdicts at a time by default (one message each), or as told', async () => {
+        const sixteen = many.filter((c) => c.kind === 'valid').slice(0, 16)
+        for (const [options, messages] of [
+            [{}, 2],
+            [{ answerEvery: 4 }, 4],
+        ] as const) {
+            const pool = new VerifierPool(jwk, inline, { size: 1, ...options })
+            try {
+                await pool.ready()
+                let answers = 0
+                for (const worker of workersOf(pool)) worker.on('message', () => answers++)
+                await checkAll(
+                    pool,
+                    sixteen,
+                    sixteen.map(() => true),
+                )
+                assert.deepEqual([pool.stats.batches, pool.stats.items], [1, 16], 'one batch of 16')
+                assert.equal(answers, messages, JSON.stringify(options))
+            } finally {
+                await pool.close()
+            }
+        }
+    })
+
     test('the constructor refuses fewer than one thread', () => {
         assert.throws(() => new VerifierPool(jwk, inline, { size: 0 }), RangeError)
         assert.throws(() => new VerifierPool(jwk, inline, { size: -1 }), RangeError)
