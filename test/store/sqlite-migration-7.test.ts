@@ -1,13 +1,13 @@
 // Migration 7 (no expiry indexes on nonces and join sessions; join sessions in a rowid table) on a version 6
 // database holding join sessions and nonces, and the sweep that walks those tables from their start.
 import assert from 'node:assert/strict'
-import { mkdtemp, rm, stat } from 'node:fs/promises'
+import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import Database from 'better-sqlite3'
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js'
-import { databaseAtVersion } from '../helpers/sqlite-version.js'
+import { databaseAtVersion, walFrames } from '../helpers/sqlite-version.js'
 
 const session = (tokenHash: string, expiresAt: number, payload = 'p') => ({ tokenHash, roomName: 'r', userId: 'u', payload, expiresAt })
 
@@ -94,7 +94,7 @@ describe('SqliteStore: migration 7 and the sweep in key order', () => {
         const store = new SqliteStore({ path, checkpointThread: false })
         try {
             store.db.pragma('wal_autocheckpoint = 0')
-            const frames = async () => ((await stat(`${path}-wal`)).size - 32) / (4096 + 24)
+            const frames = () => walFrames(path)
             const pagesOf = async (payload: string, n: number) => {
                 const before = await frames()
                 for (let i = 0; i < 20; i++) {

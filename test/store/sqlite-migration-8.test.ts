@@ -1,14 +1,14 @@
 // Migration 8 (no expiry index on sessions) on a version 7 database, and the sweep that finds expired
 // sessions by the creation time at the start of their keys.
 import assert from 'node:assert/strict'
-import { mkdtemp, rm, stat } from 'node:fs/promises'
+import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { hashToken, newToken } from '../../src/auth/tokens.js'
 import { maxSessionTtlMs } from '../../src/config.js'
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js'
-import { databaseAtVersion } from '../helpers/sqlite-version.js'
+import { databaseAtVersion, walFrames } from '../helpers/sqlite-version.js'
 
 const T0 = 1_700_000_000_000
 const hour = 3_600_000
@@ -86,7 +86,7 @@ describe('SqliteStore: migration 8 and the sweep of sessions by key', () => {
         const store = new SqliteStore({ path, checkpointThread: false })
         try {
             store.db.pragma('wal_autocheckpoint = 0')
-            const frames = async () => ((await stat(`${path}-wal`)).size - 32) / (4096 + 24)
+            const frames = () => walFrames(path)
             const before = await frames()
             // Batches of ten sessions, as a busy server commits them.
             for (let b = 0; b < 50; b++) {
