@@ -2,8 +2,9 @@
 // machine (the machine is noisy: ratios mean more than absolute numbers). Every figure has two columns:
 // the server as `npm start` runs it (default configuration and logging) and as the bench ran it before
 // issue 18 (logs off, tuned for measuring; bench/servers.ts).
-//   1. signed POST /sonolus/authenticate and POST /sonolus/rooms/{name} at 32 connections, against a
-//      plain one-core crypto.verify loop over the same bodies;
+//   1. signed POST /sonolus/authenticate and POST /sonolus/rooms/{name} at 32 connections, each after
+//      3 s of the same load to warm the server up, against a plain one-core crypto.verify loop over the
+//      same bodies;
 //   2. fan-out: chat in a room of 100 players, events delivered per second, against a bare `ws`
 //      broadcast of the same bytes to the same clients;
 //   3. memory per connected idle player, 10,000 players on one process;
@@ -77,15 +78,15 @@ const loader = process.env.BENCH_LOADER === 'autocannon' || !hasWrk() ? 'autocan
 
 type Load = { total: number; rate: number }
 
-/** Fires every body once at `connections` (32 by default); answers requests per second (all must be 200). */
-async function load(address: string, path: (i: number) => string, bodies: Signed[], connections = 32): Promise<Load> {
-    if (loader === 'wrk') return wrkLoad(address, path, bodies, connections, seconds)
+/** Fires every body once at `connections` (32 by default) for `duration` seconds; answers requests per second (all must be 200). */
+async function load(address: string, path: (i: number) => string, bodies: Signed[], connections = 32, duration = seconds): Promise<Load> {
+    if (loader === 'wrk') return wrkLoad(address, path, bodies, connections, duration)
     let next = 0
     const result = await autocannon({
         url: address,
         connections,
         pipelining: 1,
-        duration: seconds,
+        duration,
         requests: [
             {
                 method: 'POST',
@@ -104,7 +105,7 @@ async function load(address: string, path: (i: number) => string, bodies: Signed
     if (next > bodies.length) throw new Error(`ran out of unique bodies (${bodies.length}): raise the count`)
     const bad = result.non2xx + result.errors + result.timeouts
     if (bad > 0) throw new Error(`${bad} of ${result.requests.total} requests failed`)
-    return { total: result.requests.total, rate: result.requests.total / (result.duration || seconds) }
+    return { total: result.requests.total, rate: result.requests.total / (result.duration || duration) }
 }
 
 /**
@@ -134,6 +135,13 @@ async function measured(server: BenchServer, route: string, run: () => Promise<L
 /** Signed sign-ins, then joins, on one server; the verify loop runs once per figure, between the two columns. */
 async function benchSigned(): Promise<void> {
     const count = quick ? 40_000 : 120_000
+    // A fresh server runs its first second or two at a fraction of its steady rate (V8 compiling the hot
+    // paths: ~450 sign-ins in the first second, ~3,100 in the second, ~6,000 after), and an 8 s window
+    // that includes it measures the start more than the server. So each figure follows `warmSeconds` of
+    // the same load, on bodies of its own (the server refuses a replayed body); the verify loop it is
+    // held against has nothing to warm (one native call).
+    const warmSeconds = quick ? 1 : 3
+    const warmCount = warmSeconds * 20_000
     const profiles = Array.from({ length: 2000 }, (_, i) => benchProfile(i))
     type Figures = { auth?: Measured; join?: Measured }
     const figures: Partial<Record<Mode, Figures>> = {}
@@ -145,12 +153,16 @@ async function benchSigned(): Promise<void> {
         try {
             const { address } = server
             if (wanted('auth')) {
-                authBodies = Array.from({ length: count }, (_, i) => authenticateBody(address, profiles[i % profiles.length]!))
+                const bodies = Array.from({ length: warmCount + count }, (_, i) => authenticateBody(address, profiles[i % profiles.length]!))
+                await load(address, () => '/sonolus/authenticate', bodies.slice(0, warmCount), 32, warmSeconds)
+                authBodies = bodies.slice(warmCount)
                 got.auth = await measured(server, '/sonolus/authenticate', () => load(address, () => '/sonolus/authenticate', authBodies))
             }
             if (wanted('join')) {
                 const { name } = await createRoom(address, benchProfile(-1), { maxPlayers: '100' })
-                joinBodies = Array.from({ length: count }, (_, i) => joinBody(address, name, profiles[i % profiles.length]!))
+                const bodies = Array.from({ length: warmCount + count }, (_, i) => joinBody(address, name, profiles[i % profiles.length]!))
+                await load(address, () => `/sonolus/rooms/${name}`, bodies.slice(0, warmCount), 32, warmSeconds)
+                joinBodies = bodies.slice(warmCount)
                 got.join = await measured(server, '/sonolus/rooms/:name', () => load(address, () => `/sonolus/rooms/${name}`, joinBodies))
             }
         } finally {
