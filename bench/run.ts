@@ -141,7 +141,13 @@ async function benchSigned(): Promise<void> {
     // the same load, on bodies of its own (the server refuses a replayed body); the verify loop it is
     // held against has nothing to warm (one native call).
     const warmSeconds = quick ? 1 : 3
-    const warmCount = warmSeconds * 20_000
+    /** Signs `count` bodies for the measured load and more for a warm-up at `path`, which it runs; answers the former. */
+    const warmed = async (address: string, path: string, body: (i: number) => Signed): Promise<Signed[]> => {
+        const warmCount = warmSeconds * 20_000
+        const bodies = Array.from({ length: warmCount + count }, (_, i) => body(i))
+        await load(address, () => path, bodies.slice(0, warmCount), 32, warmSeconds)
+        return bodies.slice(warmCount)
+    }
     const profiles = Array.from({ length: 2000 }, (_, i) => benchProfile(i))
     type Figures = { auth?: Measured; join?: Measured }
     const figures: Partial<Record<Mode, Figures>> = {}
@@ -153,16 +159,12 @@ async function benchSigned(): Promise<void> {
         try {
             const { address } = server
             if (wanted('auth')) {
-                const bodies = Array.from({ length: warmCount + count }, (_, i) => authenticateBody(address, profiles[i % profiles.length]!))
-                await load(address, () => '/sonolus/authenticate', bodies.slice(0, warmCount), 32, warmSeconds)
-                authBodies = bodies.slice(warmCount)
+                authBodies = await warmed(address, '/sonolus/authenticate', (i) => authenticateBody(address, profiles[i % profiles.length]!))
                 got.auth = await measured(server, '/sonolus/authenticate', () => load(address, () => '/sonolus/authenticate', authBodies))
             }
             if (wanted('join')) {
                 const { name } = await createRoom(address, benchProfile(-1), { maxPlayers: '100' })
-                const bodies = Array.from({ length: warmCount + count }, (_, i) => joinBody(address, name, profiles[i % profiles.length]!))
-                await load(address, () => `/sonolus/rooms/${name}`, bodies.slice(0, warmCount), 32, warmSeconds)
-                joinBodies = bodies.slice(warmCount)
+                joinBodies = await warmed(address, `/sonolus/rooms/${name}`, (i) => joinBody(address, name, profiles[i % profiles.length]!))
                 got.join = await measured(server, '/sonolus/rooms/:name', () => load(address, () => `/sonolus/rooms/${name}`, joinBodies))
             }
         } finally {
