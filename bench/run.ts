@@ -4,7 +4,7 @@
 // issue 18 (logs off, tuned for measuring; bench/servers.ts).
 //   1. signed POST /sonolus/authenticate and POST /sonolus/rooms/{name} at 32 connections, each after
 //      3 s of the same load to warm the server up, against a plain one-core crypto.verify loop over the
-//      same bodies;
+//      same bodies, run just before and just after the measured load;
 //   2. fan-out: chat in a room of 100 players, events delivered per second, against a bare `ws`
 //      broadcast of the same bytes to the same clients;
 //   3. memory per connected idle player, 10,000 players on one process;
@@ -62,10 +62,10 @@ const rows: Row[] = []
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
 const ms = (seconds: number) => fmt(seconds * 1000, 1)
 
-async function verifyBaseline(bodies: Signed[]): Promise<number> {
+async function verifyBaseline(bodies: Signed[], forSeconds: number): Promise<number> {
     const child = await startChild<object>('./verify-loop.js')
     try {
-        const { rate } = await child.request<{ rate: number }>({ jwk: benchJwk, items: bodies.slice(0, 5000), ms: seconds * 1000 })
+        const { rate } = await child.request<{ rate: number }>({ jwk: benchJwk, items: bodies.slice(0, 5000), ms: forSeconds * 1000 })
         return rate
     } finally {
         await child.stop()
@@ -132,13 +132,18 @@ async function measured(server: BenchServer, route: string, run: () => Promise<L
     }
 }
 
-/** Signed sign-ins, then joins, on one server; the verify loop runs once per figure, between the two columns. */
+/**
+ * Signed sign-ins, then joins, on one server. Each figure is held against the verify loop run just
+ * before and just after its measured load (half as long each), so that the ratio compares the server
+ * with the machine of the same minute: the host's speed drifts (the verify loop 55-110 µs a check over
+ * a day), and a baseline taken minutes later, after the other column, moved the ratio by as much.
+ */
 async function benchSigned(): Promise<void> {
     const count = quick ? 40_000 : 120_000
     // A fresh server runs its first second or two at a fraction of its steady rate (V8 compiling the hot
     // paths: ~450 sign-ins in the first second, ~3,100 in the second, ~6,000 after), and an 8 s window
     // that includes it measures the start more than the server. So each figure follows `warmSeconds` of
-    // the same load, on bodies of its own (the server refuses a replayed body); the verify loop it is
+    // the same load, on bodies of their own (the server refuses a replayed body); the verify loop it is
     // held against has nothing to warm (one native call).
     const warmSeconds = quick ? 1 : 3
     /** Signs `count` bodies for the measured load and more for a warm-up at `path`, which it runs; answers the former. */
@@ -148,35 +153,42 @@ async function benchSigned(): Promise<void> {
         await load(address, () => path, bodies.slice(0, warmCount), 32, warmSeconds)
         return bodies.slice(warmCount)
     }
+    /** The measured load between two runs of the verify loop over the same bodies. */
+    const bracketed = async (server: BenchServer, route: string, path: string, bodies: Signed[]): Promise<Figure> => {
+        const before = await verifyBaseline(bodies, seconds / 2)
+        const got = await measured(server, route, () => load(server.address, () => path, bodies))
+        const after = await verifyBaseline(bodies, seconds / 2)
+        return { ...got, baseline: [before, after] }
+    }
     const profiles = Array.from({ length: 2000 }, (_, i) => benchProfile(i))
-    type Figures = { auth?: Measured; join?: Measured }
+    type Figure = Measured & { baseline: [number, number] }
+    type Figures = { auth?: Figure; join?: Figure }
     const figures: Partial<Record<Mode, Figures>> = {}
-    let authBodies: Signed[] = []
-    let joinBodies: Signed[] = []
     for (const mode of modes) {
         const server = await startBenchServer(mode)
         const got: Figures = (figures[mode] = {})
         try {
             const { address } = server
             if (wanted('auth')) {
-                authBodies = await warmed(address, '/sonolus/authenticate', (i) => authenticateBody(address, profiles[i % profiles.length]!))
-                got.auth = await measured(server, '/sonolus/authenticate', () => load(address, () => '/sonolus/authenticate', authBodies))
+                const bodies = await warmed(address, '/sonolus/authenticate', (i) => authenticateBody(address, profiles[i % profiles.length]!))
+                got.auth = await bracketed(server, '/sonolus/authenticate', '/sonolus/authenticate', bodies)
             }
             if (wanted('join')) {
                 const { name } = await createRoom(address, benchProfile(-1), { maxPlayers: '100' })
-                joinBodies = await warmed(address, `/sonolus/rooms/${name}`, (i) => joinBody(address, name, profiles[i % profiles.length]!))
-                got.join = await measured(server, '/sonolus/rooms/:name', () => load(address, () => `/sonolus/rooms/${name}`, joinBodies))
+                const bodies = await warmed(address, `/sonolus/rooms/${name}`, (i) => joinBody(address, name, profiles[i % profiles.length]!))
+                got.join = await bracketed(server, '/sonolus/rooms/:name', `/sonolus/rooms/${name}`, bodies)
             }
         } finally {
             await server.stop()
         }
     }
     // The targets: sign-ins at 0.6 of a one-core verify loop over the same bodies, joins at 0.5.
-    const row = (what: 'auth' | 'join', benchmark: string, bodies: Signed[], minimum: number) => async () => {
-        const baseline = await verifyBaseline(bodies)
+    const row = (what: 'auth' | 'join', benchmark: string, minimum: number) => {
         const cells: Row['cells'] = {}
+        const baselines: string[] = []
         for (const mode of modes) {
             const f = figures[mode]![what]!
+            const baseline = (f.baseline[0] + f.baseline[1]) / 2
             const ratio = f.rate / baseline
             cells[mode] = {
                 value:
@@ -184,16 +196,14 @@ async function benchSigned(): Promise<void> {
                     `(inside the server: answered in ${fmt(f.answerMs, 2)} ms on average, ${fmt(f.signatureMs, 2)} of them waiting for the signature)`,
                 pass: ratio >= minimum,
             }
+            baselines.push(
+                `${mode}: ${fmt(baseline)} verify/s (1 core; ${fmt(1e6 / f.baseline[0])} µs each before the load, ${fmt(1e6 / f.baseline[1])} after)`,
+            )
         }
-        rows.push({
-            benchmark,
-            baseline: `${fmt(baseline)} verify/s (1 core; ${fmt(1e6 / baseline)} µs each)`,
-            target: `ratio ≥ ${fmt(minimum, 2)}`,
-            cells,
-        })
+        rows.push({ benchmark, baseline: baselines.join('; '), target: `ratio ≥ ${fmt(minimum, 2)}`, cells })
     }
-    if (wanted('auth')) await row('auth', `POST /sonolus/authenticate, 32 connections (${loader})`, authBodies, 0.6)()
-    if (wanted('join')) await row('join', `POST /sonolus/rooms/{name} (join), 32 connections (${loader})`, joinBodies, 0.5)()
+    if (wanted('auth')) row('auth', `POST /sonolus/authenticate, 32 connections (${loader})`, 0.6)
+    if (wanted('join')) row('join', `POST /sonolus/rooms/{name} (join), 32 connections (${loader})`, 0.5)
 }
 
 /** 10 senders keep 8 messages each in flight; counts frames delivered to all clients per second (bench/fanout.ts). */

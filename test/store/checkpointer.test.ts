@@ -7,7 +7,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import type { Worker } from 'node:worker_threads'
+import Database from 'better-sqlite3'
 import { Checkpointer } from '../../src/store/sqlite/checkpointer.js'
+import { HoldBackoff } from '../../src/store/sqlite/hold-backoff.js'
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js'
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
@@ -52,7 +54,7 @@ describe('SqliteStore: checkpoint thread', () => {
             assert.ok(await within(3000, () => walSize(path) === 0), `WAL still ${walSize(path)} bytes`)
             assert.ok(Date.now() - startedAt >= 50, 'not truncated before the quiet time')
             assert.ok(store.checkpointer.stats.holds >= 1)
-            // Each hold is told to the metrics with its length, in seconds (bounded by maxHoldMs, 50 ms).
+            // Each hold is told to the metrics with its length, in seconds (bounded by maxHoldMs, 20 ms).
             // (the last one ends when the event loop hears the thread is done, just after the truncation).
             const checkpointer = store.checkpointer
             assert.ok(await within(1000, () => holds.length === checkpointer.stats.holds), `${holds.length} of ${checkpointer.stats.holds} told`)
@@ -142,6 +144,55 @@ describe('SqliteStore: checkpoint thread', () => {
             await store.close()
         }
         assert.equal(logged.length, 1, 'a deliberate close is not an error')
+    })
+
+    test('a hold that runs out ends by itself; the next ones are declined for a while, then the WAL is truncated', async () => {
+        const path = join(dir, 'ran-out.sqlite')
+        const db = new Database(path)
+        db.pragma('journal_mode = WAL')
+        db.exec('CREATE TABLE t (x TEXT)')
+        for (let i = 0; i < 50; i++) db.prepare('INSERT INTO t VALUES (?)').run('x'.repeat(1000))
+        const events: string[] = []
+        let slow = true
+        const checkpointer = new Checkpointer({
+            path,
+            intervalMs: 10,
+            idleMs: 30,
+            maxHoldMs: 5,
+            backoff: new HoldBackoff(200, 400),
+            hold: () => {
+                events.push('hold')
+                // The first hold outlasts its limit: the event loop is kept busy past it (as a slow fsync
+                // would keep the thread), so its timer fires before the thread's resume is read.
+                if (slow) {
+                    slow = false
+                    setImmediate(() => {
+                        const until = performance.now() + 50
+                        while (performance.now() < until);
+                    })
+                }
+            },
+            resume: () => void events.push('resume'),
+        })
+        try {
+            const stats = checkpointer.stats
+            assert.ok(await within(3000, () => stats.ranOut === 1), `no hold ran out: ${JSON.stringify(stats)}`)
+            // A write after it: once quiet again the thread asks to truncate, within the backoff.
+            db.prepare('INSERT INTO t VALUES (?)').run('after')
+            assert.ok(walSize(path) > 0)
+            assert.ok(await within(3000, () => stats.declined >= 1), `no hold declined: ${JSON.stringify(stats)}`)
+            assert.equal(stats.holds, 1, 'declined while backing off')
+            // After the backoff the thread's next ask is held, and it truncates the WAL this time.
+            assert.ok(await within(3000, () => walSize(path) === 0), `WAL still ${walSize(path)} bytes: ${JSON.stringify(stats)}`)
+            assert.ok(stats.holds >= 2)
+            assert.equal(stats.ranOut, 1)
+            // Every hold was released exactly once, the one that ran out included.
+            assert.ok(await within(1000, () => events.filter((e) => e === 'resume').length === stats.holds))
+            assert.deepEqual(events.slice(0, 2), ['hold', 'resume'])
+        } finally {
+            await checkpointer.close()
+            db.close()
+        }
     })
 
     test('a thread that cannot open its database reports the SQLite error', async () => {

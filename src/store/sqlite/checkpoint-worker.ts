@@ -6,13 +6,14 @@
 //   has grown past `restartFrames`, the thread asks the event loop to hold its commits for a moment
 //   ('hold' → 'held'), copies the few frames left, and lets it go on ('resume'): the next commit then
 //   starts the WAL over. The event loop never waits on a lock; its requests wait a few milliseconds.
+//   It may decline ('declined': a recent hold ran out its time); the thread then goes on as before.
 // - Once nothing was written for `idleMs`, it truncates the WAL file the same way.
 import Database from 'better-sqlite3'
 import { parentPort, workerData } from 'node:worker_threads'
 
 export type CheckpointWorkerData = { path: string; intervalMs: number; idleMs: number; restartFrames: number }
 /** Event loop → thread. */
-export type ToCheckpointWorker = { type: 'held' } | { type: 'close' }
+export type ToCheckpointWorker = { type: 'held' } | { type: 'declined' } | { type: 'close' }
 /** Thread → event loop. */
 export type FromCheckpointWorker =
     | { type: 'hold' }
@@ -103,6 +104,8 @@ parentPort!.on('message', (message: ToCheckpointWorker) => {
         const complete = result !== undefined && result.busy === 0 && result.checkpointed === result.log
         if (mode === 'TRUNCATE') truncated = complete
         post({ type: 'resume', restarted: complete })
+    } else if (message.type === 'declined') {
+        onHeld = undefined // asked again at a later look, if still needed
     } else if (message.type === 'close') {
         clearInterval(timer)
         db.close()
