@@ -87,7 +87,8 @@ export class RawHttp {
     }
 }
 
-export type RawSocket = { socket: Socket; firstFrameAt: number; firstFrameStart: Buffer }
+/** With when the TCP connection was up, the 101 answer's head was read and the first frame had all arrived (performance.now()). */
+export type RawSocket = { socket: Socket; connectedAt: number; headAt: number; firstFrameAt: number; firstFrameStart: Buffer }
 
 // Every joiner's socket reads into this one buffer (net's `onread`), which each read's callback is done
 // with before it returns. With Node's default a read allocates a Buffer of its own, and the joiners'
@@ -114,6 +115,8 @@ export function rawConnect(url: string, session: string): Promise<RawSocket> {
         let frame: Buffer | undefined
         let frameBytes = 0
         let done = false
+        let connectedAt = NaN
+        let headAt = NaN
         const fail = (error: Error) => {
             done = true
             socket.destroy()
@@ -137,7 +140,7 @@ export function rawConnect(url: string, session: string): Promise<RawSocket> {
             if (frameBytes < offset + length) return
             done = true
             const firstFrameAt = performance.now()
-            resolve({ socket, firstFrameAt, firstFrameStart: frame!.subarray(0, Math.min(frame!.length, offset + length)) })
+            resolve({ socket, connectedAt, headAt, firstFrameAt, firstFrameStart: frame!.subarray(0, Math.min(frame!.length, offset + length)) })
         }
         const onData = (read: number) => {
             if (done) return
@@ -150,6 +153,7 @@ export function rawConnect(url: string, session: string): Promise<RawSocket> {
             if (end < 0) return head.length >= maxHead ? fail(new Error('upgrade answer head too long')) : undefined
             const status = Number(head.toString('latin1', 9, 12))
             if (status !== 101) return fail(new Error(`upgrade refused: ${status}`))
+            headAt = performance.now()
             frame = Buffer.alloc(0)
             onFrameBytes(chunk.subarray(end + 4 - seen))
         }
@@ -159,6 +163,7 @@ export function rawConnect(url: string, session: string): Promise<RawSocket> {
             noDelay: true,
             onread: { buffer: readBuffer, callback: (read) => (onData(read), true) },
         })
+        socket.once('connect', () => (connectedAt = performance.now()))
         socket.once('error', (error) => {
             if (!done) reject(error)
             done = true

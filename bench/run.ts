@@ -330,19 +330,16 @@ function serverPauses(before: Scrape, after: Scrape): string {
     return `event-loop delay p50 ${loop('p50')} / p99 ${loop('p99')} / max ${loop('max')} ms; GC ${fmt(gcCount)} pauses, ${ms(gcSum)} ms in all`
 }
 
+/** Where one join's time went, in ms from the start of its POST (the players' clock). */
+type JoinTimes = { total: number; post: number; connect: number; upgrade: number; frame: number }
+
 /**
  * Joins at `rate` per second (open loop) with bodies signed beforehand, spread over `rooms` in turn:
- * from the start of each POST to the first frame on its socket, and the POST's own share.
+ * from the start of each POST to the first frame on its socket, split into the POST, the TCP connection,
+ * the upgrade until the 101 answer's head, and the rest of the first frame.
  */
-async function joinAtRate(
-    http: RawHttp,
-    rooms: readonly string[],
-    bodies: readonly Signed[],
-    rate: number,
-    sockets: Socket[],
-): Promise<{ latencies: number[]; answered: number[] }> {
-    const latencies: number[] = []
-    const answered: number[] = []
+async function joinAtRate(http: RawHttp, rooms: readonly string[], bodies: readonly Signed[], rate: number, sockets: Socket[]): Promise<JoinTimes[]> {
+    const joins: JoinTimes[] = []
     const t0 = performance.now() + 50
     await Promise.all(
         bodies.map(async (body, i) => {
@@ -351,17 +348,33 @@ async function joinAtRate(
             const start = performance.now()
             const answer = await http.post(`/sonolus/rooms/${rooms[i % rooms.length]!}`, body.body, { 'sonolus-signature': body.signature })
             if (answer.status !== 200) throw new Error(`join: ${answer.status} ${answer.body}`)
-            answered.push(performance.now() - start)
+            const answeredAt = performance.now()
             const { url, session } = JSON.parse(answer.body) as Answer
             const joined = await rawConnect(url, session)
-            latencies.push(joined.firstFrameAt - start)
+            joins.push({
+                total: joined.firstFrameAt - start,
+                post: answeredAt - start,
+                connect: joined.connectedAt - answeredAt,
+                upgrade: joined.headAt - joined.connectedAt,
+                frame: joined.firstFrameAt - joined.headAt,
+            })
             // The first frame must be the UpdateEvent, in a text frame.
             if (joined.firstFrameStart[0] !== 0x81 || !joined.firstFrameStart.includes('{"type":"update"'))
                 throw new Error(`first frame: ${joined.firstFrameStart.subarray(0, 40).toString('hex')}`)
             sockets.push(joined.socket)
         }),
     )
-    return { latencies, answered }
+    return joins
+}
+
+/** The slowest 1 % of the joins, and the median of each part of their time: where a tail comes from. */
+function tailSplit(joins: JoinTimes[]): string {
+    const slowest = [...joins].sort((a, b) => b.total - a.total).slice(0, Math.max(1, Math.round(joins.length / 100)))
+    const median = (part: keyof JoinTimes) => fmt(quantiles(slowest.map((j) => j[part]))(0.5), 1)
+    return (
+        `the slowest 1 % (${fmt(slowest.length)} joins), medians: POST ${median('post')}, TCP connect ${median('connect')}, ` +
+        `upgrade → 101 ${median('upgrade')}, 101 → first frame ${median('frame')} ms`
+    )
 }
 
 const quantiles = (list: number[]) => {
@@ -403,7 +416,7 @@ async function benchLatency(rate: number): Promise<void> {
             const warmUpBodies = Array.from({ length: warmUpCount }, (_, i) =>
                 joinBody(address, warmUpRooms[i % warmUpRooms.length]!, benchProfile(total + i)),
             )
-            const warmUp = warmUpCount ? quantiles((await joinAtRate(http, warmUpRooms, warmUpBodies, rate, sockets)).latencies) : undefined
+            const warmUp = warmUpCount ? quantiles((await joinAtRate(http, warmUpRooms, warmUpBodies, rate, sockets)).map((j) => j.total)) : undefined
             // The earlier benches' clients (10,000 of them for memory) left this process a large heap to
             // collect: collected now, not while joins wait (npm run bench passes --expose-gc).
             ;(globalThis as { gc?: () => void }).gc?.()
@@ -422,15 +435,15 @@ async function benchLatency(rate: number): Promise<void> {
             })
             gcObserver.observe({ entryTypes: ['gc'] })
             const ownCpu = process.cpuUsage()
-            const { latencies, answered } = await joinAtRate(http, rooms, bodies, rate, sockets)
+            const joins = await joinAtRate(http, rooms, bodies, rate, sockets)
             ownLoop.disable()
             gcObserver.disconnect()
             const { user: ownUser, system: ownSystem } = process.cpuUsage(ownCpu)
             const cpuPerJoin = (await server.cpu()) - cpuBefore
             const mainPerJoin = (await server.mainThreadCpu()) - mainBefore
             const metricsAfter = await server.metrics()
-            const at = quantiles(latencies)
-            const post = quantiles(answered)
+            const at = quantiles(joins.map((j) => j.total))
+            const post = quantiles(joins.map((j) => j.post))
             const inside = histogramDelta(metricsBefore, metricsAfter, 'ensemble_join_first_event_seconds')
             const insideQ = (q: number) => ms(histogramQuantile(inside, q))
             // The join answer as the server timed it (request read → answer written), and the SQLite
@@ -453,7 +466,7 @@ async function benchLatency(rate: number): Promise<void> {
                     `checkpoint holds ${fmt(holds.count)}, ${ms(holds.sum)} ms in all, longest ≤ ${ms(histogramMaxBound(holds))} ms; CPU ${fmt(cpuPerJoin / total / 1000, 2)} ms per join (event loop ${fmt(mainPerJoin / total / 1000, 2)}); ` +
                     `players' process event loop p99 ${fmt(ownLoop.percentile(99) / 1e6, 1)} / max ${fmt(ownLoop.max / 1e6, 1)} ms, ` +
                     `its GC ${fmt(ownGc.count)} pauses, ${fmt(ownGc.total, 1)} ms in all, longest ${fmt(ownGc.longest, 1)} ms, ` +
-                    `its CPU ${fmt((ownUser + ownSystem) / total / 1000, 2)} ms per join` +
+                    `its CPU ${fmt((ownUser + ownSystem) / total / 1000, 2)} ms per join; ${tailSplit(joins)}` +
                     (warmUp
                         ? `; the warm-up's ${fmt(warmUpCount)} joins before (not counted): p50 ${fmt(warmUp(0.5), 1)} / p99 ${fmt(warmUp(0.99), 1)} / max ${fmt(warmUp(1), 1)} ms`
                         : ''),
