@@ -153,6 +153,7 @@ async function benchSigned(): Promise<void> {
         await load(address, () => path, bodies.slice(0, warmCount), 32, warmSeconds)
         return bodies.slice(warmCount)
     }
+    type Figure = Measured & { baseline: [number, number] }
     /** The measured load between two runs of the verify loop over the same bodies. */
     const bracketed = async (server: BenchServer, route: string, path: string, bodies: Signed[]): Promise<Figure> => {
         const before = await verifyBaseline(bodies, seconds / 2)
@@ -161,7 +162,6 @@ async function benchSigned(): Promise<void> {
         return { ...got, baseline: [before, after] }
     }
     const profiles = Array.from({ length: 2000 }, (_, i) => benchProfile(i))
-    type Figure = Measured & { baseline: [number, number] }
     type Figures = { auth?: Figure; join?: Figure }
     const figures: Partial<Record<Mode, Figures>> = {}
     for (const mode of modes) {
@@ -367,6 +367,11 @@ async function joinAtRate(http: RawHttp, rooms: readonly string[], bodies: reado
     return joins
 }
 
+const quantiles = (list: number[]) => {
+    const sorted = [...list].sort((a, b) => a - b)
+    return (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!
+}
+
 /** The slowest 1 % of the joins, and the median of each part of their time: where a tail comes from. */
 function tailSplit(joins: JoinTimes[]): string {
     const slowest = [...joins].sort((a, b) => b.total - a.total).slice(0, Math.max(1, Math.round(joins.length / 100)))
@@ -375,11 +380,6 @@ function tailSplit(joins: JoinTimes[]): string {
         `the slowest 1 % (${fmt(slowest.length)} joins), medians: POST ${median('post')}, TCP connect ${median('connect')}, ` +
         `upgrade → 101 ${median('upgrade')}, 101 → first frame ${median('frame')} ms`
     )
-}
-
-const quantiles = (list: number[]) => {
-    const sorted = [...list].sort((a, b) => a - b)
-    return (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!
 }
 
 async function benchLatency(rate: number): Promise<void> {

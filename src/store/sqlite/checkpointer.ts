@@ -27,7 +27,7 @@ export type CheckpointerOptions = {
      */
     restartFrames?: number
     /**
-     * Longest hold (default 20 ms). Holds take 3-6 ms at 400 joins/s on the bench machine; a rare slow
+     * Longest hold (default 20 ms). Holds take 3-8 ms at 400 joins/s on the bench machine; a rare slow
      * fsync made one last the old limit, 50 ms, and the joins queued behind it set that run's p99.
      */
     maxHoldMs?: number
