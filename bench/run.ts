@@ -112,7 +112,7 @@ async function load(address: string, path: (i: number) => string, bodies: Signed
  * A load, with the server's CPU per request (all its threads, and the event-loop thread alone) and, from
  * its /metrics, the mean time the server took to answer and, of that, to get the signature's verdict.
  */
-type Measured = { rate: number; cpu: number; main: number; answerMs: number; signatureMs: number }
+type Measured = { rate: number; cpu: number; main: number; answerMs: number; signatureMs: number; perCommit: number; commitUs: number }
 async function measured(server: BenchServer, route: string, run: () => Promise<Load>): Promise<Measured> {
     const metricsBefore = await server.metrics()
     const before = await server.cpu()
@@ -123,12 +123,16 @@ async function measured(server: BenchServer, route: string, run: () => Promise<L
     const metricsAfter = await server.metrics()
     const answer = histogramDelta(metricsBefore, metricsAfter, 'ensemble_http_request_duration_seconds', { method: 'POST', route })
     const signature = histogramDelta(metricsBefore, metricsAfter, 'ensemble_signature_check_seconds')
+    const commits = histogramDelta(metricsBefore, metricsAfter, 'ensemble_store_commit_seconds')
     return {
         rate,
         cpu: (after - before) / total,
         main: (mainAfter - mainBefore) / total,
         answerMs: (answer.sum / answer.count) * 1000,
         signatureMs: (signature.sum / signature.count) * 1000,
+        // Group commit: how many requests a commit carried, and its cost per request (event-loop time).
+        perCommit: total / commits.count,
+        commitUs: (commits.sum / total) * 1e6,
     }
 }
 
@@ -193,7 +197,8 @@ async function benchSigned(): Promise<void> {
             cells[mode] = {
                 value:
                     `${fmt(f.rate)} req/s, ${fmt(f.cpu)} µs CPU/req (event loop ${fmt(f.main)}): **${fmt(ratio, 2)}** ` +
-                    `(inside the server: answered in ${fmt(f.answerMs, 2)} ms on average, ${fmt(f.signatureMs, 2)} of them waiting for the signature)`,
+                    `(inside the server: answered in ${fmt(f.answerMs, 2)} ms on average, ${fmt(f.signatureMs, 2)} of them waiting for the signature; ` +
+                    `a commit per ${fmt(f.perCommit, 1)} requests, ${fmt(f.commitUs, 1)} µs of commit a request)`,
                 pass: ratio >= minimum,
             }
             baselines.push(
