@@ -62,11 +62,12 @@ const rows: Row[] = []
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
 const ms = (seconds: number) => fmt(seconds * 1000, 1)
 
-async function verifyBaseline(bodies: Signed[], forSeconds: number): Promise<number> {
+/** Verifications a second of the one-core loop, and the host's cost of a page fault and a system call (µs). */
+type Baseline = { rate: number; faultUs: number; syscallUs: number }
+async function verifyBaseline(bodies: Signed[], forSeconds: number): Promise<Baseline> {
     const child = await startChild<object>('./verify-loop.js')
     try {
-        const { rate } = await child.request<{ rate: number }>({ jwk: benchJwk, items: bodies.slice(0, 5000), ms: forSeconds * 1000 })
-        return rate
+        return await child.request<Baseline>({ jwk: benchJwk, items: bodies.slice(0, 5000), ms: forSeconds * 1000 })
     } finally {
         await child.stop()
     }
@@ -112,14 +113,16 @@ async function load(address: string, path: (i: number) => string, bodies: Signed
  * A load, with the server's CPU per request (all its threads, and the event-loop thread alone) and, from
  * its /metrics, the mean time the server took to answer and, of that, to get the signature's verdict.
  */
-type Measured = { rate: number; cpu: number; main: number; answerMs: number; signatureMs: number; perCommit: number; commitUs: number }
+type Measured = { rate: number; cpu: number; main: number; answerMs: number; signatureMs: number; perCommit: number; commitUs: number; faults: number }
 async function measured(server: BenchServer, route: string, run: () => Promise<Load>): Promise<Measured> {
     const metricsBefore = await server.metrics()
     const before = await server.cpu()
     const mainBefore = await server.mainThreadCpu()
+    const faultsBefore = await server.faults()
     const { rate, total } = await run()
     const after = await server.cpu()
     const mainAfter = await server.mainThreadCpu()
+    const faultsAfter = await server.faults()
     const metricsAfter = await server.metrics()
     const answer = histogramDelta(metricsBefore, metricsAfter, 'ensemble_http_request_duration_seconds', { method: 'POST', route })
     const signature = histogramDelta(metricsBefore, metricsAfter, 'ensemble_signature_check_seconds')
@@ -133,6 +136,7 @@ async function measured(server: BenchServer, route: string, run: () => Promise<L
         // Group commit: how many requests a commit carried, and its cost per request (event-loop time).
         perCommit: total / commits.count,
         commitUs: (commits.sum / total) * 1e6,
+        faults: (faultsAfter - faultsBefore) / total,
     }
 }
 
@@ -157,7 +161,7 @@ async function benchSigned(): Promise<void> {
         await load(address, () => path, bodies.slice(0, warmCount), 32, warmSeconds)
         return bodies.slice(warmCount)
     }
-    type Figure = Measured & { baseline: [number, number] }
+    type Figure = Measured & { baseline: [Baseline, Baseline] }
     /** The measured load between two runs of the verify loop over the same bodies. */
     const bracketed = async (server: BenchServer, route: string, path: string, bodies: Signed[]): Promise<Figure> => {
         const before = await verifyBaseline(bodies, seconds / 2)
@@ -192,17 +196,19 @@ async function benchSigned(): Promise<void> {
         const baselines: string[] = []
         for (const mode of modes) {
             const f = figures[mode]![what]!
-            const baseline = (f.baseline[0] + f.baseline[1]) / 2
+            const [before, after] = f.baseline
+            const baseline = (before.rate + after.rate) / 2
             const ratio = f.rate / baseline
             cells[mode] = {
                 value:
                     `${fmt(f.rate)} req/s, ${fmt(f.cpu)} µs CPU/req (event loop ${fmt(f.main)}): **${fmt(ratio, 2)}** ` +
                     `(inside the server: answered in ${fmt(f.answerMs, 2)} ms on average, ${fmt(f.signatureMs, 2)} of them waiting for the signature; ` +
-                    `a commit per ${fmt(f.perCommit, 1)} requests, ${fmt(f.commitUs, 1)} µs of commit a request)`,
+                    `a commit per ${fmt(f.perCommit, 1)} requests, ${fmt(f.commitUs, 1)} µs of commit a request; ${fmt(f.faults, 2)} page faults a request)`,
                 pass: ratio >= minimum,
             }
             baselines.push(
-                `${mode}: ${fmt(baseline)} verify/s (1 core; ${fmt(1e6 / f.baseline[0])} µs each before the load, ${fmt(1e6 / f.baseline[1])} after)`,
+                `${mode}: ${fmt(baseline)} verify/s (1 core; ${fmt(1e6 / before.rate)} µs each before the load, ${fmt(1e6 / after.rate)} after; ` +
+                    `the host's page fault ${fmt(before.faultUs, 1)} / ${fmt(after.faultUs, 1)} µs, an fstat from Node ${fmt(before.syscallUs, 1)} / ${fmt(after.syscallUs, 1)} µs)`,
             )
         }
         rows.push({ benchmark, baseline: baselines.join('; '), target: `ratio ≥ ${fmt(minimum, 2)}`, cells })
@@ -428,6 +434,7 @@ async function benchLatency(rate: number): Promise<void> {
             const metricsBefore = await server.metrics()
             const cpuBefore = await server.cpu()
             const mainBefore = await server.mainThreadCpu()
+            const faultsBefore = await server.faults()
             const ownLoop = monitorEventLoopDelay({ resolution: 1 })
             ownLoop.enable()
             const ownGc = { count: 0, total: 0, longest: 0 }
@@ -446,6 +453,7 @@ async function benchLatency(rate: number): Promise<void> {
             const { user: ownUser, system: ownSystem } = process.cpuUsage(ownCpu)
             const cpuPerJoin = (await server.cpu()) - cpuBefore
             const mainPerJoin = (await server.mainThreadCpu()) - mainBefore
+            const faultsPerJoin = ((await server.faults()) - faultsBefore) / total
             const metricsAfter = await server.metrics()
             const at = quantiles(joins.map((j) => j.total))
             const post = quantiles(joins.map((j) => j.post))
@@ -468,7 +476,7 @@ async function benchLatency(rate: number): Promise<void> {
             }
             notes.push(
                 `${mode}: server ${serverPauses(metricsBefore, metricsAfter)}; ` +
-                    `checkpoint holds ${fmt(holds.count)}, ${ms(holds.sum)} ms in all, longest ≤ ${ms(histogramMaxBound(holds))} ms; CPU ${fmt(cpuPerJoin / total / 1000, 2)} ms per join (event loop ${fmt(mainPerJoin / total / 1000, 2)}); ` +
+                    `checkpoint holds ${fmt(holds.count)}, ${ms(holds.sum)} ms in all, longest ≤ ${ms(histogramMaxBound(holds))} ms; CPU ${fmt(cpuPerJoin / total / 1000, 2)} ms per join (event loop ${fmt(mainPerJoin / total / 1000, 2)}), ${fmt(faultsPerJoin, 1)} page faults per join; ` +
                     `players' process event loop p99 ${fmt(ownLoop.percentile(99) / 1e6, 1)} / max ${fmt(ownLoop.max / 1e6, 1)} ms, ` +
                     `its GC ${fmt(ownGc.count)} pauses, ${fmt(ownGc.total, 1)} ms in all, longest ${fmt(ownGc.longest, 1)} ms, ` +
                     `its CPU ${fmt((ownUser + ownSystem) / total / 1000, 2)} ms per join; ${tailSplit(joins)}` +

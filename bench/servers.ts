@@ -23,6 +23,8 @@ export type BenchServer = {
     cpu(): Promise<number>
     /** CPU time of the event-loop thread alone, in microseconds (NaN where it cannot be read). */
     mainThreadCpu(): Promise<number>
+    /** Minor page faults of the whole process so far (NaN where they cannot be read). */
+    faults(): Promise<number>
     /** Memory now (tuned: after a full GC; default: as it is, the process has no way to force one). */
     memory(): Promise<Memory>
     metrics(): Promise<Scrape>
@@ -37,6 +39,12 @@ function procCpuMicros(pid: number, path = `/proc/${pid}/stat`): number {
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
     // Fields after the command: state is [0], utime [11], stime [12]; rss [21].
     return (Number(fields[11]) + Number(fields[12])) * 10_000
+}
+
+/** Minor page faults of every thread of the process, from /proc. */
+function procFaults(pid: number): number {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[7])
 }
 
 function procRss(pid: number): number {
@@ -57,6 +65,7 @@ export async function startBenchServer(mode: Mode, options: { unlimited?: boolea
             cpu: async () => procCpuMicros(server.pid),
             // The main thread's task id is the process id.
             mainThreadCpu: async () => procCpuMicros(server.pid, `/proc/${server.pid}/task/${server.pid}/stat`),
+            faults: async () => procFaults(server.pid),
             memory: async () => {
                 const m = await scrape(server.address)
                 return {
@@ -86,6 +95,10 @@ export async function startBenchServer(mode: Mode, options: { unlimited?: boolea
         mainThreadCpu: async () => {
             const { pid } = await child.request<{ pid: number }>({ type: 'pid' })
             return procCpuMicros(pid, `/proc/${pid}/task/${pid}/stat`)
+        },
+        faults: async () => {
+            const { pid } = await child.request<{ pid: number }>({ type: 'pid' })
+            return procFaults(pid)
         },
         memory: () => child.request<Memory>({ type: 'memory' }),
         metrics: () => scrape(address),
