@@ -113,7 +113,16 @@ async function load(address: string, path: (i: number) => string, bodies: Signed
  * A load, with the server's CPU per request (all its threads, and the event-loop thread alone) and, from
  * its /metrics, the mean time the server took to answer and, of that, to get the signature's verdict.
  */
-type Measured = { rate: number; cpu: number; main: number; answerMs: number; signatureMs: number; perCommit: number; commitUs: number; faults: number }
+type Measured = {
+    rate: number
+    cpu: number
+    main: number
+    answerMs: number
+    signatureMs: number
+    perCommit: number
+    commitUs: number
+    faults: number
+}
 async function measured(server: BenchServer, route: string, run: () => Promise<Load>): Promise<Measured> {
     const metricsBefore = await server.metrics()
     const before = await server.cpu()
