@@ -36,7 +36,7 @@ import { registerReadiness } from './ops/readiness.js'
 import { loggerOptions, registerRequestLog } from './ops/request-log.js'
 import { serverTimeouts } from './http/timeouts.js'
 import { RoomDirectory } from './rooms/directory.js'
-import { RoomFeeds } from './rooms/room-feeds.js'
+import { RoomFeeds, type FeedEvent } from './rooms/room-feeds.js'
 import { closeLostRooms } from './rooms/lost-rooms.js'
 import { FeedRelay } from './rooms/feed-relay.js'
 import type { RoomHub } from './rooms/hub.js'
@@ -216,10 +216,13 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
         log: fastify.log,
     })
     const relay = cluster.multiNode ? new FeedRelay(feeds, cluster.feeds, (name) => hub?.get(name) !== undefined) : undefined
+    /** An entry of a room no node hosts (closed here): for its listeners here and, with several nodes, everywhere. */
+    const announce = (name: string, event: FeedEvent) => (relay ? relay.announce(name, event) : void feeds.publish(name, event))
     const moderation = new Moderation({
         store,
         directory,
         feeds,
+        announce,
         serverBans,
         live: () => (hub ? routing : undefined),
         now,
@@ -277,7 +280,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
               now,
               log: fastify.log,
               onClosed: (names) => {
-                  for (const name of names) feeds.publish(name, { type: 'closed' })
+                  for (const name of names) announce(name, { type: 'closed' })
               },
           })
         : undefined

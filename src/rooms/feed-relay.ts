@@ -2,8 +2,10 @@
 // here go out on the cluster's feed bus; while someone here listens to a room hosted elsewhere, that room's
 // entries come in from the bus and are published into this node's feed (numbered here: a client that
 // resumes on another node is told of a gap and reads the room afresh).
+// A room hosted by no node (its node died, or a stale row) that closes here is announced: published here
+// and on the bus, so that its listeners on every node are told.
 import type { FeedBus } from '../cluster/cluster.js'
-import type { FeedEntry, FeedObserver, RoomFeeds } from './room-feeds.js'
+import type { FeedEntry, FeedEvent, FeedObserver, RoomFeeds } from './room-feeds.js'
 
 export class FeedRelay implements FeedObserver {
     private readonly remote = new Map<string, () => void>()
@@ -23,11 +25,21 @@ export class FeedRelay implements FeedObserver {
         if (!this.relaying && this.isLocal(roomName)) this.bus.publish(roomName, entry)
     }
 
+    /** An entry of a room no node hosts (the dead-node sweep or an admin closed it here), for every node's listeners. */
+    announce(roomName: string, event: FeedEvent): void {
+        this.bus.publish(roomName, this.feeds.publish(roomName, event))
+    }
+
+    /** Entries this node published carry its boot id; the bus brings them back to it too. */
+    private ownEntry(entry: FeedEntry): boolean {
+        return entry.id.startsWith(`${this.feeds.boot}.`)
+    }
+
     watched(roomName: string): void {
         if (this.remote.has(roomName)) return
         const unsubscribe = this.bus.subscribe(roomName, (entry) => {
             // A room hosted here is fed by its own engine; its entries on the bus are its own, sent out.
-            if (this.isLocal(roomName)) return
+            if (this.isLocal(roomName) || this.ownEntry(entry)) return
             this.relaying = true
             try {
                 this.feeds.publish(roomName, entry.event)

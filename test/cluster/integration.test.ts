@@ -11,6 +11,7 @@ import { eventually, readyz, startCluster, type ClusterNode, type TestCluster } 
 import { roomUserReader, WireClient, type WireEvent } from '../wire/raw-client.js'
 import { gameplayResult, wireLevel, wireLevelItem } from '../wire/items.js'
 import { makeProfile, type Profile } from '../wire/sonolus-http.js'
+import { SseClient } from '../helpers/sse.js'
 
 let cluster: TestCluster
 before(async () => {
@@ -269,6 +270,10 @@ test(
         const { room, owner, seats } = current()
         const [host, guest] = seats as [Seat, Seat]
         const survivors = others(owner)
+        // A bot on each survivor watches the room's feed: whichever survivor's sweep closes the dead
+        // node's room, both are told, once.
+        const watchers = await Promise.all(survivors.map((node) => SseClient.open(`${node.url}/api/rooms/${room}/events`)))
+        await sleep(500) // their nodes subscribe to the room's channel on Redis
 
         // Acknowledged before the kill: chat lines (their echo), a round's results (each finisher's own result
         // back), sign-ins through the owner (their answer).
@@ -297,6 +302,13 @@ test(
         )
         const gone = Date.now() - killedAt
         assert.ok(gone <= 10_000, `the dead node's room left the lists after ${gone} ms`)
+        for (const [i, watcher] of watchers.entries()) {
+            await watcher.next((data: { type: string }) => data.type === 'closed', 10_000)
+            await sleep(i ? 0 : 1000) // a second 'closed' would have come by now
+            const closed = watcher.events.filter((e) => e.data.type === 'closed').length
+            assert.equal(closed, 1, `the feed on ${survivors[i]!.name} told of the close ${closed} times`)
+            watcher.close()
+        }
         console.log(`# kill -9: the dead node's room left every list after ${gone} ms`)
         const prober = await signIn(survivors[0]!, 'Prober')
         for (const node of survivors) assert.equal(await joinAs(node, room, prober), 404, `join through ${node.name}`)
