@@ -213,8 +213,10 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
         feeds,
         record: (name) => directory.get(name),
         reloadBans: () => serverBans.load(now()),
+        forgetCached: (room, what) => directory.forgetCached(room, what),
         log: fastify.log,
     })
+    if (cluster.multiNode) directory.setChangeListener((room, what) => routing.roomChanged(room, what))
     const relay = cluster.multiNode ? new FeedRelay(feeds, cluster.feeds, (name) => hub?.get(name) !== undefined) : undefined
     /** An entry of a room no node hosts (closed here): for its listeners here and, with several nodes, everywhere. */
     const announce = (name: string, event: FeedEvent) => (relay ? relay.announce(name, event) : void feeds.publish(name, event))

@@ -3,7 +3,7 @@
 // it (which runs the same operation on its hub). On one node every live room is here. Wired by app.ts.
 import { liveView, type LiveView } from './api/room-view.js'
 import type { LiveRooms } from './api/plugin.js'
-import type { Cluster, ClusterRequest } from './cluster/cluster.js'
+import type { Cluster, ClusterRequest, RoomCacheChange } from './cluster/cluster.js'
 import type { LiveModeration } from './moderation/moderation.js'
 import type { RoomHub } from './rooms/hub.js'
 import type { PostChatResult } from './rooms/live-room.js'
@@ -19,6 +19,8 @@ export type RoutingDeps = {
     record: (name: string) => Promise<Pick<RoomRecord, 'name' | 'nodeId'> | undefined>
     /** Server-wide bans changed on some node: read them again. */
     reloadBans: () => Promise<void>
+    /** A room's record or bans changed on some node: drop what this node's join cache holds of it. */
+    forgetCached: (room: string, what: RoomCacheChange) => void
     log: { warn(obj: object, msg?: string): void }
 }
 
@@ -82,6 +84,17 @@ export class RoomRouting implements LiveRooms, LiveModeration {
     }
 
     /**
+     * A room's record or bans changed here: the other nodes drop their cached copies at once rather than
+     * within their join cache's second. Best effort: without Redis the second bounds it.
+     */
+    roomChanged(room: string, what: RoomCacheChange): void {
+        if (!this.deps.cluster.multiNode) return
+        this.deps.cluster.delivery
+            .broadcast({ type: 'roomChanged', room, what })
+            .catch((err: unknown) => this.deps.log.warn({ err, room }, 'room change not told to the other nodes'))
+    }
+
+    /**
      * Where a room lives: the shared directory says so once the room is live, the stored record from its
      * creation on (a room entered a moment ago may not have reached this node's copy of the directory yet).
      */
@@ -118,6 +131,9 @@ export class RoomRouting implements LiveRooms, LiveModeration {
                 return hub?.removeEverywhere(request.userId) ?? []
             case 'removeChat':
                 this.deps.feeds.removeChat(request.room, request.message)
+                return null
+            case 'roomChanged':
+                this.deps.forgetCached(request.room, request.what)
                 return null
         }
     }

@@ -110,6 +110,11 @@ export type ClusterRequest =
     | { type: 'removeEverywhere'; userId: string }
     | { type: 'roomDetails'; room: string }
     | { type: 'removeChat'; room: string; message: { userId: string | null; value: string; at: number } }
+    /** A room's record or bans changed on the sending node: the others drop what their join cache holds of it. */
+    | { type: 'roomChanged'; room: string; what: RoomCacheChange }
+
+/** What of a room changed: its record (title, options, closed) or its bans. */
+export type RoomCacheChange = 'room' | 'bans'
 
 export type ClusterRequestHandler = (request: ClusterRequest) => Promise<unknown>
 

@@ -47,6 +47,19 @@ export function isClusterRequest(value: unknown): value is ClusterRequest {
             return isString(r.room) && isString(r.userId) && typeof r.until === 'number'
         case 'removeEverywhere':
             return isString(r.userId)
+        case 'removeChat': {
+            const message = r.message as Record<string, unknown> | null
+            return (
+                isString(r.room) &&
+                typeof message === 'object' &&
+                message !== null &&
+                (message.userId === null || isString(message.userId)) &&
+                isString(message.value) &&
+                typeof message.at === 'number'
+            )
+        }
+        case 'roomChanged':
+            return isString(r.room) && (r.what === 'room' || r.what === 'bans')
         default:
             return false
     }

@@ -8,7 +8,14 @@ import type { Config } from '../config.js'
 import { hashToken, newToken } from '../auth/tokens.js'
 import type { RoomCapRefusal, RoomCaps, RoomPatch, RoomQuery, RoomRecord, Store } from '../store/store.js'
 import { checkSeat, type AdmitResult, type SeatRefusal } from './admission.js'
-import { ClusterUnavailableError, type AttemptCounter, type AttemptCounters, type ClusterHealth, type NodeRegistry } from '../cluster/cluster.js'
+import {
+    ClusterUnavailableError,
+    type AttemptCounter,
+    type AttemptCounters,
+    type ClusterHealth,
+    type NodeRegistry,
+    type RoomCacheChange,
+} from '../cluster/cluster.js'
 import { localCounters } from '../cluster/local.js'
 import { BanList } from './ban-list.js'
 import { initialOptionValues, type CreateParameters } from './create-parameters.js'
@@ -139,6 +146,8 @@ export class RoomDirectory {
     private readonly clusterHealth: (() => ClusterHealth) | undefined
     /** Per-join reads, reused for a second at most and dropped on every change made here. */
     private readonly joinCache: JoinCache
+    /** Told of each change to a room's record or bans made on this node, once written (several nodes: app.ts). */
+    private onChange: ((room: string, what: RoomCacheChange) => void) | undefined
 
     constructor(deps: RoomDirectoryDeps) {
         this.joinCache = new JoinCache({ ttlMs: deps.joinCacheTtlMs ?? 1000 })
@@ -453,7 +462,24 @@ export class RoomDirectory {
             return await this.store.updateRoom(name, patch)
         } finally {
             this.joinCache.forgetRoom(name) // a join read while the write ran must not keep the old record
+            this.onChange?.(name, 'room')
         }
+    }
+
+    setChangeListener(listener: (room: string, what: RoomCacheChange) => void): void {
+        this.onChange = listener
+    }
+
+    /** A change written on this node outside the directory (a live room's kick, title or options). */
+    changed(room: string, what: RoomCacheChange): void {
+        this.forgetCached(room, what)
+        this.onChange?.(room, what)
+    }
+
+    /** The room changed (on another node, or here): the next join reads it again. */
+    forgetCached(room: string, what: RoomCacheChange): void {
+        if (what === 'room') this.joinCache.forgetRoom(room)
+        else this.joinCache.forgetBans(room)
     }
 
     async close(name: string, now: number): Promise<void> {
@@ -464,7 +490,10 @@ export class RoomDirectory {
     ban(roomName: string, userId: string, until: number): Promise<void> {
         this.bans.add(roomName, userId, until)
         this.joinCache.forgetBans(roomName)
-        return this.store.addRoomBan(roomName, userId, until)
+        const written = this.store.addRoomBan(roomName, userId, until)
+        // Other nodes read the bans again once the new one is there to be read.
+        written.then(() => this.onChange?.(roomName, 'bans')).catch(() => undefined)
+        return written
     }
 
     /**

@@ -40,6 +40,9 @@ export class FeedRelay implements FeedObserver {
         const unsubscribe = this.bus.subscribe(roomName, (entry) => {
             // A room hosted here is fed by its own engine; its entries on the bus are its own, sent out.
             if (this.isLocal(roomName) || this.ownEntry(entry)) return
+            // A chat_deleted names the deleted entry by the sender's numbering: every node makes its own
+            // from the moderator's removeChat broadcast (RoomFeeds.removeChat), with its own ids.
+            if (entry.event.type === 'chat_deleted') return
             this.relaying = true
             try {
                 this.feeds.publish(roomName, entry.event)

@@ -3,9 +3,11 @@
 // for each player, and most joins go to a few busy rooms.
 //
 // Staleness is bounded: an entry lives at most `ttlMs` (about a second), and the directory drops it at
-// once on a change it makes itself (room update or close, ban). A change made elsewhere (another node,
-// a moderator's write to the store) shows within the TTL, and the node that owns the room checks bans
-// and seats again, uncached, when the socket arrives (hub.admit). What is cached:
+// once on a change made on this node (room update or close, ban, a live room's kick, title or options)
+// and, with several nodes, on one another node tells of (a 'roomChanged' broadcast, sent once the change
+// is written). A change nobody tells of (a write to the store by hand, a node cut off from Redis) shows
+// within the TTL, and the node that owns the room checks bans and seats again, uncached, when the socket
+// arrives (hub.admit). What is cached:
 // - an open room's record (a missing or closed room is never cached: a room that appears is seen at once);
 // - a room's running bans, all of them (a room has few), so the answer for any player is known;
 // - an unlock, only when there is one (a refusal is not cached: an unlock on another node counts at once).

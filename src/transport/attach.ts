@@ -36,8 +36,18 @@ export function attachMultiplayer(ctx: AttachContext, tuning: MultiplayerTuning 
             void store.insertRoundResult({ roomName, round, userId, result, at }).catch(failed('result')),
         report: (roomName, reporterId, targetId, optionValues, at) =>
             void store.insertReport({ roomName, reporterId, targetId, optionValues, at }).catch(failed('report')),
-        ban: (roomName, userId, until) => void store.addRoomBan(roomName, userId, until).catch(failed('ban')),
-        roomChanged: (roomName, patch) => void store.updateRoom(roomName, patch).catch(failed('room')),
+        // A kick's ban and a title or options change are written here, not through the directory: it is told
+        // once they are written, so that other nodes' join caches read them again.
+        ban: (roomName, userId, until) =>
+            void store
+                .addRoomBan(roomName, userId, until)
+                .then(() => directory.changed(roomName, 'bans'))
+                .catch(failed('ban')),
+        roomChanged: (roomName, patch) =>
+            void store
+                .updateRoom(roomName, patch)
+                .then(() => directory.changed(roomName, 'room'))
+                .catch(failed('room')),
     }
 
     // Each room's engine output, as the room's event feed (REST API server-sent events). Published at the

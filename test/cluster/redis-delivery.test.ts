@@ -38,6 +38,28 @@ describe('RedisDelivery and RedisFeeds', () => {
         t.diagnostic(`50 concurrent requests A -> B answered in ${Date.now() - from} ms`)
     })
 
+    test('every kind of request reaches the other node as sent', async () => {
+        const a = await nodes.start()
+        const b = await nodes.start()
+        const seenOnB: ClusterRequest[] = []
+        b.cluster.delivery.setHandler(async (request) => (seenOnB.push(request), null))
+        // One of each kind, typed so that a kind added to ClusterRequest and left out here fails to compile.
+        const every: { [K in ClusterRequest['type']]: Extract<ClusterRequest, { type: K }> } = {
+            postChat: chat as Extract<ClusterRequest, { type: 'postChat' }>,
+            closeRoom: { type: 'closeRoom', room: 'r' },
+            kick: { type: 'kick', room: 'r', userId: 'u', until: 123 },
+            removeEverywhere: { type: 'removeEverywhere', userId: 'u' },
+            roomDetails: { type: 'roomDetails', room: 'r' },
+            removeChat: { type: 'removeChat', room: 'r', message: { userId: null, value: 'a line', at: 5 } },
+            roomChanged: { type: 'roomChanged', room: 'r', what: 'bans' },
+        }
+        for (const request of Object.values(every)) {
+            const answer = await a.cluster.delivery.request(b.id, request, 2000).catch((e: Error) => e)
+            assert.equal(answer, null, `${request.type}: ${answer instanceof Error ? answer.message : 'answered'}`)
+        }
+        assert.deepEqual(seenOnB, Object.values(every))
+    })
+
     test('unknown node: fails at once; frozen node: fails at the timeout; both with ClusterUnavailableError', async () => {
         const a = await nodes.start()
         let from = Date.now()

@@ -79,3 +79,23 @@ test('entries of a hosted room reach the listeners of other nodes once, and none
     assert.deepEqual(types(watcher.heard), ['chat'])
     assert.equal(watcher.heard[0]!.event.value, 'hello')
 })
+
+test('a deleted chat line: each node tells its listeners once, naming the entry by its own id', async () => {
+    const pubsub = new PubSub()
+    const owner = node(pubsub, ['live'])
+    const watcher = node(pubsub)
+    owner.listen('live')
+    watcher.listen('live')
+    const line = { type: 'chat', user_id: 'u', value: 'rude', at: 1000 }
+    owner.feeds.publish('live', line)
+    await settle()
+    // The moderator's removeChat reaches every node (a cluster broadcast); the owner's own chat_deleted
+    // also travels on the bus, and must not be taken for the watcher's.
+    for (const n of [owner, watcher]) n.feeds.removeChat('live', { userId: 'u', value: 'rude', at: 1000 })
+    await settle()
+
+    for (const n of [owner, watcher]) {
+        assert.deepEqual(types(n.heard), ['chat', 'chat_deleted'])
+        assert.equal(n.heard[1]!.event.event_id, n.heard[0]!.id)
+    }
+})
