@@ -62,6 +62,8 @@ export type AttachContext = {
     sessions: SessionService
     /** Each room's event feed (REST API server-sent events); the WebSocket layer publishes into it. */
     feeds: RoomFeeds
+    /** Publishes an entry of a room no node hosts any more (it closed here) to its listeners on every node. */
+    announce: (roomName: string, event: FeedEvent) => void
     logger: FastifyBaseLogger
     now: () => number
     /** Per-address connection cap for WebSocket upgrades (undefined: no cap). */
@@ -260,6 +262,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
             joinSessions,
             sessions,
             feeds,
+            announce,
             logger: fastify.log,
             now,
             connectionGate,

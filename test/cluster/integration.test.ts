@@ -205,11 +205,20 @@ test(
         const other = await hostRoom(owner, 'Closer')
         assert.notEqual(other.owner, owner, 'a room created through the busiest node is placed on a less loaded one')
 
-        // Close through another node: that room's players are told and disconnected with 4005; it leaves every list.
+        // Close through another node: that room's players are told and disconnected with 4005; it leaves every
+        // list, and bots watching its feed through the nodes that do not host it are told once.
         const closedBy = others(other.owner).find((n) => n !== owner) ?? others(other.owner)[0]!
+        const watchers = await Promise.all(others(other.owner).map((node) => SseClient.open(`${node.url}/api/rooms/${other.room}/events`)))
+        await sleep(500) // their nodes subscribe to the room's channel on Redis
         const closed = await admin(closedBy, 'POST', `/rooms/${other.room}/close`, { reason: 'cluster test' })
         assert.equal(closed.status, 200, closed.text)
         assert.equal((await other.host.client.closed).code, 4005)
+        for (const [i, watcher] of watchers.entries()) {
+            await watcher.next((data: { type: string }) => data.type === 'closed', 5000)
+            await sleep(i ? 0 : 500)
+            assert.equal(watcher.events.filter((e) => e.data.type === 'closed').length, 1, `one 'closed' on ${others(other.owner)[i]!.name}`)
+            watcher.close()
+        }
         for (const node of cluster.nodes) await eventually(`${other.room} gone from ${node.name}`, async () => !(await listed(node, other.room)))
     },
 )
