@@ -36,7 +36,7 @@ import { registerReadiness } from './ops/readiness.js'
 import { loggerOptions, registerRequestLog } from './ops/request-log.js'
 import { serverTimeouts } from './http/timeouts.js'
 import { RoomDirectory } from './rooms/directory.js'
-import { RoomFeeds, type FeedEvent } from './rooms/room-feeds.js'
+import { RoomFeeds } from './rooms/room-feeds.js'
 import { closeLostRooms } from './rooms/lost-rooms.js'
 import { FeedRelay } from './rooms/feed-relay.js'
 import type { RoomHub } from './rooms/hub.js'
@@ -62,8 +62,6 @@ export type AttachContext = {
     sessions: SessionService
     /** Each room's event feed (REST API server-sent events); the WebSocket layer publishes into it. */
     feeds: RoomFeeds
-    /** Publishes an entry of a room no node hosts any more (it closed here) to its listeners on every node. */
-    announce: (roomName: string, event: FeedEvent) => void
     logger: FastifyBaseLogger
     now: () => number
     /** Per-address connection cap for WebSocket upgrades (undefined: no cap). */
@@ -220,13 +218,10 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
     })
     if (cluster.multiNode) directory.setChangeListener((room, what) => routing.roomChanged(room, what))
     const relay = cluster.multiNode ? new FeedRelay(feeds, cluster.feeds, (name) => hub?.get(name) !== undefined) : undefined
-    /** An entry of a room no node hosts (closed here): for its listeners here and, with several nodes, everywhere. */
-    const announce = (name: string, event: FeedEvent) => (relay ? relay.announce(name, event) : void feeds.publish(name, event))
     const moderation = new Moderation({
         store,
         directory,
         feeds,
-        announce,
         serverBans,
         live: () => (hub ? routing : undefined),
         now,
@@ -262,7 +257,6 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
             joinSessions,
             sessions,
             feeds,
-            announce,
             logger: fastify.log,
             now,
             connectionGate,
@@ -285,7 +279,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
               now,
               log: fastify.log,
               onClosed: (names) => {
-                  for (const name of names) announce(name, { type: 'closed' })
+                  for (const name of names) feeds.publish(name, { type: 'closed' })
               },
           })
         : undefined

@@ -133,7 +133,7 @@ export interface Delivery {
 
 /** Each room's event feed across nodes: the owner publishes, any node's subscribers receive. */
 export interface FeedBus {
-    /** An entry of a room hosted here (or of one no node hosts, closed here), for subscribers on every node. */
+    /** An entry of a room hosted here (or a room's closing, wherever it closed), for subscribers on every node. */
     publish(room: string, entry: { id: string; data: string; at: number; event: { type: string } & Record<string, unknown> }): void
     /** Entries of a room hosted elsewhere; returns the unsubscribe function. */
     subscribe(

@@ -2,7 +2,7 @@
 // player's chat, close rooms, kick players, ban players server-wide, delete chat lines. Every action is
 // written to the audit log; the store keeps it, the live rooms (when this node hosts them) act at once.
 import type { RoomDirectory } from '../rooms/directory.js'
-import type { FeedEvent, RoomFeeds } from '../rooms/room-feeds.js'
+import type { RoomFeeds } from '../rooms/room-feeds.js'
 import type { AuditEntry, ServerBan, Store, StoredChatMessage, StoredReport } from '../store/store.js'
 import type { ServerBans } from './server-bans.js'
 
@@ -27,8 +27,6 @@ export type ModerationDeps = {
     store: Store
     directory: RoomDirectory
     feeds: RoomFeeds
-    /** Publishes an entry of a room no node hosts to its listeners on every node (feed-relay.ts). */
-    announce: (roomName: string, event: FeedEvent) => void
     serverBans: ServerBans
     live: () => LiveModeration | undefined
     now: () => number
@@ -73,7 +71,7 @@ export class Moderation {
         // record is marked closed here either way, so the answer leaves only once that is written.
         const live = (await this.deps.live()?.closeRoom(name)) ?? false
         await this.deps.directory.close(name, this.deps.now())
-        if (!live) this.deps.announce(name, { type: 'closed' })
+        if (!live) this.deps.feeds.publish(name, { type: 'closed' })
         await this.audit('room.close', `room:${name}`, { reason, live })
         return true
     }

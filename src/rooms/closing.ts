@@ -4,16 +4,12 @@
 // emptied live room does.
 import type { Store } from '../store/store.js'
 import type { RoomDirectory } from './directory.js'
-import type { FeedEvent } from './room-feeds.js'
+import type { RoomFeeds } from './room-feeds.js'
 
 export type RoomClosingDeps = {
     directory: Pick<RoomDirectory, 'close'>
     store: Pick<Store, 'listOpenRooms'>
-    /**
-     * Publishes an entry of a room no node hosts any more to its feed's listeners on every node (the hub
-     * has let the room go when it is told: a room that is not live anywhere is not relayed otherwise).
-     */
-    announce: (roomName: string, event: FeedEvent) => void
+    feeds: Pick<RoomFeeds, 'publish'>
     /** Whether the room is live on this node (then its own idle timer closes it). */
     isLive(name: string): boolean
     emptyRoomIdleMs: number
@@ -32,7 +28,7 @@ export class RoomClosing {
 
     /** A live room closed: the directory stops offering it and its feed says so. */
     closed(name: string): void {
-        this.deps.announce(name, { type: 'closed' })
+        this.deps.feeds.publish(name, { type: 'closed' })
         void this.deps.directory.close(name, this.deps.now()).catch(this.deps.failed('close room'))
     }
 

@@ -2,10 +2,10 @@
 // here go out on the cluster's feed bus; while someone here listens to a room hosted elsewhere, that room's
 // entries come in from the bus and are published into this node's feed (numbered here: a client that
 // resumes on another node is told of a gap and reads the room afresh).
-// A room hosted by no node (its node died, or a stale row) that closes here is announced: published here
-// and on the bus, so that its listeners on every node are told.
+// A room's `closed` goes out wherever it is published: a live room closes after its hub let it go, and a
+// dead node's room (or a stale row) closes on a node that never hosted it; every node's listeners are told.
 import type { FeedBus } from '../cluster/cluster.js'
-import type { FeedEntry, FeedEvent, FeedObserver, RoomFeeds } from './room-feeds.js'
+import type { FeedEntry, FeedObserver, RoomFeeds } from './room-feeds.js'
 
 export class FeedRelay implements FeedObserver {
     private readonly remote = new Map<string, () => void>()
@@ -22,12 +22,8 @@ export class FeedRelay implements FeedObserver {
     }
 
     published(roomName: string, entry: FeedEntry): void {
-        if (!this.relaying && this.isLocal(roomName)) this.bus.publish(roomName, entry)
-    }
-
-    /** An entry of a room no node hosts (the dead-node sweep or an admin closed it here), for every node's listeners. */
-    announce(roomName: string, event: FeedEvent): void {
-        this.bus.publish(roomName, this.feeds.publish(roomName, event))
+        if (this.relaying) return
+        if (this.isLocal(roomName) || entry.event.type === 'closed') this.bus.publish(roomName, entry)
     }
 
     /** Entries this node published carry its boot id; the bus brings them back to it too. */

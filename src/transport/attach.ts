@@ -103,7 +103,7 @@ export function attachMultiplayer(ctx: AttachContext, tuning: MultiplayerTuning 
     const closing = new RoomClosing({
         directory,
         store,
-        announce: ctx.announce,
+        feeds: ctx.feeds,
         // Several nodes: a room live on another node is live too (any node's sweep may close a quiet one).
         isLive: (name) => hub.get(name) !== undefined || (cluster.multiNode && cluster.rooms.get(name) !== undefined),
         emptyRoomIdleMs: config.emptyRoomIdleMs,

@@ -46,7 +46,7 @@ test('a room hosted by no node closed on one node: its listeners on every node a
     sweeper.listen('gone')
     other.listen('gone')
 
-    sweeper.relay.announce('gone', { type: 'closed' })
+    sweeper.feeds.publish('gone', { type: 'closed' })
     await settle()
 
     assert.deepEqual(types(sweeper.heard), ['closed'], 'the announcing node does not take its own entry back from the bus')
@@ -54,11 +54,11 @@ test('a room hosted by no node closed on one node: its listeners on every node a
     assert.match(other.heard[0]!.id, new RegExp(`^${other.feeds.boot}\\.`), 'numbered by the node that serves it')
 })
 
-test('announced with nobody listening anywhere: kept for a later resume on that node, nothing relayed back', async () => {
+test('closed with nobody listening anywhere: kept for a later resume on that node, nothing relayed back', async () => {
     const pubsub = new PubSub()
     const sweeper = node(pubsub)
     const other = node(pubsub)
-    sweeper.relay.announce('quiet', { type: 'closed' })
+    sweeper.feeds.publish('quiet', { type: 'closed' })
     await settle()
     const later = sweeper.feeds.subscribe('quiet', `${sweeper.feeds.boot}.0`, () => {})
     assert.deepEqual(types(later.replay.entries), ['closed'])
