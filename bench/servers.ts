@@ -33,24 +33,22 @@ export type BenchServer = {
 
 const pageSize = 4096 // /proc/<pid>/stat counts RSS in pages (4 KiB on x86-64 and arm64 Linux)
 
+/** The fields of a /proc stat file after the command name: state is [0], minflt [7], utime [11], stime [12], rss [21]. */
+function statFields(path: string): string[] {
+    const stat = readFileSync(path, 'utf8')
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+}
+
 /** utime + stime of every thread of the process, from /proc (clock ticks of 10 ms). */
 function procCpuMicros(pid: number, path = `/proc/${pid}/stat`): number {
-    const stat = readFileSync(path, 'utf8')
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    // Fields after the command: state is [0], utime [11], stime [12]; rss [21].
+    const fields = statFields(path)
     return (Number(fields[11]) + Number(fields[12])) * 10_000
 }
 
 /** Minor page faults of every thread of the process, from /proc. */
-function procFaults(pid: number): number {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[7])
-}
+const procFaults = (pid: number): number => Number(statFields(`/proc/${pid}/stat`)[7])
 
-function procRss(pid: number): number {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[21]) * pageSize
-}
+const procRss = (pid: number): number => Number(statFields(`/proc/${pid}/stat`)[21]) * pageSize
 
 /**
  * unlimited: chat and flood limits lifted (the fan-out run). `npm start` has no way to lift them, so the

@@ -216,7 +216,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
         forgetCached: (room, what) => directory.forgetCached(room, what),
         log: fastify.log,
     })
-    if (cluster.multiNode) directory.setChangeListener((room, what) => routing.roomChanged(room, what))
+    directory.setChangeListener((room, what) => routing.roomChanged(room, what))
     const relay = cluster.multiNode ? new FeedRelay(feeds, cluster.feeds, (name) => hub?.get(name) !== undefined) : undefined
     const moderation = new Moderation({
         store,
