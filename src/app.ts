@@ -244,7 +244,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
     const readiness = registerReadiness(fastify, config.basePath, store, cluster)
     // The web page and its sign-in with Sonolus (web sessions: the same table, their own lifetime).
     const webSessions = new SessionService(store, config.webSessionTtlMs)
-    const logins = new ExternalLogins({ config, store, webSessions, signatures, pool, serverBans, endpointUrl: (id) => loginEndpointUrl(config, id) })
+    const logins = new ExternalLogins({ config, store, signatures, pool, serverBans, endpointUrl: (id) => loginEndpointUrl(config, id) })
     await webRoutes(fastify, { config, store, webSessions, logins, now })
 
     let attachment: Attachment | undefined

@@ -5,17 +5,19 @@
 // signed bodies (signature by the same verifier or its thread pool, type, `url` exactly this endpoint,
 // time window) and its nonce is spent in the same transaction that records the user and the web session,
 // so a body cannot sign in twice. The browser that asked (and only it: it holds the pending login's secret
-// in a cookie) then picks the session up. Pending logins live in memory on this node: they last minutes.
+// in a cookie) then picks the session up. Pending logins are kept in the store, so each step may reach
+// another node. The session a login makes valid is derived from the browser's secret (tokens.ts
+// derivedToken): the store holds its hash alone, as for every session, even while it waits for pickup.
 import { Type } from '@sinclair/typebox'
 import { TypeCompiler } from '@sinclair/typebox/compiler'
-import { randomBytes, timingSafeEqual } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import type { Config } from '../config.js'
 import type { Store } from '../store/store.js'
 import { UserProfileSchema, type CheckedUserProfile } from './profile.js'
 import { sha256Base64url } from './sha256.js'
 import { nonceMarginMs, type SignedRefusal } from './signed-request.js'
-import type { SessionService } from './sessions.js'
 import type { SignatureVerifier } from './signature.js'
+import { derivedToken, hashToken } from './tokens.js'
 import type { VerifierPool } from './verifier-pool.js'
 
 export const ExternalBodySchema = Type.Object({
@@ -28,18 +30,14 @@ const checker = TypeCompiler.Compile(ExternalBodySchema)
 
 export type ExternalRefusal = Exclude<SignedRefusal, 'addressInvalid' | 'roomInvalid'> | 'urlInvalid' | 'webLoginExpired' | 'serverBanned'
 
-type Pending = { secretHash: string; expiresAt: number; done?: { token: string; userId: string } }
-
 /** How long a sign-in link waits for the app. */
 export const pendingLoginTtlMs = 5 * 60_000
-/** Pending logins kept at once (each costs a few bytes; a flood of them cannot grow memory without bound). */
+/** Pending logins kept at once (a flood of them cannot grow the table without bound). */
 const maxPending = 10_000
 
 export type ExternalLoginDeps = {
-    config: Pick<Config, 'timeWindowMs' | 'timeFutureToleranceMs'>
-    store: Pick<Store, 'recordSignIn'>
-    /** Makes web sessions (their own lifetime; stored hashed like every session). */
-    webSessions: SessionService
+    config: Pick<Config, 'timeWindowMs' | 'timeFutureToleranceMs' | 'webSessionTtlMs'>
+    store: Pick<Store, 'insertWebLogin' | 'getWebLogin' | 'completeWebLogin' | 'pollWebLogin'>
     signatures: SignatureVerifier
     pool?: Pick<VerifierPool, 'verify'>
     /** The public URL of a pending login's endpoint (what the signed body's `url` must be). */
@@ -49,19 +47,15 @@ export type ExternalLoginDeps = {
 }
 
 export class ExternalLogins {
-    private readonly pending = new Map<string, Pending>()
-
     constructor(private readonly deps: ExternalLoginDeps) {}
 
     /** A new pending login: its id (in the endpoint's URL) and the secret its browser keeps; null when full. */
-    start(now: number): { id: string; secret: string; expiresAt: number } | null {
-        this.sweep(now)
-        if (this.pending.size >= maxPending) return null
+    async start(now: number): Promise<{ id: string; secret: string; expiresAt: number } | null> {
         const id = randomBytes(16).toString('base64url')
         const secret = randomBytes(32).toString('base64url')
         const expiresAt = now + pendingLoginTtlMs
-        this.pending.set(id, { secretHash: sha256Base64url(secret), expiresAt })
-        return { id, secret, expiresAt }
+        const login = { id, secretHash: sha256Base64url(secret), sessionHash: hashToken(derivedToken(secret, now)), createdAt: now, expiresAt }
+        return (await this.deps.store.insertWebLogin(login, maxPending)) ? { id, secret, expiresAt } : null
     }
 
     /** The app's signed POST to the endpoint of pending login `id`. */
@@ -70,8 +64,9 @@ export class ExternalLogins {
         req: { raw: Uint8Array; parsed: unknown; signature: string | undefined; now: number },
     ): Promise<{ ok: true; profile: CheckedUserProfile } | { ok: false; reason: ExternalRefusal }> {
         const refuse = (reason: ExternalRefusal) => ({ ok: false as const, reason })
-        const entry = this.pending.get(id)
-        if (!entry || entry.expiresAt <= req.now || entry.done) return refuse('webLoginExpired')
+        // An unknown, lapsed or used link is refused before its signature costs a check.
+        const login = await this.deps.store.getWebLogin(id)
+        if (!login || login.expiresAt <= req.now || login.userId !== null) return refuse('webLoginExpired')
         if (!req.signature) return refuse('signatureMissing')
         const { signatures, pool } = this.deps
         const valid = pool ? await pool.verify(req.raw, req.signature) : signatures.verify(req.raw, req.signature)
@@ -81,7 +76,7 @@ export class ExternalLogins {
         if (body.type !== 'authenticateExternal') return refuse('typeInvalid')
         if (!checker.Check(body)) return refuse('bodyInvalid')
         if (body.url !== this.deps.endpointUrl(id)) return refuse('urlInvalid')
-        const { timeWindowMs, timeFutureToleranceMs } = this.deps.config
+        const { timeWindowMs, timeFutureToleranceMs, webSessionTtlMs } = this.deps.config
         if (body.time < req.now - timeWindowMs) return refuse('timeStale')
         if (body.time > req.now + timeFutureToleranceMs) return refuse('timeFuture')
 
@@ -93,16 +88,17 @@ export class ExternalLogins {
         }
         const profile = body.userProfile as CheckedUserProfile
         if (this.deps.serverBans?.has(profile.id, req.now)) return refuse('serverBanned')
-        const { token, session } = this.deps.webSessions.create(profile.id, req.now)
         const user = { id: profile.id, handle: profile.handle, name: profile.name, profile, updatedAt: req.now }
-        if (!(await this.deps.store.recordSignIn({ nonce, user, session }))) return refuse('replayed')
-        // Checked again: two different signed bodies for one link race; the first one wins.
-        const still = this.pending.get(id)
-        if (!still || still.done) {
-            await this.deps.webSessions.revoke(token)
-            return refuse('webLoginExpired')
-        }
-        still.done = { token, userId: profile.id }
+        // Checked again in the transaction: of two signed bodies for one link (perhaps on two nodes), the first wins.
+        const outcome = await this.deps.store.completeWebLogin({
+            id,
+            nonce,
+            user,
+            session: { userId: profile.id, createdAt: req.now, expiresAt: req.now + webSessionTtlMs },
+            now: req.now,
+            pickupUntil: req.now + pendingLoginTtlMs,
+        })
+        if (outcome !== 'done') return refuse(outcome === 'replayed' ? 'replayed' : 'webLoginExpired')
         return { ok: true, profile }
     }
 
@@ -110,28 +106,15 @@ export class ExternalLogins {
      * What the waiting browser sees: 'pending' until the app signed in, then the web session token once
      * (the login is forgotten as it is handed over); 'expired' for an unknown, expired or foreign login.
      */
-    poll(id: string, secret: string | undefined, now: number): { status: 'pending' } | { status: 'expired' } | { status: 'done'; token: string } {
-        const entry = this.pending.get(id)
-        if (!entry || !secret || !sameHash(entry.secretHash, sha256Base64url(secret))) return { status: 'expired' }
-        if (entry.done) {
-            this.pending.delete(id)
-            return { status: 'done', token: entry.done.token }
-        }
-        if (entry.expiresAt <= now) {
-            this.pending.delete(id)
-            return { status: 'expired' }
-        }
-        return { status: 'pending' }
+    async poll(
+        id: string,
+        secret: string | undefined,
+        now: number,
+    ): Promise<{ status: 'pending' } | { status: 'expired' } | { status: 'done'; token: string }> {
+        if (!secret) return { status: 'expired' }
+        const login = await this.deps.store.pollWebLogin(id, sha256Base64url(secret), now)
+        if (!login) return { status: 'expired' }
+        if (login.userId === null) return { status: 'pending' }
+        return { status: 'done', token: derivedToken(secret, login.createdAt) }
     }
-
-    sweep(now: number): void {
-        // A completed login keeps its entry a little longer so its browser can still pick it up.
-        for (const [id, entry] of this.pending) if (entry.expiresAt + (entry.done ? pendingLoginTtlMs : 0) <= now) this.pending.delete(id)
-    }
-}
-
-function sameHash(a: string, b: string): boolean {
-    const x = Buffer.from(a)
-    const y = Buffer.from(b)
-    return x.length === y.length && timingSafeEqual(x, y)
 }

@@ -3,7 +3,7 @@
 // clear in the hash: stored rows then arrive in key order and are appended to the last B-tree page, where
 // random keys would each dirty a page of their own (the cost of a commit is about one page per row).
 // It tells only when the token was made, which its holder knows anyway.
-import { randomFillSync } from 'node:crypto'
+import { createHmac, randomFillSync } from 'node:crypto'
 import { sha256Base64url } from './sha256.js'
 
 // Random bytes are drawn from the CSPRNG 4 KiB at a time (as Node's randomUUID does): one call into
@@ -25,6 +25,14 @@ export const newToken = (now: number = Date.now()): string => {
     used += 32
     return `${tokenTimePrefix(now)}.${secret}`
 }
+
+/**
+ * A token computed from a secret instead of drawn: who holds the secret (and the time) can make it again,
+ * who holds only its stored form cannot. A web sign-in's session is one (auth/external-login.ts), so the
+ * database never keeps it in clear while it waits for its browser.
+ */
+export const derivedToken = (secret: string, time: number): string =>
+    `${tokenTimePrefix(time)}.${createHmac('sha256', secret).update('ensemble web session').digest('base64url')}`
 
 /** The stored form of a token: its time prefix in clear, the rest hashed (tokens without one: all hashed). */
 export const hashToken = (token: string): string => {

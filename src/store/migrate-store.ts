@@ -25,6 +25,11 @@ const tables: Table[] = [
         columns: ['token_hash', 'room_name', 'user_id', 'payload', 'expires_at'],
     },
     {
+        name: 'web_logins',
+        select: 'id, secret_hash, session_hash, user_id, created_at, expires_at',
+        columns: ['id', 'secret_hash', 'session_hash', 'user_id', 'created_at', 'expires_at'],
+    },
+    {
         name: 'room_reservations',
         select: 'name, key_hash, creator_id, vals, created_at, expires_at',
         columns: ['name', 'key_hash', 'creator_id', 'vals', 'created_at', 'expires_at'],

@@ -116,6 +116,24 @@ export type JoinSessionRecord = {
     expiresAt: number
 }
 
+/**
+ * A web page's sign-in with Sonolus in progress (auth/external-login.ts), kept where every node can read
+ * it: the browser, the app's signed POST and the browser's pickup may reach different nodes.
+ */
+export type WebLoginRecord = {
+    /** In the endpoint's URL the app POSTs to. */
+    id: string
+    /** Hash of the secret the browser that started it keeps (its cookie). */
+    secretHash: string
+    /** The stored form (token hash) of the web session the sign-in makes valid: derived from the secret, never stored in clear. */
+    sessionHash: string
+    createdAt: number
+    /** Until then the app may sign in; once it has, until then its browser may pick the session up. */
+    expiresAt: number
+    /** Who signed in; null while pending. */
+    userId: string | null
+}
+
 export type NewChatMessage = {
     roomName: string
     userId: string | null
@@ -205,6 +223,31 @@ export interface Store {
      * Returns false, writing nothing, when the nonce was already used.
      */
     recordJoin(join: { nonce: Nonce; user: UserRecord; joinSession?: JoinSessionRecord }): Promise<boolean>
+
+    // web sign-ins with Sonolus (pending minutes, then handed to their browser once)
+    /** Stores a new pending sign-in; false, writing nothing, when `cap` of them are live (expiresAt > createdAt). */
+    insertWebLogin(login: Omit<WebLoginRecord, 'userId'>, cap: number): Promise<boolean>
+    /** The sign-in, expired or not; undefined when unknown (or swept). */
+    getWebLogin(id: string): Promise<WebLoginRecord | undefined>
+    /**
+     * The app signed in, in one transaction: the sign-in must be live (expiresAt > now) and pending, else
+     * 'expired'; then the nonce is spent ('replayed' if it was), the profile stored, the web session
+     * created (its token hash: the sign-in's sessionHash) and the sign-in marked done, held for its
+     * browser until `pickupUntil`. Nothing is written unless 'done'.
+     */
+    completeWebLogin(completion: {
+        id: string
+        nonce: Nonce
+        user: UserRecord
+        session: Omit<SessionRecord, 'tokenHash'>
+        now: number
+        pickupUntil: number
+    }): Promise<'done' | 'replayed' | 'expired'>
+    /**
+     * The browser's poll: the live sign-in with this id and secret hash (undefined otherwise). A done one
+     * is removed as it is returned: its session is handed over once.
+     */
+    pollWebLogin(id: string, secretHash: string, now: number): Promise<WebLoginRecord | undefined>
 
     // single-use join sessions
     insertJoinSession(session: JoinSessionRecord): Promise<void>
@@ -312,7 +355,7 @@ export interface Store {
     /** Resolves when the storage answers a trivial query (readiness); rejects with the reason otherwise. */
     ping(): Promise<void>
 
-    /** Deletes expired sessions, nonces, join sessions, reservations, unlocks and bans (room and server-wide). */
+    /** Deletes expired sessions, nonces, join sessions, web sign-ins, reservations, unlocks and bans (room and server-wide). */
     sweep(now: number): Promise<void>
     close(): Promise<void>
 }

@@ -110,7 +110,7 @@ export async function webRoutes(fastify: FastifyInstance, s: WebServices): Promi
     // The browser asks for a one-time endpoint; it alone can later pick up the session (its cookie).
     fastify.post(`${base}/web/logins`, async (request, reply) => {
         if (!fromPage(request)) return reply.status(403).send({ error: 'cross-site request refused' })
-        const started = s.logins.start(s.now())
+        const started = await s.logins.start(s.now())
         if (!started) return reply.status(503).send({ error: 'too many sign-ins in progress, try again later' })
         const url = loginEndpointUrl(s.config, started.id)
         const link = externalLoginLink(url)
@@ -137,7 +137,7 @@ export async function webRoutes(fastify: FastifyInstance, s: WebServices): Promi
         const held = cookieOf(request.headers.cookie, webLoginCookie) ?? ''
         const [id, secret] = held.split('.')
         if (id !== request.params.id) return { status: 'expired' }
-        const state = s.logins.poll(id, secret, s.now())
+        const state = await s.logins.poll(id, secret, s.now())
         if (state.status !== 'done') return { status: state.status }
         reply.header('set-cookie', [
             serializeCookie(webSessionCookie, state.token, cookie(s.config.webSessionTtlMs)),

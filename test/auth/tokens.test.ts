@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
 import { describe, test } from 'node:test'
 import { sha256Base64url } from '../../src/auth/sha256.js'
-import { hashToken, looksLikeToken, newToken, tokenTimePrefix } from '../../src/auth/tokens.js'
+import { derivedToken, hashToken, looksLikeToken, newToken, tokenTimePrefix } from '../../src/auth/tokens.js'
 
 describe('tokens', () => {
     test('a token is a fixed-width time prefix and 32 random bytes; every token differs', () => {
@@ -26,6 +26,18 @@ describe('tokens', () => {
         const times = [1_000, 999_999, 1_700_000_000_000, 1_700_000_000_001, 4_102_444_800_000]
         const hashes = times.map((t) => hashToken(newToken(t)))
         assert.deepEqual([...hashes].sort(), hashes)
+    })
+
+    test('a derived token: the same for one secret and time, another for another secret; shaped like a drawn one', () => {
+        const secret = newToken().slice(10)
+        const token = derivedToken(secret, 1_700_000_000_000)
+        assert.match(token, /^[0-9a-z]{9}\.[A-Za-z0-9_-]{43}$/)
+        assert.equal(token.slice(0, 10), newToken(1_700_000_000_000).slice(0, 10), 'the time prefix of its time')
+        assert.equal(derivedToken(secret, 1_700_000_000_000), token)
+        assert.notEqual(derivedToken(`${secret}x`, 1_700_000_000_000), token)
+        assert.notEqual(derivedToken(secret, 1_700_000_000_001), token)
+        assert.ok(!token.includes(secret) && !hashToken(token).includes(secret), 'neither shows the secret')
+        assert.notEqual(token.slice(10), sha256Base64url(secret), 'not the hash stored for the secret itself')
     })
 
     test('a token without a prefix (made before prefixes) is hashed whole, as it was', () => {

@@ -10,7 +10,7 @@ import { after, before, test } from 'node:test'
 import { eventually, readyz, startCluster, type ClusterNode, type TestCluster } from '../helpers/cluster-nodes.js'
 import { roomUserReader, WireClient, type WireEvent } from '../wire/raw-client.js'
 import { gameplayResult, wireLevel, wireLevelItem } from '../wire/items.js'
-import { makeProfile, type Profile } from '../wire/sonolus-http.js'
+import { makeProfile, signBody, type Profile } from '../wire/sonolus-http.js'
 import { SseClient } from '../helpers/sse.js'
 
 let cluster: TestCluster
@@ -148,6 +148,51 @@ test(
             assert.equal(details.capacity.players, 3)
         }
         main = { room, owner, seats }
+    },
+)
+
+test(
+    'web sign-in with Sonolus: the page asks one node, the app signs in through another, the pickup is on a third',
+    { timeout: 30_000 },
+    async () => {
+        const [A, B, C] = cluster.nodes as [ClusterNode, ClusterNode, ClusterNode]
+        const cookieOf = (res: Response, name: string) =>
+            res.headers
+                .getSetCookie()
+                .find((c) => c.startsWith(`${name}=`))
+                ?.split(';')[0]
+        const started = await fetch(`${A.url}/web/logins`, { method: 'POST', headers: { 'x-ensemble-csrf': '1' } })
+        assert.equal(started.status, 200)
+        const { id, url } = (await started.json()) as { id: string; url: string }
+        const login = cookieOf(started, 'ensemble_login')
+        assert.ok(login)
+        const poll = async (node: ClusterNode) => {
+            const res = await fetch(`${node.url}/web/logins/${id}`, { headers: { cookie: login } })
+            return { res, body: (await res.json()) as { status: string } }
+        }
+        assert.deepEqual((await poll(C)).body, { status: 'pending' })
+
+        const profile = makeProfile('WebVisitor')
+        const body = JSON.stringify({ type: 'authenticateExternal', url, time: Date.now(), userProfile: profile })
+        const post = (node: ClusterNode) =>
+            fetch(`${node.url}${new URL(url).pathname}`, {
+                method: 'POST',
+                headers: { 'content-type': 'application/json', 'sonolus-signature': signBody(cluster.keys, body) },
+                body,
+            })
+        const signed = await post(B)
+        assert.equal(signed.status, 200, await signed.text())
+        assert.equal((await post(A)).status, 401, 'the same body again, through another node')
+
+        const done = await poll(C)
+        assert.deepEqual(done.body, { status: 'done' })
+        const session = cookieOf(done.res, 'ensemble_session')
+        assert.ok(session)
+        assert.deepEqual((await poll(A)).body, { status: 'expired' }, 'handed over once, whichever node is asked')
+        for (const node of cluster.nodes) {
+            const me = (await (await fetch(`${node.url}/web/me`, { headers: { cookie: session } })).json()) as { user: { id: string } | null }
+            assert.equal(me.user?.id, profile.id, `signed in on ${node.name}`)
+        }
     },
 )
 

@@ -141,6 +141,78 @@ export function storeContract(label: string, factory: StoreFactory, options: { s
             assert.deepEqual(await store.takeJoinSession('j1'), js)
         })
 
+        const webLogin = (id: string, extra: Partial<{ createdAt: number; expiresAt: number }> = {}) => ({
+            id,
+            secretHash: `secret-${id}`,
+            sessionHash: hashToken(newToken(T0)),
+            createdAt: T0,
+            expiresAt: T0 + 300_000,
+            ...extra,
+        })
+        const completion = (id: string, n: string, userId: string, now = T0 + 1000) => ({
+            id,
+            nonce: nonce(n),
+            user: user(userId),
+            session: { userId, createdAt: now, expiresAt: now + 7 * 86_400_000 },
+            now,
+            pickupUntil: now + 300_000,
+        })
+
+        withStore('web sign-ins: pending, signed in once in one transaction, handed to the right secret once', async (store) => {
+            const login = webLogin('w1')
+            assert.equal(await store.insertWebLogin(login, 10), true)
+            assert.deepEqual(await store.getWebLogin('w1'), { ...login, userId: null })
+            assert.equal(await store.getWebLogin('nope'), undefined)
+            assert.equal(await store.pollWebLogin('w1', 'secret-other', T0 + 1), undefined, 'another secret')
+            assert.deepEqual(await store.pollWebLogin('w1', login.secretHash, T0 + 1), { ...login, userId: null }, 'pending: kept')
+            assert.ok(await store.getWebLogin('w1'))
+
+            assert.equal(await store.completeWebLogin(completion('w1', 'n1', 'u1')), 'done')
+            const session = await store.getSession(login.sessionHash)
+            assert.deepEqual(session, { tokenHash: login.sessionHash, userId: 'u1', createdAt: T0 + 1000, expiresAt: T0 + 1000 + 7 * 86_400_000 })
+            assert.equal((await store.getUser('u1'))!.name, 'Player u1')
+            assert.deepEqual(await store.getWebLogin('w1'), { ...login, userId: 'u1', expiresAt: T0 + 1000 + 300_000 }, 'held for pickup')
+            // A second signed body for the same link, and the same body again: nothing written.
+            assert.equal(await store.completeWebLogin(completion('w1', 'n2', 'u2')), 'expired')
+            assert.equal(await store.getUser('u2'), undefined)
+            assert.equal(await store.useNonce(nonce('n2')), true, 'the refused body spent nothing')
+
+            assert.equal(await store.pollWebLogin('w1', 'secret-other', T0 + 2000), undefined)
+            assert.deepEqual(await store.pollWebLogin('w1', login.secretHash, T0 + 2000), { ...login, userId: 'u1', expiresAt: T0 + 1000 + 300_000 })
+            assert.equal(await store.pollWebLogin('w1', login.secretHash, T0 + 2000), undefined, 'handed over once')
+            assert.equal(await store.getWebLogin('w1'), undefined)
+            assert.ok(await store.getSession(login.sessionHash), 'the session stays')
+        })
+
+        withStore('web sign-ins: a spent nonce or a lapsed link writes nothing; the cap counts live ones only', async (store) => {
+            await store.insertWebLogin(webLogin('a'), 10)
+            assert.equal(await store.useNonce(nonce('used')), true)
+            assert.equal(await store.completeWebLogin(completion('a', 'used', 'ua')), 'replayed')
+            assert.deepEqual((await store.getWebLogin('a'))!.userId, null, 'still pending')
+            assert.equal(await store.getUser('ua'), undefined)
+            assert.equal(await store.completeWebLogin(completion('a', 'late', 'ua', T0 + 300_000)), 'expired', 'lapsed')
+            assert.equal(await store.getUser('ua'), undefined)
+            assert.equal(await store.pollWebLogin('a', 'secret-a', T0 + 300_000), undefined, 'lapsed')
+            assert.equal(await store.completeWebLogin(completion('unknown', 'n', 'u')), 'expired')
+
+            assert.equal(await store.insertWebLogin(webLogin('b'), 2), true)
+            assert.equal(await store.insertWebLogin(webLogin('c'), 2), false, 'two live: full')
+            assert.equal(await store.getWebLogin('c'), undefined)
+            assert.equal(await store.insertWebLogin(webLogin('d', { createdAt: T0 + 300_000, expiresAt: T0 + 600_000 }), 2), true, 'a and b lapsed')
+        })
+
+        withStore('web sign-ins: two signed bodies for one link at once, exactly one signs in', async (store) => {
+            await store.insertWebLogin(webLogin('race'), 10)
+            const outcomes = await Promise.all([
+                store.completeWebLogin(completion('race', 'r1', 'x1')),
+                store.completeWebLogin(completion('race', 'r2', 'x2')),
+            ])
+            assert.deepEqual([...outcomes].sort(), ['done', 'expired'])
+            const winner = outcomes[0] === 'done' ? 'x1' : 'x2'
+            assert.equal((await store.getWebLogin('race'))!.userId, winner)
+            assert.equal(await store.getUser(winner === 'x1' ? 'x2' : 'x1'), undefined)
+        })
+
         withStore('join sessions are taken once, expired or not', async (store) => {
             const js = { tokenHash: 'j', roomName: 'room', userId: 'u', payload: 'p', expiresAt: T0 - 1 }
             await store.insertJoinSession(js)
@@ -711,6 +783,8 @@ export function storeContract(label: string, factory: StoreFactory, options: { s
             await store.addRoomBan('r', 'new', at + 1)
             await store.addRoomUnlock('r', 'old', at)
             await store.addRoomUnlock('r', 'new', at + 1)
+            await store.insertWebLogin({ id: 'wold', secretHash: 's', sessionHash: 'h1', createdAt: T0, expiresAt: at }, 10)
+            await store.insertWebLogin({ id: 'wnew', secretHash: 's', sessionHash: 'h2', createdAt: T0, expiresAt: at + 1 }, 10)
             await store.sweep(at)
             assert.equal(await store.getSession(old), undefined)
             assert.ok(await store.getSession(young))
@@ -722,6 +796,8 @@ export function storeContract(label: string, factory: StoreFactory, options: { s
             assert.equal(await store.isRoomBanned('r', 'new', 0), true)
             assert.equal(await store.isRoomUnlocked('r', 'old', 0), false)
             assert.equal(await store.isRoomUnlocked('r', 'new', 0), true)
+            assert.equal(await store.getWebLogin('wold'), undefined)
+            assert.ok(await store.getWebLogin('wnew'))
         })
 
         withStore('read-your-writes: un-awaited writes are seen by the next read', async (store) => {

@@ -228,6 +228,22 @@ CREATE TRIGGER rooms_count_closes AFTER UPDATE ON rooms REFERENCING OLD TABLE AS
     FOR EACH STATEMENT EXECUTE FUNCTION rooms_count_closes();
 `,
     },
+    {
+        version: 4,
+        name: 'web sign-ins with Sonolus in the database',
+        // SQLite's migration 9, same meaning: the pending sign-ins of the web page, which every node reads
+        // (the browser, the app and the pickup may each reach another node). Few and short-lived.
+        sql: `
+CREATE TABLE web_logins (
+    id text PRIMARY KEY,
+    secret_hash text NOT NULL,
+    session_hash text NOT NULL,
+    user_id text,
+    created_at bigint NOT NULL,
+    expires_at bigint NOT NULL
+);
+`,
+    },
 ]
 
 /** Applies the migrations the database has not seen yet, in one transaction; returns the versions applied. */

@@ -28,6 +28,7 @@ import type {
     ServerBan,
     SessionRecord,
     Store,
+    WebLoginRecord,
     StoredChatMessage,
     StoredReport,
     StoredRoundResult,
@@ -85,6 +86,16 @@ export function isConnectionError(e: unknown): boolean {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+const webLoginColumns = 'id, secret_hash, session_hash, user_id, created_at, expires_at'
+const toWebLogin = (row: any): WebLoginRecord => ({
+    id: row.id,
+    secretHash: row.secret_hash,
+    sessionHash: row.session_hash,
+    userId: row.user_id,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+})
 
 const toJoinSession = (row: any): JoinSessionRecord => ({
     tokenHash: row.token_hash,
@@ -154,6 +165,7 @@ const sql = {
         'DELETE FROM room_reservations WHERE expires_at <= $1',
         'DELETE FROM room_unlocks WHERE until <= $1',
         'DELETE FROM room_bans WHERE until <= $1',
+        'DELETE FROM web_logins WHERE expires_at <= $1',
         'UPDATE sweep_state SET swept_through = greatest(swept_through, $1::float8) WHERE id = 1',
     ],
 }
@@ -352,6 +364,63 @@ export class PostgresStore implements Store {
             : { name: 'join', text: sql.join, values: base }
         const touches: Touch[] = [['user', user.id], ...(j ? [['join', j.tokenHash] as const] : [])]
         return this.commits.run(touches, async (c) => (await c.query(query)).rows[0].ok === 1)
+    }
+
+    // web sign-ins: rare, so statements and a short transaction of their own
+
+    async insertWebLogin(l: Omit<WebLoginRecord, 'userId'>, cap: number): Promise<boolean> {
+        const r = await this.q({
+            name: 'insert_web_login',
+            text: `INSERT INTO web_logins (id, secret_hash, session_hash, user_id, created_at, expires_at)
+                SELECT $1::text, $2::text, $3::text, NULL, $4::bigint, $5::bigint
+                WHERE (SELECT count(*) FROM web_logins WHERE expires_at > $4::bigint) < $6::bigint`,
+            values: [l.id, l.secretHash, l.sessionHash, l.createdAt, l.expiresAt, cap],
+        })
+        return r.rowCount === 1
+    }
+
+    async getWebLogin(id: string): Promise<WebLoginRecord | undefined> {
+        const row = (await this.q({ name: 'get_web_login', text: `SELECT ${webLoginColumns} FROM web_logins WHERE id = $1`, values: [id] }, true))
+            .rows[0]
+        return row && toWebLogin(row)
+    }
+
+    async completeWebLogin(c: Parameters<Store['completeWebLogin']>[0]): Promise<'done' | 'replayed' | 'expired'> {
+        const { nonce: n, user, session: s } = c
+        return this.tx(async (client) => {
+            // The row lock makes two signed bodies for one link (on two nodes) take turns: the second finds it done.
+            const login = (
+                await client.query({
+                    name: 'lock_web_login',
+                    text: `SELECT ${webLoginColumns} FROM web_logins WHERE id = $1 FOR UPDATE`,
+                    values: [c.id],
+                })
+            ).rows[0]
+            if (!login || login.user_id !== null || login.expires_at <= c.now) return 'expired'
+            const values = [n.time, n.hash, n.expiresAt, ...this.userValues(user), login.session_hash, s.createdAt, s.expiresAt, s.userId]
+            if ((await client.query({ name: 'sign_in', text: sql.signIn, values })).rows[0].ok !== 1) return 'replayed'
+            await client.query({
+                name: 'finish_web_login',
+                text: 'UPDATE web_logins SET user_id = $2, expires_at = $3 WHERE id = $1',
+                values: [c.id, s.userId, c.pickupUntil],
+            })
+            return 'done'
+        })
+    }
+
+    async pollWebLogin(id: string, secretHash: string, now: number): Promise<WebLoginRecord | undefined> {
+        // A done sign-in is deleted as it is read (handed over once); a pending one is only read.
+        const row = (
+            await this.q({
+                name: 'poll_web_login',
+                text: `WITH done AS (DELETE FROM web_logins WHERE id = $1 AND secret_hash = $2 AND expires_at > $3 AND user_id IS NOT NULL
+                        RETURNING ${webLoginColumns})
+                    SELECT ${webLoginColumns} FROM done
+                    UNION ALL SELECT ${webLoginColumns} FROM web_logins WHERE id = $1 AND secret_hash = $2 AND expires_at > $3 AND user_id IS NULL`,
+                values: [id, secretHash, now],
+            })
+        ).rows[0]
+        return row && toWebLogin(row)
     }
 
     private insertJoinSessionWith(c: pg.PoolClient, j: JoinSessionRecord) {

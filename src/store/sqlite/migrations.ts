@@ -306,6 +306,23 @@ DROP INDEX sessions_expires_at;
 DELETE FROM sessions WHERE substr(token_hash, 10, 1) <> '.';
 `,
     },
+    {
+        version: 9,
+        name: 'web sign-ins with Sonolus in the database',
+        // They lived in one process's memory: with several nodes the app's signed POST and the browser's
+        // pickup could reach a node that did not know them. Few and short-lived (minutes): no index but
+        // the key; the sweep and the cap read the whole table.
+        sql: `
+CREATE TABLE web_logins (
+    id TEXT PRIMARY KEY,
+    secret_hash TEXT NOT NULL,
+    session_hash TEXT NOT NULL,
+    user_id TEXT,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+);
+`,
+    },
 ]
 
 /** Applies the migrations the database has not seen yet, stamped `now`; returns the versions applied. */

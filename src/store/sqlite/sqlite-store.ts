@@ -31,6 +31,7 @@ import type {
     StoredReport,
     StoredRoundResult,
     UserRecord,
+    WebLoginRecord,
 } from '../store.js'
 import { Checkpointer, type CheckpointerOptions } from './checkpointer.js'
 import { GroupCommit } from './group-commit.js'
@@ -58,6 +59,17 @@ import {
     type RoomRow,
 } from '../rows.js'
 
+const webLoginColumns = 'id, secret_hash, session_hash, user_id, created_at, expires_at'
+type WebLoginRow = { id: string; secret_hash: string; session_hash: string; user_id: string | null; created_at: number; expires_at: number }
+const toWebLogin = (r: WebLoginRow): WebLoginRecord => ({
+    id: r.id,
+    secretHash: r.secret_hash,
+    sessionHash: r.session_hash,
+    userId: r.user_id,
+    createdAt: r.created_at,
+    expiresAt: r.expires_at,
+})
+
 type UserWrite = { user: UserRecord; profile: string; written: string }
 
 function prepareStatements(db: Database.Database) {
@@ -78,6 +90,12 @@ function prepareStatements(db: Database.Database) {
                 VALUES (@tokenHash, @roomName, @userId, @payload, @expiresAt)`),
         getJoinSession: db.prepare('SELECT token_hash, room_name, user_id, payload, expires_at FROM join_sessions WHERE token_hash = ?'),
         deleteJoinSession: db.prepare('DELETE FROM join_sessions WHERE token_hash = ?'),
+        liveWebLogins: db.prepare('SELECT count(*) AS n FROM web_logins WHERE expires_at > ?'),
+        insertWebLogin: db.prepare(`INSERT INTO web_logins (id, secret_hash, session_hash, user_id, created_at, expires_at)
+                VALUES (@id, @secretHash, @sessionHash, NULL, @createdAt, @expiresAt)`),
+        getWebLogin: db.prepare(`SELECT ${webLoginColumns} FROM web_logins WHERE id = ?`),
+        finishWebLogin: db.prepare('UPDATE web_logins SET user_id = ?, expires_at = ? WHERE id = ?'),
+        deleteWebLogin: db.prepare('DELETE FROM web_logins WHERE id = ?'),
         roomNameInRooms: db.prepare('SELECT 1 FROM rooms WHERE name = ?'),
         roomNameReserved: db.prepare('SELECT 1 FROM room_reservations WHERE name = ? AND expires_at > ?'),
         insertReservation: db.prepare(`INSERT INTO room_reservations (name, key_hash, creator_id, vals, created_at, expires_at)
@@ -168,6 +186,7 @@ function prepareStatements(db: Database.Database) {
             db.prepare('DELETE FROM room_reservations WHERE expires_at <= ?'),
             db.prepare('DELETE FROM room_unlocks WHERE until <= ?'),
             db.prepare('DELETE FROM room_bans WHERE until <= ?'),
+            db.prepare('DELETE FROM web_logins WHERE expires_at <= ?'),
         ],
         // Sessions made before @before (a time prefix of their keys, migration 8): only those can have expired.
         sweepSessions: db.prepare('DELETE FROM sessions WHERE token_hash < @before AND expires_at <= @now'),
@@ -349,6 +368,48 @@ export class SqliteStore implements Store {
             this.writeUser(w)
             if (join.joinSession) this.st.insertJoinSession.run(join.joinSession)
             return true
+        })
+    }
+
+    // Web sign-ins: rare, so each is a job of the group commit, which orders them with the sign-ins and
+    // users they write; a read of one is a job too (it sees every write queued before it).
+
+    async insertWebLogin(login: Omit<WebLoginRecord, 'userId'>, cap: number): Promise<boolean> {
+        return this.commits.run([], () => {
+            if (this.count(this.st.liveWebLogins, login.createdAt) >= cap) return false
+            this.st.insertWebLogin.run(login)
+            return true
+        })
+    }
+
+    async getWebLogin(id: string): Promise<WebLoginRecord | undefined> {
+        return this.commits.run([], () => this.webLogin(id))
+    }
+
+    private webLogin(id: string): WebLoginRecord | undefined {
+        const row = this.st.getWebLogin.get(id) as WebLoginRow | undefined
+        return row && toWebLogin(row)
+    }
+
+    async completeWebLogin(c: Parameters<Store['completeWebLogin']>[0]): Promise<'done' | 'replayed' | 'expired'> {
+        const w = this.userWrite(c.user)
+        return this.commits.run(this.touchesUser(w), () => {
+            const login = this.webLogin(c.id)
+            if (!login || login.userId !== null || login.expiresAt <= c.now) return 'expired'
+            if (!this.spend(c.nonce)) return 'replayed'
+            this.writeUser(w)
+            this.st.insertSession.run({ ...c.session, tokenHash: login.sessionHash })
+            this.st.finishWebLogin.run(c.session.userId, c.pickupUntil, c.id)
+            return 'done'
+        })
+    }
+
+    async pollWebLogin(id: string, secretHash: string, now: number): Promise<WebLoginRecord | undefined> {
+        return this.commits.run([], () => {
+            const login = this.webLogin(id)
+            if (!login || login.secretHash !== secretHash || login.expiresAt <= now) return undefined
+            if (login.userId !== null) this.st.deleteWebLogin.run(id)
+            return login
         })
     }
 
