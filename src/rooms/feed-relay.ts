@@ -1,16 +1,17 @@
 // Several nodes: a room's feed is made on the node hosting it (its engine's output). Entries of rooms live
 // here go out on the cluster's feed bus; while someone here listens to a room hosted elsewhere, that room's
-// entries come in from the bus and are published into this node's feed (numbered here: a client that
-// resumes on another node is told of a gap and reads the room afresh).
+// entries come in from the bus and are relayed into this node's feed with the ids they were made with: a
+// client that resumes through another node relaying the room too finds its place there (elsewhere it is
+// told of a gap and reads the room afresh).
 // A room's `closed` goes out wherever it is published: a live room closes after its hub let it go, and a
 // dead node's room (or a stale row) closes on a node that never hosted it; every node's listeners are told.
 import type { FeedBus } from '../cluster/cluster.js'
 import type { FeedEntry, FeedObserver, RoomFeeds } from './room-feeds.js'
 
+const relayedId = /^[0-9a-f]{8}\.\d{1,15}$/
+
 export class FeedRelay implements FeedObserver {
     private readonly remote = new Map<string, () => void>()
-    /** Entries published here that came from the bus (not to be sent back out). */
-    private relaying = false
 
     constructor(
         private readonly feeds: RoomFeeds,
@@ -22,7 +23,6 @@ export class FeedRelay implements FeedObserver {
     }
 
     published(roomName: string, entry: FeedEntry): void {
-        if (this.relaying) return
         if (this.isLocal(roomName) || entry.event.type === 'closed') this.bus.publish(roomName, entry)
     }
 
@@ -36,22 +36,24 @@ export class FeedRelay implements FeedObserver {
         const unsubscribe = this.bus.subscribe(roomName, (entry) => {
             // A room hosted here is fed by its own engine; its entries on the bus are its own, sent out.
             if (this.isLocal(roomName) || this.ownEntry(entry)) return
-            // A chat_deleted names the deleted entry by the sender's numbering: every node makes its own
-            // from the moderator's removeChat broadcast (RoomFeeds.removeChat), with its own ids.
+            // Every node makes its own chat_deleted from the moderator's removeChat broadcast
+            // (RoomFeeds.removeChat): the sender's would be a second one.
             if (entry.event.type === 'chat_deleted') return
-            this.relaying = true
-            try {
-                this.feeds.publish(roomName, entry.event)
-            } finally {
-                this.relaying = false
-            }
+            // Id and data become lines of the event stream: only ids of the shape RoomFeeds makes, and
+            // data on one line (as JSON.stringify writes it), pass.
+            if (!relayedId.test(entry.id) || /[\r\n]/.test(entry.data)) return
+            this.feeds.relay(roomName, entry)
         })
         this.remote.set(roomName, unsubscribe)
     }
 
     unwatched(roomName: string): void {
-        this.remote.get(roomName)?.()
+        const unsubscribe = this.remote.get(roomName)
+        if (!unsubscribe) return
+        unsubscribe()
         this.remote.delete(roomName)
+        // A room hosted here goes on being fed by its engine; one hosted elsewhere now goes unheard.
+        if (!this.isLocal(roomName)) this.feeds.relayStopped(roomName)
     }
 
     close(): void {

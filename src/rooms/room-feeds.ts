@@ -2,6 +2,8 @@
 // happens in the room as plain JSON events, numbered, with the last ones kept so a client that drops
 // can resume from its Last-Event-ID without loss. In memory, one node's view: a feed starts over when
 // the process does (ids carry a boot id, so a client resuming across a restart is told to resync).
+// Several nodes: an entry relayed from the room's node keeps that node's id (relay()), so a client that
+// resumes through another node which also relays the room finds its place there too.
 import { randomBytes } from 'node:crypto'
 
 export type FeedEvent = { type: string } & Record<string, unknown>
@@ -13,7 +15,16 @@ export type FeedListener = (entry: FeedEntry) => void
 /** What a subscriber gets first: the entries after its Last-Event-ID, or a gap (the feed lost some). */
 export type Replay = { entries: FeedEntry[]; gap: boolean }
 
-type Feed = { seq: number; entries: FeedEntry[]; listeners: Set<FeedListener>; idleSince: number }
+/** An entry as kept: `ord` is its place in this node's numbering, whatever its id. */
+type Kept = { entry: FeedEntry; ord: number }
+
+type Feed = {
+    entries: Kept[]
+    /** A resume from before this place misses entries: dropped past `kept`, made before the feed, or not relayed here. */
+    missingBefore: number
+    listeners: Set<FeedListener>
+    idleSince: number
+}
 
 /** Told of every published entry and of each room's first and last listener (feed-relay.ts, several nodes). */
 export interface FeedObserver {
@@ -23,26 +34,42 @@ export interface FeedObserver {
 }
 
 export class RoomFeeds {
-    /** Ids are `<boot>.<n>`: n counts per room from 1. */
+    /** Ids made here are `<boot>.<n>`: n counts every entry this node keeps, all rooms together, so an
+     * id is never made twice in a process (a feed forgotten when idle and made again included). */
     readonly boot = randomBytes(4).toString('hex')
+    private seq = 0
     private readonly feeds = new Map<string, Feed>()
     observer: FeedObserver | undefined
 
     constructor(
         /** Entries kept per room for resumption. */
-        private readonly keep = 500,
+        private readonly kept = 500,
         private readonly now: () => number = Date.now,
     ) {}
 
     publish(roomName: string, event: FeedEvent): FeedEntry {
-        const feed = this.feed(roomName)
+        const feed = this.feed(roomName) // before the entry's number: a new feed misses what came before it
         const at = typeof event.at === 'number' ? event.at : this.now()
-        const entry: FeedEntry = { id: `${this.boot}.${++feed.seq}`, event, data: JSON.stringify({ ...event, at }), at }
-        feed.entries.push(entry)
-        if (feed.entries.length > this.keep) feed.entries.splice(0, feed.entries.length - this.keep)
-        for (const listener of [...feed.listeners]) listener(entry)
+        const ord = ++this.seq
+        const entry: FeedEntry = { id: `${this.boot}.${ord}`, event, data: JSON.stringify({ ...event, at }), at }
+        this.keep(feed, entry, ord)
         this.observer?.published(roomName, entry)
         return entry
+    }
+
+    /** An entry published by another node (its id and data as they were made), for the listeners here alone. */
+    relay(roomName: string, entry: FeedEntry): void {
+        const feed = this.feed(roomName)
+        this.keep(feed, entry, ++this.seq)
+    }
+
+    private keep(feed: Feed, entry: FeedEntry, ord: number): void {
+        feed.entries.push({ entry, ord })
+        if (feed.entries.length > this.kept) {
+            const dropped = feed.entries.splice(0, feed.entries.length - this.kept)
+            feed.missingBefore = dropped.at(-1)!.ord
+        }
+        for (const listener of [...feed.listeners]) listener(entry)
     }
 
     /**
@@ -75,14 +102,14 @@ export class RoomFeeds {
         if (!feed) return false
         let best = -1
         for (let i = 0; i < feed.entries.length; i++) {
-            const { event, at } = feed.entries[i]!
+            const { event, at } = feed.entries[i]!.entry
             if (event.type !== 'chat' || event.user_id !== message.userId || event.value !== message.value) continue
             const distance = Math.abs(at - message.at)
-            if (distance <= 5000 && (best < 0 || distance < Math.abs(feed.entries[best]!.at - message.at))) best = i
+            if (distance <= 5000 && (best < 0 || distance < Math.abs(feed.entries[best]!.entry.at - message.at))) best = i
         }
         if (best < 0) return false
         const [removed] = feed.entries.splice(best, 1)
-        this.publish(roomName, { type: 'chat_deleted', event_id: removed!.id, user_id: message.userId })
+        this.publish(roomName, { type: 'chat_deleted', event_id: removed!.entry.id, user_id: message.userId })
         return true
     }
 
@@ -94,25 +121,39 @@ export class RoomFeeds {
     sweep(idleMs: number): void {
         const now = this.now()
         for (const [name, feed] of this.feeds) {
-            const lastAt = feed.entries.at(-1)?.at ?? 0
+            const lastAt = feed.entries.at(-1)?.entry.at ?? 0
             if (!feed.listeners.size && now - Math.max(lastAt, feed.idleSince) > idleMs) this.feeds.delete(name)
         }
     }
 
     private replay(feed: Feed, lastEventId: string | undefined): Replay {
         if (lastEventId === undefined) return { entries: [], gap: false }
-        const [boot, seqText] = lastEventId.split('.')
-        const seq = Number(seqText)
-        if (boot !== this.boot || !Number.isInteger(seq) || seq < 0 || seq > feed.seq) return { entries: [], gap: true }
-        const entries = feed.entries.filter((e) => Number(e.id.slice(this.boot.length + 1)) > seq)
-        const firstKept = feed.seq - feed.entries.length + 1
-        return { entries, gap: seq + 1 < firstKept }
+        const lost = { entries: [], gap: true }
+        if (lastEventId.startsWith(`${this.boot}.`)) {
+            // Made here: its number places it even when its entry is gone (a deleted chat line, or dropped).
+            const seq = Number(lastEventId.slice(this.boot.length + 1))
+            if (!Number.isInteger(seq) || seq < 0 || seq > this.seq) return lost
+            return { entries: feed.entries.filter((k) => k.ord > seq).map((k) => k.entry), gap: seq < feed.missingBefore }
+        }
+        // Made by another node (relayed): found only while kept here.
+        const seen = feed.entries.find((k) => k.entry.id === lastEventId)
+        if (!seen) return lost
+        return { entries: feed.entries.filter((k) => k.ord > seen.ord).map((k) => k.entry), gap: seen.ord < feed.missingBefore }
+    }
+
+    /**
+     * This node stops receiving the room's entries from its node (nobody here listens any more): what it
+     * keeps so far is followed by a hole, so a resume from any of it reports a gap.
+     */
+    relayStopped(roomName: string): void {
+        const feed = this.feeds.get(roomName)
+        if (feed) feed.missingBefore = this.seq + 1
     }
 
     private feed(roomName: string): Feed {
         let feed = this.feeds.get(roomName)
         if (!feed) {
-            feed = { seq: 0, entries: [], listeners: new Set(), idleSince: this.now() }
+            feed = { entries: [], missingBefore: this.seq + 1, listeners: new Set(), idleSince: this.now() }
             this.feeds.set(roomName, feed)
         }
         return feed

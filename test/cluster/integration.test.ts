@@ -204,8 +204,9 @@ test(
         const [host, guest, third] = seats as [Seat, Seat, Seat]
         const [poster, moderator] = others(owner) as [ClusterNode, ClusterNode]
 
-        // A bot watches the room's feed through a node that does not host it.
+        // A bot watches the room's feed through a node that does not host it, another bot through the other.
         const watcher = await SseClient.open(`${moderator.url}/api/rooms/${room}/events`)
+        const otherWatcher = await SseClient.open(`${poster.url}/api/rooms/${room}/events`)
         await sleep(500) // its node subscribes to the room's channel on Redis
         const posted = await api(poster, 'POST', `/rooms/${room}/chat`, { token: third.session, body: { text: 'hello from another node' } })
         assert.equal(posted.status, 201, posted.text)
@@ -228,7 +229,20 @@ test(
         assert.equal(told.data.event_id, seen.id, 'chat_deleted names the entry the watcher saw')
         await sleep(500)
         assert.equal(watcher.events.filter((e) => e.data.type === 'chat_deleted').length, 1, 'told once')
+
+        // The first bot drops and resumes through the other node, which relays the room too: it gets what
+        // it missed, without a resync (entries keep the ids the owner gave them on every node).
+        const line = (text: string) => (data: { type: string; value?: string }) => data.type === 'chat' && data.value === text
+        assert.equal((await api(poster, 'POST', `/rooms/${room}/chat`, { token: guest.session, body: { text: 'before the drop' } })).status, 201)
+        const last = await watcher.next(line('before the drop'), 5000)
         watcher.close()
+        assert.equal((await api(poster, 'POST', `/rooms/${room}/chat`, { token: host.session, body: { text: 'while away' } })).status, 201)
+        await otherWatcher.next(line('while away'), 5000)
+        const resumed = await SseClient.open(`${poster.url}/api/rooms/${room}/events`, { 'last-event-id': last.id! })
+        const first = await resumed.next(() => true, 5000)
+        assert.deepEqual([first.data.type, first.data.value], ['chat', 'while away'], 'resumed where it left off')
+        resumed.close()
+        otherWatcher.close()
 
         // Every node reads the room and its bans for a join (and keeps them for a second).
         const prober = await signIn(poster, 'Prober')

@@ -51,7 +51,7 @@ test('a room hosted by no node closed on one node: its listeners on every node a
 
     assert.deepEqual(types(sweeper.heard), ['closed'], 'the announcing node does not take its own entry back from the bus')
     assert.deepEqual(types(other.heard), ['closed'])
-    assert.match(other.heard[0]!.id, new RegExp(`^${other.feeds.boot}\\.`), 'numbered by the node that serves it')
+    assert.equal(other.heard[0]!.id, sweeper.heard[0]!.id, 'relayed with the id it was made with')
 })
 
 test('closed with nobody listening anywhere: kept for a later resume on that node, nothing relayed back', async () => {
@@ -80,7 +80,7 @@ test('entries of a hosted room reach the listeners of other nodes once, and none
     assert.equal(watcher.heard[0]!.event.value, 'hello')
 })
 
-test('a deleted chat line: each node tells its listeners once, naming the entry by its own id', async () => {
+test('a deleted chat line: each node tells its listeners once, naming the entry by the id every node gave it', async () => {
     const pubsub = new PubSub()
     const owner = node(pubsub, ['live'])
     const watcher = node(pubsub)
@@ -96,6 +96,64 @@ test('a deleted chat line: each node tells its listeners once, naming the entry 
 
     for (const n of [owner, watcher]) {
         assert.deepEqual(types(n.heard), ['chat', 'chat_deleted'])
-        assert.equal(n.heard[1]!.event.event_id, n.heard[0]!.id)
+        assert.equal(n.heard[1]!.event.event_id, owner.heard[0]!.id)
     }
+})
+
+test('a client resumes through any node that relays the room, from the id another node gave it', async () => {
+    const pubsub = new PubSub()
+    const owner = node(pubsub, ['live'])
+    const [first, second, late] = [node(pubsub), node(pubsub), node(pubsub)]
+    first.listen('live')
+    second.listen('live')
+    for (const value of ['a', 'b', 'c']) owner.feeds.publish('live', { type: 'chat', value })
+    await settle()
+    const seen = first.heard[1]!.id // the client on `first` saw up to b, then dropped
+
+    const values = (replay: { entries: FeedEntry[] }) => replay.entries.map((e) => e.event.value)
+    const resumed = second.feeds.subscribe('live', seen, () => {}).replay
+    assert.deepEqual([values(resumed), resumed.gap], [['c'], false])
+    assert.deepEqual(values(owner.feeds.subscribe('live', seen, () => {}).replay), ['c'], 'on the owner, by its own number')
+    // A node that was not relaying the room has nothing to resume from: the client reads the room afresh.
+    const unknown = late.feeds.subscribe('live', seen, () => {}).replay
+    assert.deepEqual([values(unknown), unknown.gap], [[], true])
+})
+
+test('entries from the bus whose id or data would break the event stream are not relayed', async () => {
+    const pubsub = new PubSub()
+    const watcher = node(pubsub)
+    watcher.listen('live')
+    const bus = pubsub.bus()
+    const entry = { id: '0123abcd.7', event: { type: 'chat', value: 'ok' }, data: '{"type":"chat","value":"ok"}', at: 1 }
+    bus.publish('live', { ...entry, id: '0123abcd.7\nevent: closed' })
+    bus.publish('live', { ...entry, id: 'x' })
+    bus.publish('live', { ...entry, data: '{"type":"chat"}\n\ndata: forged' })
+    bus.publish('live', entry)
+    await settle()
+    assert.deepEqual(
+        watcher.heard.map((e) => e.id),
+        ['0123abcd.7'],
+    )
+})
+
+test('a node that stopped relaying a room (nobody listened) reports a gap to a resume from what it kept', async () => {
+    const pubsub = new PubSub()
+    const owner = node(pubsub, ['live'])
+    const watcher = node(pubsub)
+    const ownerListener = owner.listen('live')
+    const first = watcher.listen('live')
+    owner.feeds.publish('live', { type: 'chat', value: 'a' })
+    await settle()
+    const seen = watcher.heard[0]!.id
+    first.unsubscribe() // the watcher's node stops relaying the room
+    owner.feeds.publish('live', { type: 'chat', value: 'missed' })
+    await settle()
+
+    const back = watcher.feeds.subscribe('live', seen, () => {}).replay
+    assert.deepEqual([back.entries.length, back.gap], [0, true], 'not a silent loss of "missed"')
+    // The room's own node, fed by its engine all along, resumes without a gap after its listeners left.
+    ownerListener.unsubscribe()
+    owner.feeds.publish('live', { type: 'chat', value: 'b' })
+    const onOwner = owner.feeds.subscribe('live', seen, () => {}).replay
+    assert.deepEqual([onOwner.entries.map((e) => e.event.value), onOwner.gap], [['missed', 'b'], false])
 })
