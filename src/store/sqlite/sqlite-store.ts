@@ -420,7 +420,9 @@ export class SqliteStore implements Store {
     /**
      * Join sessions taken whose delete has not committed (token hash → expiry): until it has, or for good
      * when it failed (a failing disk), a second take finds the row but must not use it. A failed delete
-     * leaves the row until sweep removes it at its expiry, so this node refuses it until then.
+     * leaves the row until sweep removes it at its expiry, so this node refuses it until then. A restarted
+     * server forgets this, but the row then admits nobody: a SQLite server is one node, which closes at
+     * start the rooms the previous run left open (rooms/lost-rooms.ts), and a room's name is never reused.
      */
     private readonly takenJoinSessions = new Map<string, number>()
 
