@@ -7,7 +7,8 @@ import type { Cluster, ClusterRequest, RoomCacheChange } from './cluster/cluster
 import type { LiveModeration } from './moderation/moderation.js'
 import type { RoomHub } from './rooms/hub.js'
 import type { PostChatResult } from './rooms/live-room.js'
-import type { RoomFeeds } from './rooms/room-feeds.js'
+import { asReplay } from './rooms/feed-relay.js'
+import type { Replay, RoomFeeds } from './rooms/room-feeds.js'
 import type { RoomRecord } from './store/store.js'
 
 export type RoutingDeps = {
@@ -59,6 +60,19 @@ export class RoomRouting implements LiveRooms, LiveModeration {
             ((await this.deps.cluster.delivery.request(node, { type: 'postChat', room: room.name, author, text })) as PostChatResult | null) ??
             undefined
         )
+    }
+
+    async missedElsewhere(room: RoomRecord, lastEventId: string): Promise<Replay | undefined> {
+        const node = this.elsewhere(room)
+        if (node === undefined) return undefined
+        try {
+            const answer = await this.deps.cluster.delivery.request(node, { type: 'feedSince', room: room.name, after: lastEventId })
+            return asReplay(answer)
+        } catch (err) {
+            // The client reads the room afresh instead (resync).
+            this.deps.log.warn({ err, room: room.name, node }, 'missed feed entries unavailable')
+            return undefined
+        }
     }
 
     async closeRoom(name: string): Promise<boolean> {
@@ -135,6 +149,8 @@ export class RoomRouting implements LiveRooms, LiveModeration {
             case 'roomChanged':
                 this.deps.forgetCached(request.room, request.what)
                 return null
+            case 'feedSince':
+                return this.deps.feeds.since(request.room, request.after)
         }
     }
 }

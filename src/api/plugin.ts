@@ -10,7 +10,7 @@ import type { Config } from '../config.js'
 import type { RoomDirectory } from '../rooms/directory.js'
 import type { PostChatResult } from '../rooms/live-room.js'
 import type { LiveView } from './room-view.js'
-import type { RoomFeeds } from '../rooms/room-feeds.js'
+import type { Replay, RoomFeeds } from '../rooms/room-feeds.js'
 import type { RoomRecord, Store } from '../store/store.js'
 import type { Moderation } from '../moderation/moderation.js'
 import { adminRoutes } from './admin.js'
@@ -34,6 +34,12 @@ export interface LiveRooms {
      * node cannot be reached.
      */
     postChat(room: RoomRecord, author: { userId: string; name: string }, text: string): Promise<PostChatResult | undefined>
+    /**
+     * What the room's own node kept of its feed after `lastEventId`, an id this node cannot place (a client
+     * that watched the room through another node resumes here); undefined when the room is not live on
+     * another node or that node cannot say.
+     */
+    missedElsewhere(room: RoomRecord, lastEventId: string): Promise<Replay | undefined>
 }
 
 export type ApiServices = {

@@ -1,7 +1,8 @@
 // GET /api/rooms/{name}/events: the room's live feed as server-sent events, one JSON object per event
 // (`data:`; its `type` says what happened) with an `id:` to resume from: a client that reconnects with
 // Last-Event-ID gets what it missed first, then the live events. When the feed cannot fill the gap (ids
-// from before a server restart, or older than the 500 events kept) the first event is `{"type":"resync"}`:
+// from before a server restart, or older than the 500 events kept; with several nodes, this node asks
+// the room's node first) the first event is `{"type":"resync"}`:
 // read the room again (GET /api/rooms/{name}, .../chat). Public rooms need no token; a private room needs
 // a caller who may see it. A client too slow to keep up is cut off (it resumes with Last-Event-ID).
 // A stream signed in with an API token ends when the token is revoked; every heartbeat checks again
@@ -76,7 +77,9 @@ export function roomEventsRoute(app: FastifyInstance, s: ApiServices): void {
                 raw.write(text)
                 if (raw.writableLength > limit) close() // too slow: it resumes from its last id
             }
-            const { replay, unsubscribe } = s.feeds.subscribe(room.name, lastEventId, (entry) => send(frame(entry)))
+            // Live entries wait here while the room's node is asked for what this one could not replay.
+            let held: FeedEntry[] | undefined
+            const { replay, unsubscribe } = s.feeds.subscribe(room.name, lastEventId, (entry) => (held ? held.push(entry) : send(frame(entry))))
             const caller = request.caller
             const stopRevoked = caller?.via === 'apiToken' ? s.apiTokens.onRevoked((id) => id === caller.tokenId && close()) : () => {}
             const token = requestToken(request)?.token
@@ -105,8 +108,23 @@ export function roomEventsRoute(app: FastifyInstance, s: ApiServices): void {
             streams.add(close)
             raw.on('close', close)
             send('retry: 2000\n\n')
-            if (replay.gap) send(`data: ${JSON.stringify({ type: 'resync', at: s.now() })}\n\n`)
-            for (const entry of replay.entries) send(frame(entry))
+            let first = replay
+            // An id another node gave (with several nodes, entries keep the id the room's node gave them):
+            // the room's node may still have what this one cannot replay.
+            if (replay.gap && lastEventId !== undefined && !s.feeds.madeHere(lastEventId)) {
+                held = []
+                const missed = await s.live.missedElsewhere(room, lastEventId)
+                if (missed && !missed.gap) first = missed
+            }
+            if (first.gap) send(`data: ${JSON.stringify({ type: 'resync', at: s.now() })}\n\n`)
+            for (const entry of first.entries) send(frame(entry))
+            if (held) {
+                // What arrived meanwhile, less what the room's node already sent (the same ids).
+                const sent = new Set(first.entries.map((e) => e.id))
+                const arrived = held
+                held = undefined
+                for (const entry of arrived) if (!sent.has(entry.id)) send(frame(entry))
+            }
             if (room.closedAt !== null) send(`data: ${JSON.stringify({ type: 'closed', at: room.closedAt })}\n\n`)
         },
     )

@@ -112,6 +112,8 @@ export type ClusterRequest =
     | { type: 'removeChat'; room: string; message: { userId: string | null; value: string; at: number } }
     /** A room's record or bans changed on the sending node: the others drop what their join cache holds of it. */
     | { type: 'roomChanged'; room: string; what: RoomCacheChange }
+    /** What the room's feed kept after an entry (a client resumes through another node, which could not place the id). */
+    | { type: 'feedSince'; room: string; after: string }
 
 /** What of a room changed: its record (title, options, closed) or its bans. */
 export type RoomCacheChange = 'room' | 'bans'

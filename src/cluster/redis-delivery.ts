@@ -60,6 +60,8 @@ export function isClusterRequest(value: unknown): value is ClusterRequest {
         }
         case 'roomChanged':
             return isString(r.room) && (r.what === 'room' || r.what === 'bans')
+        case 'feedSince':
+            return isString(r.room) && isString(r.after)
         default:
             return false
     }

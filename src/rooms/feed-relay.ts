@@ -6,9 +6,35 @@
 // A room's `closed` goes out wherever it is published: a live room closes after its hub let it go, and a
 // dead node's room (or a stale row) closes on a node that never hosted it; every node's listeners are told.
 import type { FeedBus } from '../cluster/cluster.js'
-import type { FeedEntry, FeedObserver, RoomFeeds } from './room-feeds.js'
+import type { FeedEntry, FeedObserver, Replay, RoomFeeds } from './room-feeds.js'
 
-const relayedId = /^[0-9a-f]{8}\.\d{1,15}$/
+const madeId = /^[0-9a-f]{8}\.\d{1,15}$/
+
+/**
+ * Whether an entry from another node may go into an event stream: its id and data become lines of it, so
+ * only ids of the shape RoomFeeds makes and data on one line (as JSON.stringify writes it) pass.
+ */
+export function streamable(entry: FeedEntry): boolean {
+    return madeId.test(entry.id) && !/[\r\n]/.test(entry.data)
+}
+
+/** Another node's answer to 'feedSince' (RoomFeeds.since there), if every part of it is what it should be. */
+export function asReplay(value: unknown): Replay | undefined {
+    const answer = value as { entries?: unknown; gap?: unknown } | null
+    if (typeof answer !== 'object' || answer === null || typeof answer.gap !== 'boolean' || !Array.isArray(answer.entries)) return undefined
+    const entries = answer.entries as FeedEntry[]
+    const valid = (e: FeedEntry) =>
+        typeof e === 'object' &&
+        e !== null &&
+        typeof e.id === 'string' &&
+        typeof e.data === 'string' &&
+        typeof e.at === 'number' &&
+        typeof e.event === 'object' &&
+        e.event !== null &&
+        typeof e.event.type === 'string' &&
+        streamable(e)
+    return entries.every(valid) ? { entries, gap: answer.gap } : undefined
+}
 
 export class FeedRelay implements FeedObserver {
     private readonly remote = new Map<string, () => void>()
@@ -26,23 +52,16 @@ export class FeedRelay implements FeedObserver {
         if (this.isLocal(roomName) || entry.event.type === 'closed') this.bus.publish(roomName, entry)
     }
 
-    /** Entries this node published carry its boot id; the bus brings them back to it too. */
-    private ownEntry(entry: FeedEntry): boolean {
-        return entry.id.startsWith(`${this.feeds.boot}.`)
-    }
-
     watched(roomName: string): void {
         if (this.remote.has(roomName)) return
         const unsubscribe = this.bus.subscribe(roomName, (entry) => {
             // A room hosted here is fed by its own engine; its entries on the bus are its own, sent out.
-            if (this.isLocal(roomName) || this.ownEntry(entry)) return
+            // Entries this node published carry its boot id; the bus brings them back to it too.
+            if (this.isLocal(roomName) || this.feeds.madeHere(entry.id)) return
             // Every node makes its own chat_deleted from the moderator's removeChat broadcast
             // (RoomFeeds.removeChat): the sender's would be a second one.
             if (entry.event.type === 'chat_deleted') return
-            // Id and data become lines of the event stream: only ids of the shape RoomFeeds makes, and
-            // data on one line (as JSON.stringify writes it), pass.
-            if (!relayedId.test(entry.id) || /[\r\n]/.test(entry.data)) return
-            this.feeds.relay(roomName, entry)
+            if (streamable(entry)) this.feeds.relay(roomName, entry)
         })
         this.remote.set(roomName, unsubscribe)
     }

@@ -113,6 +113,17 @@ export class RoomFeeds {
         return true
     }
 
+    /** The entries kept after `lastEventId`, without subscribing (the room's node, asked by another node). */
+    since(roomName: string, lastEventId: string): Replay {
+        const feed = this.feeds.get(roomName)
+        return feed ? this.replay(feed, lastEventId) : { entries: [], gap: true }
+    }
+
+    /** Whether this node made the entry with this id. */
+    madeHere(id: string): boolean {
+        return id.startsWith(`${this.boot}.`)
+    }
+
     listenerCount(roomName: string): number {
         return this.feeds.get(roomName)?.listeners.size ?? 0
     }
@@ -129,7 +140,7 @@ export class RoomFeeds {
     private replay(feed: Feed, lastEventId: string | undefined): Replay {
         if (lastEventId === undefined) return { entries: [], gap: false }
         const lost = { entries: [], gap: true }
-        if (lastEventId.startsWith(`${this.boot}.`)) {
+        if (this.madeHere(lastEventId)) {
             // Made here: its number places it even when its entry is gone (a deleted chat line, or dropped).
             const seq = Number(lastEventId.slice(this.boot.length + 1))
             if (!Number.isInteger(seq) || seq < 0 || seq > this.seq) return lost

@@ -242,6 +242,19 @@ test(
         const first = await resumed.next(() => true, 5000)
         assert.deepEqual([first.data.type, first.data.value], ['chat', 'while away'], 'resumed where it left off')
         resumed.close()
+        // ...and through its first node, which stopped relaying the room when it left: that node asks the
+        // room's node for what it missed.
+        const back = await SseClient.open(`${moderator.url}/api/rooms/${room}/events`, { 'last-event-id': last.id! })
+        const missed = await back.next(() => true, 5000)
+        assert.deepEqual([missed.data.type, missed.data.value], ['chat', 'while away'], "from what the room's node kept")
+        assert.equal((await api(poster, 'POST', `/rooms/${room}/chat`, { token: guest.session, body: { text: 'live again' } })).status, 201)
+        await back.next(line('live again'), 5000)
+        assert.deepEqual(
+            back.events.map((e) => e.data.value ?? e.data.type),
+            ['while away', 'live again'],
+            'each once, in order, no resync',
+        )
+        back.close()
         otherWatcher.close()
 
         // Every node reads the room and its bans for a join (and keeps them for a second).

@@ -52,6 +52,7 @@ describe('RedisDelivery and RedisFeeds', () => {
             roomDetails: { type: 'roomDetails', room: 'r' },
             removeChat: { type: 'removeChat', room: 'r', message: { userId: null, value: 'a line', at: 5 } },
             roomChanged: { type: 'roomChanged', room: 'r', what: 'bans' },
+            feedSince: { type: 'feedSince', room: 'r', after: '0123abcd.4' },
         }
         for (const request of Object.values(every)) {
             const answer = await a.cluster.delivery.request(b.id, request, 2000).catch((e: Error) => e)

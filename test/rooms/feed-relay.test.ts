@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import type { FeedBus } from '../../src/cluster/cluster.js'
-import { FeedRelay } from '../../src/rooms/feed-relay.js'
+import { asReplay, FeedRelay } from '../../src/rooms/feed-relay.js'
 import { RoomFeeds, type FeedEntry } from '../../src/rooms/room-feeds.js'
 
 type BusEntry = Parameters<FeedBus['publish']>[1]
@@ -156,4 +156,28 @@ test('a node that stopped relaying a room (nobody listened) reports a gap to a r
     owner.feeds.publish('live', { type: 'chat', value: 'b' })
     const onOwner = owner.feeds.subscribe('live', seen, () => {}).replay
     assert.deepEqual([onOwner.entries.map((e) => e.event.value), onOwner.gap], [['missed', 'b'], false])
+})
+
+test("the room's node answers what it kept after an id; another node takes the answer only if every part is sound", () => {
+    const owner = new RoomFeeds()
+    const [a, b] = ['a', 'b'].map((value) => owner.publish('live', { type: 'chat', value }))
+    const answer = JSON.parse(JSON.stringify(owner.since('live', a!.id))) // what travels is a copy
+    assert.deepEqual(asReplay(answer), { entries: [b], gap: false })
+    assert.deepEqual(owner.since('elsewhere', a!.id), { entries: [], gap: true }, 'a room it has no feed of')
+
+    const entry = { id: '0123abcd.7', event: { type: 'chat' }, data: '{"type":"chat"}', at: 1 }
+    for (const bad of [
+        null,
+        'entries',
+        { entries: [entry] },
+        { entries: entry, gap: false },
+        { entries: [entry], gap: 'no' },
+        { entries: [{ ...entry, id: '0123abcd.7\nevent: x' }], gap: false },
+        { entries: [{ ...entry, data: 'a\n\ndata: b' }], gap: false },
+        { entries: [{ ...entry, event: null }], gap: false },
+        { entries: [{ ...entry, at: '1' }], gap: false },
+        { entries: [entry, 5], gap: false },
+    ])
+        assert.equal(asReplay(bad), undefined, JSON.stringify(bad))
+    assert.deepEqual(asReplay({ entries: [entry], gap: false }), { entries: [entry], gap: false })
 })
