@@ -97,6 +97,14 @@ export class RoomRouting implements LiveRooms, LiveModeration {
         await this.deps.cluster.delivery.broadcast({ type: 'removeChat', room: roomName, message })
     }
 
+    /** A server-wide ban was lifted here: every node reads the bans again at once, rather than at its next minute's reload. */
+    async serverBansChanged(): Promise<void> {
+        if (!this.deps.cluster.multiNode) return
+        await this.deps.cluster.delivery
+            .broadcast({ type: 'reloadBans' })
+            .catch((err: unknown) => this.deps.log.warn({ err }, 'lifted ban not told to the other nodes'))
+    }
+
     /**
      * A room's record or bans changed here: the other nodes drop their cached copies at once rather than
      * within their join cache's second. Best effort: without Redis the second bounds it.
@@ -151,6 +159,9 @@ export class RoomRouting implements LiveRooms, LiveModeration {
                 return null
             case 'feedSince':
                 return this.deps.feeds.since(request.room, request.after)
+            case 'reloadBans':
+                await this.deps.reloadBans()
+                return null
         }
     }
 }

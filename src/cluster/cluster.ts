@@ -114,6 +114,8 @@ export type ClusterRequest =
     | { type: 'roomChanged'; room: string; what: RoomCacheChange }
     /** What the room's feed kept after an entry (a client resumes through another node, which could not place the id). */
     | { type: 'feedSince'; room: string; after: string }
+    /** Server-wide bans changed on the sending node (one lifted): the others read them again. */
+    | { type: 'reloadBans' }
 
 /** What of a room changed: its record (title, options, closed) or its bans. */
 export type RoomCacheChange = 'room' | 'bans'

@@ -62,6 +62,8 @@ export function isClusterRequest(value: unknown): value is ClusterRequest {
             return isString(r.room) && (r.what === 'room' || r.what === 'bans')
         case 'feedSince':
             return isString(r.room) && isString(r.after)
+        case 'reloadBans':
+            return true
         default:
             return false
     }

@@ -19,6 +19,8 @@ export interface LiveModeration {
     removeEverywhere(userId: string): Promise<string[]>
     /** Takes a deleted chat line out of the room's feed on every node. */
     removeChat(roomName: string, message: { userId: string | null; value: string; at: number }): Promise<void>
+    /** Server-wide bans changed here (one lifted): every node reads them again. */
+    serverBansChanged(): Promise<void>
 }
 
 export type ReportWithContext = StoredReport & { context: StoredChatMessage[] }
@@ -98,8 +100,10 @@ export class Moderation {
 
     async unban(userId: string): Promise<boolean> {
         const removed = await this.deps.serverBans.remove(userId)
-        if (removed) await this.audit('user.unban', `user:${userId}`, {})
-        return removed
+        if (!removed) return false
+        await this.deps.live()?.serverBansChanged()
+        await this.audit('user.unban', `user:${userId}`, {})
+        return true
     }
 
     bans(): ServerBan[] {

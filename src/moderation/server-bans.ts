@@ -1,6 +1,7 @@
 // Server-wide bans, held in memory so the hot paths (every sign-in, join and WebSocket upgrade) ask a
-// Map, not the store. Loaded at start-up and reloaded every minute (the app's sweep), so bans written by
-// another node reach this one within a minute; a ban made here holds at once.
+// Map, not the store. Loaded at start-up and reloaded every minute (the app's sweep). A ban made here holds
+// here at once; the node that makes or lifts one tells the others to reload (routing.ts: removeEverywhere,
+// reloadBans), and the minute's reload bounds what a lost message delays.
 import type { ServerBan, Store } from '../store/store.js'
 
 export class ServerBans {

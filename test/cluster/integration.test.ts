@@ -196,6 +196,28 @@ test(
     },
 )
 
+test('a server-wide ban through one node holds on every node at once, and so does lifting it', { timeout: 30_000 }, async () => {
+    const [A, B, C] = cluster.nodes as [ClusterNode, ClusterNode, ClusterNode]
+    const player = await signIn(A, 'Banned')
+    /** The status of a sign-in through `node` (200, or the refusal's). Bodies are signed at distinct times: the same body twice is a replay. */
+    const signInStatus = async (node: ClusterNode) => {
+        await sleep(2)
+        return cluster
+            .http(node)
+            .signIn(player.profile)
+            .then(
+                () => 200,
+                (e: Error) => Number(/authenticate: (\d{3})/.exec(e.message)?.[1] ?? NaN),
+            )
+    }
+    const banned = await admin(B, 'POST', '/bans', { user_id: player.profile.id, duration: '1h', reason: 'test' })
+    assert.ok(banned.status === 200 || banned.status === 201, banned.text)
+    for (const node of cluster.nodes) assert.equal(await signInStatus(node), 401, `refused through ${node.name}`)
+    const lifted = await admin(C, 'DELETE', `/bans/${player.profile.id}`, undefined)
+    assert.equal(lifted.status, 204, lifted.text)
+    for (const node of cluster.nodes) assert.equal(await signInStatus(node), 200, `signed in through ${node.name} at once`)
+})
+
 test(
     'REST chat posted on another node reaches the players on the owner; moderation through another node acts there',
     { timeout: 90_000 },

@@ -53,6 +53,7 @@ describe('RedisDelivery and RedisFeeds', () => {
             removeChat: { type: 'removeChat', room: 'r', message: { userId: null, value: 'a line', at: 5 } },
             roomChanged: { type: 'roomChanged', room: 'r', what: 'bans' },
             feedSince: { type: 'feedSince', room: 'r', after: '0123abcd.4' },
+            reloadBans: { type: 'reloadBans' },
         }
         for (const request of Object.values(every)) {
             const answer = await a.cluster.delivery.request(b.id, request, 2000).catch((e: Error) => e)
