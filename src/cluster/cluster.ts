@@ -135,15 +135,30 @@ export interface Delivery {
     broadcast(request: ClusterRequest, timeoutMs?: number): Promise<unknown[]>
 }
 
+/** A feed entry as it travels between nodes. */
+export type BusFeedEntry = { id: string; data: string; at: number; event: { type: string } & Record<string, unknown> }
+
+/** Whether a value received from another node has the fields of a feed entry (their types, not their content). */
+export function isBusFeedEntry(value: unknown): value is BusFeedEntry {
+    const e = value as Partial<BusFeedEntry> | null
+    return (
+        typeof e === 'object' &&
+        e !== null &&
+        typeof e.id === 'string' &&
+        typeof e.data === 'string' &&
+        typeof e.at === 'number' &&
+        typeof e.event === 'object' &&
+        e.event !== null &&
+        typeof e.event.type === 'string'
+    )
+}
+
 /** Each room's event feed across nodes: the owner publishes, any node's subscribers receive. */
 export interface FeedBus {
     /** An entry of a room hosted here (or a room's closing, wherever it closed), for subscribers on every node. */
-    publish(room: string, entry: { id: string; data: string; at: number; event: { type: string } & Record<string, unknown> }): void
+    publish(room: string, entry: BusFeedEntry): void
     /** Entries of a room hosted elsewhere; returns the unsubscribe function. */
-    subscribe(
-        room: string,
-        listener: (entry: { id: string; data: string; at: number; event: { type: string } & Record<string, unknown> }) => void,
-    ): () => void
+    subscribe(room: string, listener: (entry: BusFeedEntry) => void): () => void
 }
 
 export type ClusterHealth = { ok: true } | { ok: false; reason: string }

@@ -3,20 +3,16 @@
 // Publishing always (no Redis-side record of who listens): PUBLISH to a channel nobody subscribes costs
 // Redis one lookup, while an interest set would add writes and expiries, and a subscriber would miss the
 // entries sent before the owner noticed its interest.
-import type { FeedBus } from './cluster.js'
+import { isBusFeedEntry, type BusFeedEntry, type FeedBus } from './cluster.js'
 import type { ClusterLog, RedisLink } from './redis-connection.js'
 import type { ClusterKeys } from './redis-keys.js'
 
-export type FeedEntry = Parameters<FeedBus['publish']>[1]
-type Listener = (entry: FeedEntry) => void
+type Listener = (entry: BusFeedEntry) => void
 
-function parseEntry(text: string): FeedEntry | undefined {
+function parseEntry(text: string): BusFeedEntry | undefined {
     try {
-        const entry = JSON.parse(text) as FeedEntry
-        if (typeof entry !== 'object' || entry === null) return undefined
-        if (typeof entry.id !== 'string' || typeof entry.data !== 'string' || typeof entry.at !== 'number') return undefined
-        if (typeof entry.event !== 'object' || entry.event === null || typeof entry.event.type !== 'string') return undefined
-        return entry
+        const entry = JSON.parse(text) as unknown
+        return isBusFeedEntry(entry) ? entry : undefined
     } catch {
         return undefined
     }
@@ -31,7 +27,7 @@ export class RedisFeeds implements FeedBus {
         private readonly log: ClusterLog,
     ) {}
 
-    publish(room: string, entry: FeedEntry): void {
+    publish(room: string, entry: BusFeedEntry): void {
         if (!this.link.up) return // a feed is live only: an entry nobody can receive now is dropped
         this.link.command.publish(this.keys.feedChannel(room), JSON.stringify(entry)).catch(() => undefined)
     }

@@ -5,7 +5,7 @@
 // told of a gap and reads the room afresh).
 // A room's `closed` goes out wherever it is published: a live room closes after its hub let it go, and a
 // dead node's room (or a stale row) closes on a node that never hosted it; every node's listeners are told.
-import type { FeedBus } from '../cluster/cluster.js'
+import { isBusFeedEntry, type FeedBus } from '../cluster/cluster.js'
 import type { FeedEntry, FeedObserver, Replay, RoomFeeds } from './room-feeds.js'
 
 const madeId = /^[0-9a-f]{8}\.\d{1,15}$/
@@ -22,18 +22,8 @@ export function streamable(entry: FeedEntry): boolean {
 export function asReplay(value: unknown): Replay | undefined {
     const answer = value as { entries?: unknown; gap?: unknown } | null
     if (typeof answer !== 'object' || answer === null || typeof answer.gap !== 'boolean' || !Array.isArray(answer.entries)) return undefined
-    const entries = answer.entries as FeedEntry[]
-    const valid = (e: FeedEntry) =>
-        typeof e === 'object' &&
-        e !== null &&
-        typeof e.id === 'string' &&
-        typeof e.data === 'string' &&
-        typeof e.at === 'number' &&
-        typeof e.event === 'object' &&
-        e.event !== null &&
-        typeof e.event.type === 'string' &&
-        streamable(e)
-    return entries.every(valid) ? { entries, gap: answer.gap } : undefined
+    const entries: unknown[] = answer.entries
+    return entries.every((e) => isBusFeedEntry(e) && streamable(e)) ? { entries: entries as FeedEntry[], gap: answer.gap } : undefined
 }
 
 export class FeedRelay implements FeedObserver {

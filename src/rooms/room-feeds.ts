@@ -139,17 +139,20 @@ export class RoomFeeds {
 
     private replay(feed: Feed, lastEventId: string | undefined): Replay {
         if (lastEventId === undefined) return { entries: [], gap: false }
-        const lost = { entries: [], gap: true }
-        if (this.madeHere(lastEventId)) {
-            // Made here: its number places it even when its entry is gone (a deleted chat line, or dropped).
-            const seq = Number(lastEventId.slice(this.boot.length + 1))
-            if (!Number.isInteger(seq) || seq < 0 || seq > this.seq) return lost
-            return { entries: feed.entries.filter((k) => k.ord > seq).map((k) => k.entry), gap: seq < feed.missingBefore }
+        const seq = this.place(feed, lastEventId)
+        if (seq === undefined) return { entries: [], gap: true }
+        return { entries: feed.entries.filter((k) => k.ord > seq).map((k) => k.entry), gap: seq < feed.missingBefore }
+    }
+
+    /** The place in this node's numbering of the entry with this id; undefined when it cannot be placed. */
+    private place(feed: Feed, id: string): number | undefined {
+        // Made here: its number places it even when its entry is gone (a deleted chat line, or dropped).
+        if (this.madeHere(id)) {
+            const seq = Number(id.slice(this.boot.length + 1))
+            return Number.isInteger(seq) && seq >= 0 && seq <= this.seq ? seq : undefined
         }
         // Made by another node (relayed): found only while kept here.
-        const seen = feed.entries.find((k) => k.entry.id === lastEventId)
-        if (!seen) return lost
-        return { entries: feed.entries.filter((k) => k.ord > seen.ord).map((k) => k.entry), gap: seen.ord < feed.missingBefore }
+        return feed.entries.find((k) => k.entry.id === id)?.ord
     }
 
     /**
