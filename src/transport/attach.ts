@@ -104,8 +104,11 @@ export function attachMultiplayer(ctx: AttachContext, tuning: MultiplayerTuning 
         directory,
         store,
         feeds: ctx.feeds,
-        // Several nodes: a room live on another node is live too (any node's sweep may close a quiet one).
-        isLive: (name) => hub.get(name) !== undefined || (cluster.multiNode && cluster.rooms.get(name) !== undefined),
+        isLive: (name) => hub.get(name) !== undefined,
+        // Several nodes: another node's room is that node's to judge. Judged from here, every one of them
+        // would look not live while Redis is down, and quiet ones (no title or option change for the idle
+        // timeout, however busy their players) would be closed under their players.
+        judges: (room) => !cluster.multiNode || room.nodeId === cluster.nodes.selfId,
         emptyRoomIdleMs: config.emptyRoomIdleMs,
         now,
         failed,

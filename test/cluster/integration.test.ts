@@ -82,6 +82,28 @@ const listed = async (node: ClusterNode, room: string) => {
     const res = await cluster.http(node).request('GET', '/sonolus/rooms/list')
     return (res.body.items as { name: string }[]).some((item) => item.name === room)
 }
+/** Waits until `room` is listed through `node`; when it is not, the failure says what the node lists and logged. */
+async function listedAgain(node: ClusterNode, room: string, timeoutMs: number): Promise<void> {
+    try {
+        await eventually(`${room} listed on ${node.name} again`, () => listed(node, room), timeoutMs)
+    } catch (e) {
+        const list = await cluster
+            .http(node)
+            .request('GET', '/sonolus/rooms/list')
+            .then(
+                (res) => `${res.status} ${res.text.slice(0, 2000)}`,
+                (err: Error) => err.message,
+            )
+        const view = await api(node, 'GET', `/rooms/${room}`).then(
+            (res) => `${res.status} ${res.text.slice(0, 2000)}`,
+            (err: Error) => err.message,
+        )
+        const logs = cluster.nodes.map(
+            (n) => `--- ${n.name} (${n.running() ? 'running' : 'exited'}):\n${n.output().split('\n').slice(-40).join('\n')}`,
+        )
+        throw new Error([(e as Error).message, `list: ${list}`, `room: ${view}`, ...logs].join('\n'), { cause: e })
+    }
+}
 const apiListed = async (node: ClusterNode, room: string) => {
     const res = await api(node, 'GET', '/rooms')
     assert.equal(res.status, 200, res.text)
@@ -359,7 +381,7 @@ test(
         // The nodes publish again what the empty Redis lost, and cross-node work goes through. A node that
         // resynced before the owner republished (and before it saw the owner beat again) catches up at its
         // next periodic resync (every 5 s): up to ~6 s after /readyz, longer on a loaded CI machine.
-        for (const node of cluster.nodes) await eventually(`${room} listed on ${node.name} again`, () => listed(node, room), 20_000)
+        for (const node of cluster.nodes) await listedAgain(node, room, 20_000)
         const posted = await eventually('REST chat through another node again', async () => {
             const res = await api(poster, 'POST', `/rooms/${room}/chat`, { token: guest.session, body: { text: 'redis is back' } })
             return res.status === 201 && res
