@@ -174,6 +174,11 @@ export interface Cluster {
     readonly feeds: FeedBus
     /** For /readyz: whether cross-node work can be done now. */
     health(): ClusterHealth
+    /**
+     * `listener` runs whenever a heartbeat finds that Redis did not know this node: Redis lost its data, or
+     * the other nodes took this one for dead, and their dead-node sweep may have closed its rooms.
+     */
+    onRejoin(listener: () => void): void
     /** Connects, sends the first heartbeat and loads the directory; rejects when Redis is unreachable at start. */
     start(): Promise<void>
     /** Stops heartbeats, removes this node and its rooms from the shared directory, disconnects. */

@@ -129,6 +129,7 @@ export function localCluster(options: { nodeId: string; nodeUrl: string }): Clus
         delivery: new LocalDelivery(),
         feeds: localFeeds,
         health: () => health,
+        onRejoin: () => undefined, // one node: never taken for dead
         start: () => Promise.resolve(),
         stop: () => Promise.resolve(),
     }

@@ -2,7 +2,8 @@
 // rooms, shared counters, requests to the owning node, room feeds. This module composes the parts and
 // runs their lifecycle: connect, first heartbeat and directory load at start; heartbeats and periodic
 // directory resyncs; after every reconnect a resync (re-register, rewrite this node's rooms, reload the
-// others'), during which health() is not ok; on stop, this node's traces are removed from Redis.
+// others'), during which health() is not ok; a heartbeat or resync that finds Redis did not know this node
+// tells the onRejoin listeners; on stop, this node's traces are removed from Redis.
 import type { Cluster, ClusterHealth } from './cluster.js'
 import { RedisLink, type ClusterLog } from './redis-connection.js'
 import { redisCounters } from './redis-counters.js'
@@ -55,10 +56,15 @@ export function redisCluster(options: RedisClusterOptions): Cluster {
     let syncing: Promise<void> | undefined
     let beating = false
     const timers: NodeJS.Timeout[] = []
+    const rejoinListeners: (() => void)[] = []
+    const rejoined = () => {
+        for (const listener of rejoinListeners) listener()
+    }
 
     async function sync(): Promise<void> {
         await link.resubscribe()
-        await nodes.beat()
+        // Told before the rewrite: a failed rewrite retries the whole sync, whose beat then knows this node.
+        if ((await nodes.beat()) && started) rejoined()
         await rooms.republishAll()
         await rooms.resync()
         if (link.up) synced = true
@@ -80,7 +86,10 @@ export function redisCluster(options: RedisClusterOptions): Cluster {
         beating = true
         try {
             // Redis did not know this node any more (it lost its data, or others took it for dead).
-            if (await nodes.beat()) await rooms.republishAll()
+            if (await nodes.beat()) {
+                rejoined()
+                await rooms.republishAll()
+            }
         } catch (err) {
             if (link.up) log.warn({ err: (err as Error).message }, 'cluster heartbeat failed')
         } finally {
@@ -139,5 +148,16 @@ export function redisCluster(options: RedisClusterOptions): Cluster {
         await link.close(stopStepMs)
     }
 
-    return { multiNode: true, nodes, rooms, counters: redisCounters(link, keys), delivery, feeds, health, start, stop }
+    return {
+        multiNode: true,
+        nodes,
+        rooms,
+        counters: redisCounters(link, keys),
+        delivery,
+        feeds,
+        health,
+        onRejoin: (listener) => void rejoinListeners.push(listener),
+        start,
+        stop,
+    }
 }

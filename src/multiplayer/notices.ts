@@ -36,6 +36,8 @@ const en = {
     'report.received': 'Thank you, your report was received.',
     'server.shutdown': 'The server is restarting. This room closes now; please join again in a minute.',
     'room.closedByModerator': 'A moderator closed this room.',
+    'room.closedNodeLost':
+        'This room was closed: its server lost touch with the other servers for a few seconds, and they closed it. Please join another room.',
 }
 
 /** The notices there are: a key not in the English table is a type error wherever a notice is emitted. */
@@ -75,6 +77,8 @@ const ja: NoticeTable = {
     'report.received': '通報を受け付けました。ありがとうございます。',
     'server.shutdown': 'サーバーを再起動します。このルームは閉じられます。1分ほどしてから再度参加してください。',
     'room.closedByModerator': 'モデレーターがこのルームを閉じました。',
+    'room.closedNodeLost':
+        'このルームは閉じられました。ルームのサーバーが数秒間ほかのサーバーと通信できなくなり、閉じられたためです。別のルームに参加してください。',
 }
 
 /** Role names used as the {role} parameter, per locale. */

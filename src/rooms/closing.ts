@@ -1,7 +1,9 @@
 // When a room closes and what follows. A live room that closed itself (idle) or was closed by a moderator
 // stops being offered and its event feed says so; rooms nobody ever connected to (a creator who never
 // arrived, rooms left open by a restart) close once they have been quiet for the idle timeout, like an
-// emptied live room does. With several nodes, each node judges only the rooms placed on it.
+// emptied live room does. With several nodes, each node judges only the rooms placed on it; and a node
+// the others took for dead (silent past the node ttl: stalled, or cut off from Redis) closes the live
+// rooms their dead-node sweep closed in the store meanwhile, as those rooms' feeds already said.
 import type { RoomRecord, Store } from '../store/store.js'
 import type { RoomDirectory } from './directory.js'
 import type { RoomFeeds } from './room-feeds.js'
@@ -18,6 +20,10 @@ export type RoomClosingDeps = {
      * them looks not live), and the dead-node sweep closes the rooms of a node that died.
      */
     judges(room: RoomRecord): boolean
+    /** Names of the rooms live on this node. */
+    liveNames(): string[]
+    /** Closes a live room the store says is closed: its players are told why. */
+    closeSwept(name: string): void
     emptyRoomIdleMs: number
     now: () => number
     /** A failed store write is logged, never thrown into a room. */
@@ -32,8 +38,15 @@ export class RoomClosing {
 
     constructor(private readonly deps: RoomClosingDeps) {}
 
-    /** A live room closed: the directory stops offering it and its feed says so. */
-    closed(name: string): void {
+    /**
+     * A live room closed: the directory stops offering it and its feed says so. `swept`: the store closed
+     * it already (the other nodes' dead-node sweep), and they told their listeners; only this node's are told.
+     */
+    closed(name: string, swept = false): void {
+        if (swept) {
+            this.deps.feeds.publish(name, { type: 'closed' }, 'here')
+            return
+        }
         this.deps.feeds.publish(name, { type: 'closed' })
         void this.deps.directory.close(name, this.deps.now()).catch(this.deps.failed('close room'))
     }
@@ -48,9 +61,26 @@ export class RoomClosing {
         }
     }
 
-    /** Runs closeAbandoned every minute until stop(). */
+    /**
+     * Closes the rooms live here that the store says are closed (the other nodes' dead-node sweep closed
+     * them while they took this node for dead); their names.
+     */
+    async closeSwept(): Promise<string[]> {
+        const names = this.deps.liveNames()
+        if (!names.length) return []
+        const open = await this.deps.store.listOpenRooms({ viewerId: null, now: this.deps.now(), includeAllPrivate: true, names })
+        const stillOpen = new Set(open.map((room) => room.name))
+        const swept = names.filter((name) => !stillOpen.has(name))
+        for (const name of swept) this.deps.closeSwept(name)
+        return swept
+    }
+
+    /** Runs closeAbandoned and closeSwept every minute until stop(). */
     start(): void {
-        this.sweep ??= setInterval(() => void this.closeAbandoned().catch(this.deps.failed('close abandoned rooms')), abandonSweepMs)
+        this.sweep ??= setInterval(() => {
+            void this.closeAbandoned().catch(this.deps.failed('close abandoned rooms'))
+            void this.closeSwept().catch(this.deps.failed('close swept rooms'))
+        }, abandonSweepMs)
         this.sweep.unref()
     }
 

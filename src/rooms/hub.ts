@@ -20,11 +20,16 @@ export type HubDeps = Omit<LiveRoomDeps, 'onClosed'> & {
     isBanned(roomName: string, userId: string, now: number): Promise<boolean>
     /** Engine limits overriding the defaults (chat rate, suggestions, ...). */
     limits?: Partial<EngineLimits>
-    /** A room closed itself (empty past the idle timeout): the directory stops offering it. */
-    roomClosed?: (name: string) => void
+    /**
+     * A live room closed: empty past the idle timeout, by a moderator, or because the store says it is
+     * closed (`swept`: the other nodes took this one for dead and closed it).
+     */
+    roomClosed?: (name: string, why: RoomCloseReason) => void
     /** Several nodes: each live room's facts are published to the shared directory under this node's id. */
     shared?: { directory: LiveDirectory; nodeId: string }
 }
+
+export type RoomCloseReason = 'idle' | 'moderator' | 'swept'
 
 export class RoomHub implements RoomAdmitter, LiveRoomSource {
     private readonly rooms = new Map<string, LiveRoom>()
@@ -129,15 +134,19 @@ export class RoomHub implements RoomAdmitter, LiveRoomSource {
         for (const name of [...this.rooms.keys()]) this.forget(name)
     }
 
-    /** A moderator closes a live room: players are told, sockets closed with 4005; false when not live here. */
-    closeRoom(name: string): boolean {
+    /**
+     * A moderator closes a live room (or the store closed it, `swept`: the other nodes took this one for
+     * dead): players are told why, sockets closed with 4005; false when not live here.
+     */
+    closeRoom(name: string, why: Exclude<RoomCloseReason, 'idle'> = 'moderator'): boolean {
         const room = this.rooms.get(name)
         if (!room || room.isClosed) return false
-        room.announce('room.closedByModerator')
+        room.announce(why === 'moderator' ? 'room.closedByModerator' : 'room.closedNodeLost')
         room.close(CloseCode.roomClosed)
         this.forget(name)
-        this.deps.log.info({ room: name }, 'room closed by a moderator')
-        this.deps.roomClosed?.(name)
+        if (why === 'moderator') this.deps.log.info({ room: name }, 'room closed by a moderator')
+        else this.deps.log.warn({ room: name }, 'room closed: the other nodes took this node for dead and closed it')
+        this.deps.roomClosed?.(name, why)
         return true
     }
 
@@ -229,7 +238,7 @@ export class RoomHub implements RoomAdmitter, LiveRoomSource {
                 if (this.rooms.get(closed.name) !== closed) return
                 this.deps.log.info({ room: closed.name }, 'room closed (idle)')
                 this.forget(closed.name)
-                this.deps.roomClosed?.(closed.name)
+                this.deps.roomClosed?.(closed.name, 'idle')
             },
         })
         this.rooms.set(name, room)

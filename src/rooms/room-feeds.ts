@@ -47,13 +47,14 @@ export class RoomFeeds {
         private readonly now: () => number = Date.now,
     ) {}
 
-    publish(roomName: string, event: FeedEvent): FeedEntry {
+    /** `here`: for this node's listeners only (the other nodes were told already). */
+    publish(roomName: string, event: FeedEvent, scope: 'everywhere' | 'here' = 'everywhere'): FeedEntry {
         const feed = this.feed(roomName) // before the entry's number: a new feed misses what came before it
         const at = typeof event.at === 'number' ? event.at : this.now()
         const ord = ++this.seq
         const entry: FeedEntry = { id: `${this.boot}.${ord}`, event, data: JSON.stringify({ ...event, at }), at }
         this.keep(feed, entry, ord)
-        this.observer?.published(roomName, entry)
+        if (scope === 'everywhere') this.observer?.published(roomName, entry)
         return entry
     }
 

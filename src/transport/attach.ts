@@ -22,6 +22,9 @@ export type MultiplayerAttachment = Attachment & {
 /** Limits that stay in code (benchmarks and tests lift them; operators have no need to). */
 export type MultiplayerTuning = { limits?: Partial<EngineLimits>; flood?: FloodPolicy }
 
+/** After a rejoin, the second look for rooms the other nodes' sweep closed. */
+const rejoinRecheckMs = 3000
+
 /** Clients reject a RoomUser whose join is over 24 h old (https://wiki.sonolus.com/round-multiplayer-server-specs/misc/room-user); leave a margin. */
 const maxJoinAgeMs = 23 * 60 * 60 * 1000
 
@@ -97,7 +100,7 @@ export function attachMultiplayer(ctx: AttachContext, tuning: MultiplayerTuning 
             return room && (!cluster.multiNode || room.nodeId === cluster.nodes.selfId) ? room : undefined
         },
         isBanned: (roomName, userId, at) => directory.isBanned(roomName, userId, at),
-        roomClosed: (name) => closing.closed(name),
+        roomClosed: (name, why) => closing.closed(name, why === 'swept'),
         ...(cluster.multiNode ? { shared: { directory: cluster.rooms, nodeId: cluster.nodes.selfId } } : {}),
     })
     const closing = new RoomClosing({
@@ -109,11 +112,20 @@ export function attachMultiplayer(ctx: AttachContext, tuning: MultiplayerTuning 
         // would look not live while Redis is down, and quiet ones (no title or option change for the idle
         // timeout, however busy their players) would be closed under their players.
         judges: (room) => !cluster.multiNode || room.nodeId === cluster.nodes.selfId,
+        liveNames: () => hub.list().map((room) => room.name),
+        closeSwept: (name) => void hub.closeRoom(name, 'swept'),
         emptyRoomIdleMs: config.emptyRoomIdleMs,
         now,
         failed,
     })
     closing.start()
+    // Taken for dead by the other nodes (or Redis lost its data): close at once what their sweep closed, and
+    // look again a moment later for a sweep that had read the nodes just before this one beat again.
+    const closeSwept = () => void closing.closeSwept().catch(failed('close swept rooms'))
+    cluster.onRejoin(() => {
+        closeSwept()
+        setTimeout(closeSwept, rejoinRecheckMs).unref()
+    })
 
     const gateway = createGateway(
         ctx.fastify.server,

@@ -3,7 +3,8 @@
 // own redis-server and a throwaway database. Players are the Sonolus app (signed HTTP, test/wire clients
 // over real WebSockets). The scenarios run in order on one cluster:
 //   placement, lists and joins through every node; REST chat and moderation through another node;
-//   Redis killed and restarted empty; kill -9 of the node hosting a room; SIGTERM of a node hosting a room.
+//   Redis killed and restarted empty; a node stalled past the node ttl; kill -9 of the node hosting a room;
+//   SIGTERM of a node hosting a room.
 // Always runs (whatever ENSEMBLE_TEST_STORE says): without redis-server or PostgreSQL it fails, saying why.
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
@@ -388,6 +389,57 @@ test(
         })
         assert.equal(posted.body.delivered, true)
         await sees(host, 'redis is back')
+    },
+)
+
+test(
+    'a node stalled past the node ttl (SIGSTOP): the others close its room; running again, it closes the room live and tells its players why',
+    { timeout: 60_000 },
+    async () => {
+        const { owner: mainOwner } = current() // the next scenarios need that room: this one uses a room of its own elsewhere
+        let stalled: Awaited<ReturnType<typeof hostRoom>> | undefined
+        for (let i = 0; i < 3 && !stalled; i++) {
+            const hosted = await hostRoom(others(mainOwner)[i % 2]!, `Stalled${i}`)
+            if (hosted.owner !== mainOwner) stalled = hosted
+        }
+        assert.ok(stalled, "a room placed on a node other than the main room's")
+        const { room, host, owner } = stalled
+        const survivors = others(owner)
+        const watcher = await SseClient.open(`${survivors[0]!.url}/api/rooms/${room}/events`)
+        const ownWatcher = await SseClient.open(`${owner.url}/api/rooms/${room}/events`)
+        await sleep(500) // its node subscribes to the room's channel on Redis
+
+        owner.kill('SIGSTOP')
+        try {
+            for (const node of survivors) await eventually(`${room} gone from ${node.name}'s list`, async () => !(await listed(node, room)), 15_000)
+            await watcher.next((data: { type: string }) => data.type === 'closed', 5000)
+        } finally {
+            owner.kill('SIGCONT')
+        }
+
+        // Running again, its heartbeat finds it was taken for dead: the room closes live, its players told why.
+        const closed = await Promise.race([host.client.closed, sleep(10_000).then(() => undefined)])
+        assert.equal(closed?.code, 4005, `the player's socket closed with 4005 (room closed), not ${JSON.stringify(closed)}`)
+        const notices = host.client.all('addChatMessage').filter((e) => e.message.userId === null)
+        assert.ok(
+            notices.some((e) => /lost touch/.test(String(e.message.value))),
+            `the player read why: ${JSON.stringify(notices.map((e) => e.message.value))}`,
+        )
+        await ownWatcher.next((data: { type: string }) => data.type === 'closed', 5000)
+        await sleep(500)
+        for (const [where, feed] of [
+            [survivors[0]!.name, watcher],
+            [owner.name, ownWatcher],
+        ] as const) {
+            assert.equal(feed.events.filter((e) => e.data.type === 'closed').length, 1, `the feed through ${where} told of the close once`)
+            feed.close()
+        }
+        await eventually(`${owner.name} ready again`, async () => (await readyz(owner)).status === 200)
+        const prober = await signIn(survivors[0]!, 'Prober after the stall')
+        for (const node of cluster.nodes) {
+            assert.equal(await listed(node, room), false, `${room} listed on ${node.name}`)
+            assert.equal(await joinAs(node, room, prober), 404, `join through ${node.name}`)
+        }
     },
 )
 
