@@ -28,7 +28,8 @@ import { scryptHasher, type PasswordHasher } from './passwords.js'
 export type RoomCapReason = 'roomLimit' | 'serverFull'
 
 /** passwordChecksBusy: a private room's password could not be hashed now (the KDF gate is full). */
-export type RoomRefusal = 'roomNotFound' | SeatRefusal | 'passwordChecksBusy' | RoomCapReason
+/** clusterUnavailable: the room is another node's, and whether that node is alive cannot be known now (Redis lost). */
+export type RoomRefusal = 'roomNotFound' | 'clusterUnavailable' | SeatRefusal | 'passwordChecksBusy' | RoomCapReason
 
 /** nameTaken: only for a name the creator chose (REST API). */
 export type ReserveResult = { ok: true; name: string; key: string } | { ok: false; reason: 'tooManyRooms' | 'nameTaken' | RoomCapReason }
@@ -269,7 +270,12 @@ export class RoomDirectory {
         }
 
         const room = await this.joinCache.room(name, now, () => this.getOpen(name))
-        if (!room || !this.isHosted(room)) return { ok: false, reason: 'roomNotFound' }
+        if (!room) return { ok: false, reason: 'roomNotFound' }
+        if (!this.isHosted(room)) {
+            // Its node looks dead: it is, or this node has not heard from it because Redis is unreachable.
+            const health = this.clusterHealth?.()
+            return { ok: false, reason: health && !health.ok ? 'clusterUnavailable' : 'roomNotFound' }
+        }
         const refused = await checkSeat({
             member: this.live.isMember(name, userId),
             playerCount: this.liveInfo(room).playerCount,

@@ -6,7 +6,7 @@ import { test } from 'node:test'
 import { connect, startMultiplayerServer, type MultiplayerServer } from '../helpers/multiplayer.js'
 import { createTestDatabase } from '../helpers/postgres.js'
 import { startTestRedis } from '../helpers/redis.js'
-import { createAndJoin, createRoom, join, makeProfile, signedAuthenticate } from '../helpers/sonolus.js'
+import { createAndJoin, createRoom, join, joinRoom, makeProfile, signedAuthenticate } from '../helpers/sonolus.js'
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
@@ -19,7 +19,7 @@ async function until(what: string, check: () => boolean | Promise<boolean>, time
 }
 
 test(
-    "Redis down past the node ttl: no node closes another node's live room as abandoned; each closes its own abandoned rooms",
+    "Redis down past the node ttl: no node closes another node's live room as abandoned, nor answers a join to it with 404; each closes its own abandoned rooms",
     { timeout: 60_000 },
     async () => {
         const db = await createTestDatabase()
@@ -53,9 +53,16 @@ test(
             await join(other, abandoned.name, creator.profile, { session: creator.session, key: abandoned.key }) // never connects
             assert.equal((await other.app.store.getRoom(abandoned.name))!.nodeId, id(other))
 
+            const joiner = await signedAuthenticate(other, makeProfile('Joiner'))
             await redis.kill()
             await until('the other node no longer sees the owner alive', () => !other.app.cluster.nodes.isAlive(id(owner)))
             await sleep(400) // both rooms are now quiet past the idle timeout (no title or option change since created)
+
+            // A join through the other node cannot know whether the owner is alive: 503, try again, not 404.
+            const refused = await joinRoom(other, live.name, joiner.profile, { session: joiner.session })
+            assert.equal(refused.status, 503, refused.text)
+            assert.equal(refused.headers.get('retry-after'), '5')
+            assert.match((refused.body as { message: string }).message, /other nodes/)
 
             await owner.multiplayer.closeAbandoned()
             assert.equal((await owner.app.store.getRoom(abandoned.name))!.closedAt, null, "the owner leaves the other node's room alone")

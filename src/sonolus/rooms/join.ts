@@ -29,6 +29,8 @@ const refusal = (reason: RoomRefusal, s: SonolusServices): SonolusError => {
     switch (reason) {
         case 'roomNotFound':
             return notFound('roomNotFound')
+        case 'clusterUnavailable':
+            return new SonolusError(503, 'clusterUnavailable', undefined, { 'retry-after': '5' })
         case 'roomBanned':
             return forbidden('roomBanned')
         case 'roomLocked':
