@@ -3,7 +3,7 @@
 // it (which runs the same operation on its hub). On one node every live room is here. Wired by app.ts.
 import { liveView, type LiveView } from './api/room-view.js'
 import type { LiveRooms } from './api/plugin.js'
-import type { Cluster, ClusterRequest, RoomCacheChange } from './cluster/cluster.js'
+import { ClusterUnavailableError, type Cluster, type ClusterRequest, type RoomCacheChange } from './cluster/cluster.js'
 import type { LiveModeration } from './moderation/moderation.js'
 import type { RoomHub } from './rooms/hub.js'
 import type { PostChatResult } from './rooms/live-room.js'
@@ -32,19 +32,28 @@ export class RoomRouting implements LiveRooms, LiveModeration {
         deps.cluster.delivery.setHandler((request) => this.handle(request))
     }
 
-    /** The node hosting a room live elsewhere; undefined when it is here, or not live on any node. */
+    /**
+     * The node hosting a room live elsewhere; undefined when it is here, or not live on any node. Throws
+     * ClusterUnavailableError when the room is another node's and this one cannot tell whether that node
+     * is alive (Redis unreachable): the operation would otherwise act on a room it takes for dead.
+     */
     private elsewhere(room: Pick<RoomRecord, 'name' | 'nodeId'>): string | undefined {
         const { cluster } = this.deps
         if (!cluster.multiNode || this.deps.hub()?.get(room.name)) return undefined
         const published = cluster.rooms.get(room.name)
         const node = published?.node ?? room.nodeId
-        return node !== null && node !== cluster.nodes.selfId && cluster.nodes.isAlive(node) ? node : undefined
+        if (node === null || node === cluster.nodes.selfId) return undefined
+        if (cluster.nodes.isAlive(node)) return node
+        const health = cluster.health()
+        if (!health.ok) throw new ClusterUnavailableError(`the room's node cannot be reached now: ${health.reason}`)
+        return undefined
     }
 
     async view(room: RoomRecord): Promise<LiveView | undefined> {
-        const node = this.elsewhere(room)
-        if (node === undefined) return this.localView(room.name)
+        let node: string | undefined
         try {
+            node = this.elsewhere(room)
+            if (node === undefined) return this.localView(room.name)
             return ((await this.deps.cluster.delivery.request(node, { type: 'roomDetails', room: room.name })) as LiveView | null) ?? undefined
         } catch (err) {
             // A read degrades to "not live" rather than failing the whole answer.
@@ -63,9 +72,10 @@ export class RoomRouting implements LiveRooms, LiveModeration {
     }
 
     async missedElsewhere(room: RoomRecord, lastEventId: string): Promise<Replay | undefined> {
-        const node = this.elsewhere(room)
-        if (node === undefined) return undefined
+        let node: string | undefined
         try {
+            node = this.elsewhere(room)
+            if (node === undefined) return undefined
             const answer = await this.deps.cluster.delivery.request(node, { type: 'feedSince', room: room.name, after: lastEventId })
             return asReplay(answer)
         } catch (err) {

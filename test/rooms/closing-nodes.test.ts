@@ -19,7 +19,7 @@ async function until(what: string, check: () => boolean | Promise<boolean>, time
 }
 
 test(
-    "Redis down past the node ttl: no node closes another node's live room as abandoned, nor answers a join to it with 404; each closes its own abandoned rooms",
+    "Redis down past the node ttl: no node closes another node's live room as abandoned, nor answers a join to it with 404 or stores a line posted to it as if it were not live; each closes its own abandoned rooms",
     { timeout: 60_000 },
     async () => {
         const db = await createTestDatabase()
@@ -54,6 +54,14 @@ test(
             assert.equal((await other.app.store.getRoom(abandoned.name))!.nodeId, id(other))
 
             const joiner = await signedAuthenticate(other, makeProfile('Joiner'))
+            // A bot, member of the live room through the REST API of the other node.
+            const api = (path: string, body: unknown) =>
+                fetch(`${other.origin}/api${path}`, {
+                    method: 'POST',
+                    headers: { authorization: `Bearer ${joiner.session}`, 'content-type': 'application/json' },
+                    body: JSON.stringify(body),
+                })
+            assert.equal((await api('/join_room', { name: live.name })).status, 200)
             await redis.kill()
             await until('the other node no longer sees the owner alive', () => !other.app.cluster.nodes.isAlive(id(owner)))
             await sleep(400) // both rooms are now quiet past the idle timeout (no title or option change since created)
@@ -63,6 +71,10 @@ test(
             assert.equal(refused.status, 503, refused.text)
             assert.equal(refused.headers.get('retry-after'), '5')
             assert.match((refused.body as { message: string }).message, /other nodes/)
+            // Nor can a line posted there reach the owner's players: 503, not a line stored as if nobody were playing.
+            const posted = await api(`/rooms/${live.name}/chat`, { text: 'through a node that cannot see the owner' })
+            assert.equal(posted.status, 503, await posted.text())
+            assert.equal(posted.headers.get('retry-after'), '5')
 
             await owner.multiplayer.closeAbandoned()
             assert.equal((await owner.app.store.getRoom(abandoned.name))!.closedAt, null, "the owner leaves the other node's room alone")
