@@ -1,11 +1,13 @@
 // The live room directory through the real Redis: publishes reach the other nodes within ~100 ms, bursts
 // are written once, a resync repairs a mirror, malformed messages are ignored.
 import assert from 'node:assert/strict'
-import { describe, test } from 'node:test'
+import { afterEach, describe, test } from 'node:test'
 import { room, sleep, waitFor, nodesOnSharedRedis } from './helpers.js'
 
 describe('RedisDirectory', () => {
     const { prefix, nodes, redis } = nodesOnSharedRedis()
+    // The tests share a prefix: a failed test's nodes must not leave their rooms in the next one's mirrors.
+    afterEach(() => nodes.stopAll())
 
     test('publish, update and unpublish reach the other nodes within ~100 ms', async (t) => {
         const a = await nodes.start()
@@ -20,7 +22,11 @@ describe('RedisDirectory', () => {
 
         a.cluster.rooms.publish('r1', room(a.id, { playerCount: 2, members: ['u1', 'u2'] }))
         b.cluster.rooms.publish('r2', room(b.id))
-        await waitFor('the update on C', () => c.cluster.rooms.get('r1')?.playerCount === 2 && c.cluster.rooms.get('r2') !== undefined, 1000)
+        await waitFor(
+            'the update on C, and the room of B on A',
+            () => c.cluster.rooms.get('r1')?.playerCount === 2 && c.cluster.rooms.get('r2') !== undefined && a.cluster.rooms.get('r2') !== undefined,
+            1000,
+        )
         assert.deepEqual([...c.cluster.rooms.entries()].map(([n]) => n).sort(), ['r1', 'r2'])
         assert.deepEqual([...a.cluster.rooms.entries()].map(([n]) => n).sort(), ['r1', 'r2'], 'own and others')
 
