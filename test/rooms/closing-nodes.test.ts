@@ -2,6 +2,9 @@
 // process on one PostgreSQL database and a redis-server of the test's own, which the test kills: from the
 // other node, a live room whose node it cannot see any more (Redis down past the node ttl) looks abandoned.
 import assert from 'node:assert/strict'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join as joinPath } from 'node:path'
 import { test } from 'node:test'
 import { connect, startMultiplayerServer, type MultiplayerServer } from '../helpers/multiplayer.js'
 import { createTestDatabase } from '../helpers/postgres.js'
@@ -25,9 +28,12 @@ test(
         const db = await createTestDatabase()
         const redis = await startTestRedis()
         const servers: MultiplayerServer[] = []
+        const dataDir = await mkdtemp(joinPath(tmpdir(), 'ensemble-closing-'))
         try {
             const config = { database: { kind: 'postgres' as const, url: db.url }, redisUrl: redis.url, emptyRoomIdleMs: 1500 }
-            for (let i = 0; i < 2; i++) servers.push(await startMultiplayerServer(config))
+            // One data directory for both: under ENSEMBLE_TEST_STORE=postgres (npm run test:postgres) the test servers
+            // take a schema per data directory instead of config.database, and the two nodes must share one store.
+            for (let i = 0; i < 2; i++) servers.push(await startMultiplayerServer(config, { dataDir }))
             const id = (s: MultiplayerServer) => s.app.cluster.nodes.selfId
             await until('each node sees the other', () => servers.every((s) => s.app.cluster.nodes.alive().length === 2))
 
@@ -97,6 +103,7 @@ test(
             for (const server of servers) await server.close()
             await redis.kill()
             await db.drop()
+            await rm(dataDir, { recursive: true, force: true })
         }
     },
 )
