@@ -20,7 +20,7 @@ export type RoomClosingDeps = {
      * them looks not live), and the dead-node sweep closes the rooms of a node that died.
      */
     judges(room: RoomRecord): boolean
-    /** Names of the rooms live on this node. */
+    /** Names of the rooms live on this node whose rows another node may have closed (none on a single node). */
     liveNames(): string[]
     /** Closes a live room the store says is closed: its players are told why. */
     closeSwept(name: string): void
@@ -67,7 +67,7 @@ export class RoomClosing {
      */
     async closeSwept(): Promise<string[]> {
         const names = this.deps.liveNames()
-        if (!names.length) return []
+        if (!names.length) return [] // a single node: no query
         const open = await this.deps.store.listOpenRooms({ viewerId: null, now: this.deps.now(), includeAllPrivate: true, names })
         const stillOpen = new Set(open.map((room) => room.name))
         const swept = names.filter((name) => !stillOpen.has(name))

@@ -112,7 +112,8 @@ export function attachMultiplayer(ctx: AttachContext, tuning: MultiplayerTuning 
         // would look not live while Redis is down, and quiet ones (no title or option change for the idle
         // timeout, however busy their players) would be closed under their players.
         judges: (room) => !cluster.multiNode || room.nodeId === cluster.nodes.selfId,
-        liveNames: () => hub.list().map((room) => room.name),
+        // On one node no other node closes rows under its live rooms: the minute's check costs nothing there.
+        liveNames: () => (cluster.multiNode ? hub.list().map((room) => room.name) : []),
         closeSwept: (name) => void hub.closeRoom(name, 'swept'),
         emptyRoomIdleMs: config.emptyRoomIdleMs,
         now,
