@@ -111,6 +111,8 @@ export type App = {
     now: () => number
     metrics: Metrics
     cluster: Cluster
+    /** The minute's upkeep: sweeps of expired rows and of the feeds, and the reload of server-wide bans. */
+    upkeep(): Promise<void>
     /** Graceful stop: attachment, HTTP server, verifier threads, then store. Safe to call twice. */
     close(): Promise<void>
 }
@@ -285,14 +287,18 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
         : undefined
     deadNodes?.start()
 
-    const sweep = setInterval(() => {
+    // The minute's upkeep (tests run it directly): each step reports its own failure.
+    const upkeep = async (): Promise<void> => {
         const t = now()
         directory.sweep(t)
         feeds.sweep(config.emptyRoomIdleMs)
-        store.sweep(t).catch((err) => fastify.log.error({ err }, 'sweep failed'))
-        // Bans written by another node (or lapsed) are picked up here.
-        serverBans.load(t).catch((err) => fastify.log.error({ err }, 'loading server bans failed'))
-    }, sweepIntervalMs)
+        await Promise.all([
+            store.sweep(t).catch((err) => fastify.log.error({ err }, 'sweep failed')),
+            // Bans written by another node (or lapsed) are picked up here, and the players banned since removed.
+            routing.reloadBans().catch((err) => fastify.log.error({ err }, 'loading server bans failed')),
+        ])
+    }
+    const sweep = setInterval(() => void upkeep(), sweepIntervalMs)
     sweep.unref()
 
     let closing: Promise<void> | undefined
@@ -323,5 +329,5 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
             }
         })())
 
-    return { fastify, config, store, directory, joinSessions, sessions, feeds, now, metrics, cluster, close }
+    return { fastify, config, store, directory, joinSessions, sessions, feeds, now, metrics, cluster, upkeep, close }
 }

@@ -18,8 +18,8 @@ export type RoutingDeps = {
     feeds: RoomFeeds
     /** The stored record of a room (where it was placed), open or closed. */
     record: (name: string) => Promise<Pick<RoomRecord, 'name' | 'nodeId'> | undefined>
-    /** Server-wide bans changed on some node: read them again. */
-    reloadBans: () => Promise<void>
+    /** Server-wide bans changed on some node: read them again; the players banned since. */
+    reloadBans: () => Promise<string[]>
     /** A room's record or bans changed on some node: drop what this node's join cache holds of it. */
     forgetCached: (room: string, what: RoomCacheChange) => void
     log: { warn(obj: object, msg?: string): void }
@@ -98,13 +98,29 @@ export class RoomRouting implements LiveRooms, LiveModeration {
         return (await this.deps.cluster.delivery.request(node, { type: 'kick', room: roomName, userId, until })) === true
     }
 
-    async removeEverywhere(userId: string): Promise<string[]> {
-        const answers = await this.deps.cluster.delivery.broadcast({ type: 'removeEverywhere', userId })
-        return answers.flatMap((rooms) => (Array.isArray(rooms) ? rooms.filter((r): r is string => typeof r === 'string') : []))
+    async removeEverywhere(userId: string): Promise<{ rooms: string[]; everywhere: boolean }> {
+        try {
+            const { answers, missed } = await this.deps.cluster.delivery.broadcast({ type: 'removeEverywhere', userId })
+            const rooms = answers.flatMap((r) => (Array.isArray(r) ? r.filter((x): x is string => typeof x === 'string') : []))
+            return { rooms, everywhere: missed === 0 }
+        } catch (err) {
+            if (!(err instanceof ClusterUnavailableError)) throw err
+            // The ban is stored and holds here: the other nodes remove the player at their minute's reload of the bans.
+            this.deps.log.warn({ err, userId }, 'server-wide ban not told to the other nodes')
+            return { rooms: this.deps.hub()?.removeEverywhere(userId) ?? [], everywhere: false }
+        }
     }
 
-    async removeChat(roomName: string, message: { userId: string | null; value: string; at: number }): Promise<void> {
-        await this.deps.cluster.delivery.broadcast({ type: 'removeChat', room: roomName, message })
+    /** false: some node could not be told (its feed's replay keeps the line until it scrolls out). */
+    async removeChat(roomName: string, message: { userId: string | null; value: string; at: number }): Promise<boolean> {
+        try {
+            return (await this.deps.cluster.delivery.broadcast({ type: 'removeChat', room: roomName, message })).missed === 0
+        } catch (err) {
+            if (!(err instanceof ClusterUnavailableError)) throw err
+            this.deps.log.warn({ err, room: roomName }, 'deleted chat line not told to the other nodes')
+            this.deps.feeds.removeChat(roomName, message)
+            return false
+        }
     }
 
     /** A server-wide ban was lifted here: every node reads the bans again at once, rather than at its next minute's reload. */
@@ -113,6 +129,23 @@ export class RoomRouting implements LiveRooms, LiveModeration {
         await this.deps.cluster.delivery
             .broadcast({ type: 'reloadBans' })
             .catch((err: unknown) => this.deps.log.warn({ err }, 'lifted ban not told to the other nodes'))
+    }
+
+    /**
+     * Reads the server-wide bans again (a request from another node, or the minute's reload) and removes the
+     * players banned since from the live rooms here: a ban whose message this node missed still takes them out.
+     */
+    async reloadBans(): Promise<void> {
+        this.enforceBans(await this.deps.reloadBans())
+    }
+
+    private enforceBans(banned: string[]): void {
+        const hub = this.deps.hub()
+        if (!hub) return
+        for (const userId of banned) {
+            const rooms = hub.removeEverywhere(userId)
+            if (rooms.length) this.deps.log.warn({ userId, rooms }, 'server-wide ban made on another node enforced at the reload')
+        }
     }
 
     /**
@@ -158,9 +191,13 @@ export class RoomRouting implements LiveRooms, LiveModeration {
                 return hub?.closeRoom(request.room) ?? false
             case 'kick':
                 return hub ? hub.kick(request.room, request.userId, request.until) : false
-            case 'removeEverywhere':
-                await this.deps.reloadBans()
-                return hub?.removeEverywhere(request.userId) ?? []
+            case 'removeEverywhere': {
+                // The player first (their rooms are the answer), then anyone else banned since the last reload.
+                const banned = await this.deps.reloadBans()
+                const rooms = hub?.removeEverywhere(request.userId) ?? []
+                this.enforceBans(banned)
+                return rooms
+            }
             case 'removeChat':
                 this.deps.feeds.removeChat(request.room, request.message)
                 return null
@@ -170,7 +207,7 @@ export class RoomRouting implements LiveRooms, LiveModeration {
             case 'feedSince':
                 return this.deps.feeds.since(request.room, request.after)
             case 'reloadBans':
-                await this.deps.reloadBans()
+                await this.reloadBans()
                 return null
         }
     }

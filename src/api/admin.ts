@@ -200,7 +200,17 @@ export async function adminRoutes(parent: FastifyInstance, s: AdminServices): Pr
                     summary: 'Ban a player server-wide for a duration: refused at sign-in, join and WebSocket; removed from live rooms now',
                     security,
                     body: BanBody,
-                    response: { 201: Type.Object({ ban: Ban, rooms: Type.Array(Type.String()) }), ...refusals },
+                    response: {
+                        201: Type.Object({
+                            ban: Ban,
+                            rooms: Type.Array(Type.String(), { description: 'The live rooms the player was removed from now' }),
+                            everywhere: Type.Boolean({
+                                description:
+                                    'false when some node could not be told now (Redis unreachable, or a node did not answer): it removes the player at its next reload of the bans, within a minute',
+                            }),
+                        }),
+                        ...refusals,
+                    },
                 },
             },
             async (request, reply) => {
@@ -208,7 +218,7 @@ export async function adminRoutes(parent: FastifyInstance, s: AdminServices): Pr
                 if (ms === undefined || ms < 1000 || ms > maxBanMs)
                     throw new ApiError(400, 'invalid body.duration: a duration such as 30m, 12h or 7d, at most 10 years')
                 const result = await m.ban(request.body.user_id, ms, request.body.reason ?? '')
-                return reply.status(201).send({ ban: ban(result.ban), rooms: result.rooms })
+                return reply.status(201).send({ ban: ban(result.ban), rooms: result.rooms, everywhere: result.everywhere })
             },
         )
 

@@ -131,9 +131,15 @@ export interface Delivery {
      * Rejects with ClusterUnavailableError when Redis is unreachable or the node does not answer in time.
      */
     request(nodeId: string, request: ClusterRequest, timeoutMs?: number): Promise<unknown>
-    /** Sends to every alive node (this one included); the answers of those that answered in time. */
-    broadcast(request: ClusterRequest, timeoutMs?: number): Promise<unknown[]>
+    /**
+     * Sends to every alive node (this one included): the answers of those that answered in time, and how
+     * many other nodes did not. Rejects with ClusterUnavailableError when Redis is unreachable.
+     */
+    broadcast(request: ClusterRequest, timeoutMs?: number): Promise<Broadcast>
 }
+
+/** What a broadcast gathered: the answers (this node's first), and how many other alive nodes did not answer. */
+export type Broadcast = { answers: unknown[]; missed: number }
 
 /** A feed entry as it travels between nodes. */
 export type BusFeedEntry = { id: string; data: string; at: number; event: { type: string } & Record<string, unknown> }

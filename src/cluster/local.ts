@@ -5,6 +5,7 @@ import { AttemptLimiter } from './attempt-limiter.js'
 import type {
     AttemptCounter,
     AttemptCounters,
+    Broadcast,
     Cluster,
     ClusterHealth,
     ClusterRequest,
@@ -110,8 +111,8 @@ class LocalDelivery implements Delivery {
     async request(_nodeId: string, request: ClusterRequest): Promise<unknown> {
         return this.handler ? this.handler(request) : undefined
     }
-    async broadcast(request: ClusterRequest): Promise<unknown[]> {
-        return this.handler ? [await this.handler(request)] : []
+    async broadcast(request: ClusterRequest): Promise<Broadcast> {
+        return { answers: this.handler ? [await this.handler(request)] : [], missed: 0 }
     }
 }
 

@@ -4,7 +4,14 @@
 // a node that listens but does not answer in time fails at the timeout. Everything received is checked
 // before use: a malformed message is dropped.
 import { randomUUID } from 'node:crypto'
-import { ClusterUnavailableError, type ClusterRequest, type ClusterRequestHandler, type Delivery, type NodeRegistry } from './cluster.js'
+import {
+    ClusterUnavailableError,
+    type Broadcast,
+    type ClusterRequest,
+    type ClusterRequestHandler,
+    type Delivery,
+    type NodeRegistry,
+} from './cluster.js'
 import type { ClusterLog, RedisLink } from './redis-connection.js'
 import type { ClusterKeys } from './redis-keys.js'
 
@@ -120,7 +127,7 @@ export class RedisDelivery implements Delivery {
         return answer
     }
 
-    async broadcast(request: ClusterRequest, timeoutMs = 2000): Promise<unknown[]> {
+    async broadcast(request: ClusterRequest, timeoutMs = 2000): Promise<Broadcast> {
         if (!this.link.up) throw new ClusterUnavailableError(`redis unreachable: ${this.link.reason}`)
         const others = this.nodes
             .alive()
@@ -132,7 +139,8 @@ export class RedisDelivery implements Delivery {
             ...others.map((id) => this.request(id, request, timeoutMs)),
         ])
         if (own!.status === 'rejected') throw own!.reason
-        return [own!.value, ...answers.flatMap((a) => (a.status === 'fulfilled' ? [a.value] : []))]
+        const answered = answers.flatMap((a) => (a.status === 'fulfilled' ? [a.value] : []))
+        return { answers: [own!.value, ...answered], missed: answers.length - answered.length }
     }
 
     /** Fails every request still waiting (stop). */

@@ -15,10 +15,13 @@ export interface LiveModeration {
     closeRoom(name: string): Promise<boolean>
     /** Removes a member of a live room (their room ban until `until` is recorded either way). */
     kick(roomName: string, userId: string, until: number): Promise<boolean>
-    /** Removes a player from every live room of every node; the rooms they were in. */
-    removeEverywhere(userId: string): Promise<string[]>
-    /** Takes a deleted chat line out of the room's feed on every node. */
-    removeChat(roomName: string, message: { userId: string | null; value: string; at: number }): Promise<void>
+    /**
+     * Removes a player from every live room of every node: the rooms they were in, and whether every node was
+     * told (when not, the others remove them at their minute's reload of the bans).
+     */
+    removeEverywhere(userId: string): Promise<{ rooms: string[]; everywhere: boolean }>
+    /** Takes a deleted chat line out of the room's feed on every node; false when some node could not be told. */
+    removeChat(roomName: string, message: { userId: string | null; value: string; at: number }): Promise<boolean>
     /** Server-wide bans changed here (one lifted): every node reads them again. */
     serverBansChanged(): Promise<void>
 }
@@ -89,13 +92,17 @@ export class Moderation {
         return { connected }
     }
 
-    async ban(userId: string, durationMs: number, reason: string): Promise<{ ban: ServerBan; rooms: string[] }> {
+    /**
+     * `rooms`: the live rooms the player was removed from now; `everywhere`: false when some node could not be
+     * told (Redis unreachable, or a node that did not answer), which then removes them within a minute.
+     */
+    async ban(userId: string, durationMs: number, reason: string): Promise<{ ban: ServerBan; rooms: string[]; everywhere: boolean }> {
         const now = this.deps.now()
         const ban: ServerBan = { userId, until: now + durationMs, reason, createdAt: now }
         await this.deps.serverBans.add(ban)
-        const rooms = (await this.deps.live()?.removeEverywhere(userId)) ?? []
-        await this.audit('user.ban', `user:${userId}`, { until: ban.until, reason, rooms })
-        return { ban, rooms }
+        const { rooms, everywhere } = (await this.deps.live()?.removeEverywhere(userId)) ?? { rooms: [], everywhere: true }
+        await this.audit('user.ban', `user:${userId}`, { until: ban.until, reason, rooms, everywhere })
+        return { ban, rooms, everywhere }
     }
 
     async unban(userId: string): Promise<boolean> {
@@ -115,9 +122,10 @@ export class Moderation {
         const message = await this.deps.store.deleteChatMessage(id)
         if (!message) return undefined
         const live = this.deps.live()
-        if (live) await live.removeChat(message.roomName, message)
+        let everywhere = true
+        if (live) everywhere = await live.removeChat(message.roomName, message)
         else this.deps.feeds.removeChat(message.roomName, message)
-        await this.audit('chat.delete', `chat:${id}`, { room: message.roomName, user: message.userId, value: message.value, reason })
+        await this.audit('chat.delete', `chat:${id}`, { room: message.roomName, user: message.userId, value: message.value, reason, everywhere })
         return message
     }
 

@@ -1,7 +1,8 @@
 // Server-wide bans, held in memory so the hot paths (every sign-in, join and WebSocket upgrade) ask a
 // Map, not the store. Loaded at start-up and reloaded every minute (the app's sweep). A ban made here holds
 // here at once; the node that makes or lifts one tells the others to reload (routing.ts: removeEverywhere,
-// reloadBans), and the minute's reload bounds what a lost message delays.
+// reloadBans), and the minute's reload bounds what a lost message delays: it names the players banned
+// since, whom the node then removes from its live rooms.
 import type { ServerBan, Store } from '../store/store.js'
 
 export class ServerBans {
@@ -9,9 +10,11 @@ export class ServerBans {
 
     constructor(private readonly store: Store) {}
 
-    /** Replaces what is held with the store's running bans. */
-    async load(now: number): Promise<void> {
+    /** Replaces what is held with the store's running bans; the players banned now who were not before. */
+    async load(now: number): Promise<string[]> {
+        const before = this.bans
         this.bans = new Map((await this.store.listServerBans(now)).map((b) => [b.userId, b]))
+        return [...this.bans.keys()].filter((userId) => !before.get(userId) || before.get(userId)!.until <= now)
     }
 
     has(userId: string, now: number): boolean {

@@ -167,6 +167,7 @@ describe('moderation API', () => {
         })
         assert.equal(res.status, 201)
         assert.deepEqual(res.body.rooms, [host.name])
+        assert.equal(res.body.everywhere, true)
         assert.equal(res.body.ban.until - res.body.ban.created_at, 3600_000)
         // Removed from the live room at once.
         assert.equal((await banned.client.closed).code, 4001)

@@ -234,7 +234,8 @@ test('a server-wide ban through one node holds on every node at once, and so doe
             )
     }
     const banned = await admin(B, 'POST', '/bans', { user_id: player.profile.id, duration: '1h', reason: 'test' })
-    assert.ok(banned.status === 200 || banned.status === 201, banned.text)
+    assert.equal(banned.status, 201, banned.text)
+    assert.equal(JSON.parse(banned.text).everywhere, true, 'every node was told')
     for (const node of cluster.nodes) assert.equal(await signInStatus(node), 401, `refused through ${node.name}`)
     const lifted = await admin(C, 'DELETE', `/bans/${player.profile.id}`, undefined)
     assert.equal(lifted.status, 204, lifted.text)
