@@ -27,6 +27,11 @@ export type HubDeps = Omit<LiveRoomDeps, 'onClosed'> & {
     roomClosed?: (name: string, why: RoomCloseReason) => void
     /** Several nodes: each live room's facts are published to the shared directory under this node's id. */
     shared?: { directory: LiveDirectory; nodeId: string }
+    /**
+     * Whether the abandoned-room sweep is closing the room or has just closed it: a record read before its
+     * close was written must not open it (closing.ts).
+     */
+    closedAsAbandoned?: (name: string) => boolean
 }
 
 export type RoomCloseReason = 'idle' | 'moderator' | 'swept'
@@ -59,6 +64,11 @@ export class RoomHub implements RoomAdmitter, LiveRoomSource {
 
     get(name: string): LiveRoom | undefined {
         return this.rooms.get(name)
+    }
+
+    /** Live here, or being opened for its first player (a store read in flight). */
+    isLiveOrOpening(name: string): boolean {
+        return this.rooms.has(name) || this.opening.has(name)
     }
 
     list(): LiveRoom[] {
@@ -208,7 +218,7 @@ export class RoomHub implements RoomAdmitter, LiveRoomSource {
 
     private async load(name: string): Promise<LiveRoom | undefined> {
         const settings = await this.deps.loadRoom(name)
-        if (!settings) return undefined
+        if (!settings || this.deps.closedAsAbandoned?.(name)) return undefined
         const existing = this.rooms.get(name)
         if (existing && !existing.isClosed) return existing
         const options = defaultRoomOptions()

@@ -244,6 +244,71 @@ describe('rooms over WebSocket', () => {
         const late = await joinRoom(server, name, makeProfile('Late'))
         assert.equal(late.status, 404)
     })
+
+    // The creator's socket and the abandoned-room sweep, in both orders; the store's calls for this room are
+    // held at the seam (the real store answers) so that each order happens for sure. Never a live room on a
+    // closed row: nobody could join it, and no list would show it.
+    test('a creator arriving as the abandoned-room sweep looks: a room being opened is not closed under them', async () => {
+        const signedIn = await signedAuthenticate(server, makeProfile('Late creator'))
+        const { name, key } = await createRoom(server, signedIn.session)
+        const answer = await join(server, name, signedIn.profile, { session: signedIn.session, key })
+        await new Promise((resolve) => setTimeout(resolve, 400)) // quiet past the idle timeout
+        const store = server.app.store
+        const getRoom = store.getRoom
+        let release!: () => void
+        const gate = new Promise<void>((resolve) => (release = resolve))
+        store.getRoom = async (n) => {
+            const record = await getRoom.call(store, n)
+            if (n === name) await gate // the hub's record read, answered "open", not yet back
+            return record
+        }
+        try {
+            const connecting = connect(server, name, answer, signedIn.profile)
+            while (!server.multiplayer.hub.isLiveOrOpening(name)) await new Promise((resolve) => setTimeout(resolve, 5))
+            await server.multiplayer.closeAbandoned()
+            release()
+            const client = await connecting
+            await client.nextOf('update')
+            assert.equal((await getRoom.call(store, name))!.closedAt, null, 'the sweep left the room being opened alone')
+            assert.ok(server.multiplayer.hub.get(name))
+            await client.close()
+        } finally {
+            release()
+            store.getRoom = getRoom
+        }
+    })
+
+    test('a creator arriving while the abandoned-room sweep closes the room: refused, not opened on the closed row', async () => {
+        const signedIn = await signedAuthenticate(server, makeProfile('Later creator'))
+        const { name, key } = await createRoom(server, signedIn.session)
+        const answer = await join(server, name, signedIn.profile, { session: signedIn.session, key })
+        await new Promise((resolve) => setTimeout(resolve, 400))
+        const store = server.app.store
+        const updateRoom = store.updateRoom
+        let release!: () => void
+        const gate = new Promise<void>((resolve) => (release = resolve))
+        let closing = false
+        store.updateRoom = async (n, patch) => {
+            if (n === name && patch.closedAt) {
+                closing = true
+                await gate // the sweep has decided; its write is not made yet
+            }
+            return updateRoom.call(store, n, patch)
+        }
+        try {
+            const sweeping = server.multiplayer.closeAbandoned()
+            while (!closing) await new Promise((resolve) => setTimeout(resolve, 5))
+            // The hub reads the record now, still open.
+            await assert.rejects(connect(server, name, answer, signedIn.profile), /404/)
+            release()
+            await sweeping
+            assert.notEqual((await store.getRoom(name))!.closedAt, null)
+            assert.equal(server.multiplayer.hub.get(name), undefined, 'never opened')
+        } finally {
+            release()
+            store.updateRoom = updateRoom
+        }
+    })
 })
 
 test('chat history survives a restart', async () => {
