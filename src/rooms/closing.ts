@@ -14,6 +14,8 @@ export type RoomClosingDeps = {
     feeds: Pick<RoomFeeds, 'publish'>
     /** Whether the room is live on this node (then its own idle timer closes it), or being opened. */
     isLive(name: string): boolean
+    /** The hub opens no room of this name for a while; the undo, for a close that failed to be written. */
+    blockOpening(name: string): () => void
     /**
      * Whether this node judges the room: every room on a single node; with several nodes, only the rooms
      * placed on it. Its view of other nodes' rooms lags (while Redis is down or coming back, every one of
@@ -35,11 +37,6 @@ const abandonSweepMs = 60_000
 
 export class RoomClosing {
     private sweep: NodeJS.Timeout | undefined
-    /**
-     * The rooms the last abandoned-room sweep closed (or is closing). The hub opens none of them: the
-     * creator's socket may arrive while the close is written, with a record read before it.
-     */
-    private readonly abandoned = new Set<string>()
 
     constructor(private readonly deps: RoomClosingDeps) {}
 
@@ -63,25 +60,19 @@ export class RoomClosing {
     async closeAbandoned(): Promise<void> {
         const { store, directory, isLive, judges, emptyRoomIdleMs } = this.deps
         const t = this.deps.now()
-        // The last sweep's closes are long written: no record read before them is still in flight.
-        this.abandoned.clear()
         const open = await store.listOpenRooms({ viewerId: null, now: t, includeAllPrivate: true, limit: 10_000 })
         for (const room of open) {
             if (!judges(room) || isLive(room.name) || room.updatedAt >= t - emptyRoomIdleMs) continue
-            // Marked in the same turn as the check: from here the hub will not open it.
-            this.abandoned.add(room.name)
+            // In the same turn as the check: from here the hub will not open it, though the creator's socket may
+            // arrive while the close is written, with a record read before it.
+            const unblock = this.deps.blockOpening(room.name)
             try {
                 await directory.close(room.name, t)
             } catch (err) {
-                this.abandoned.delete(room.name) // still open: it may open
+                unblock() // still open: it may open
                 throw err
             }
         }
-    }
-
-    /** Whether the abandoned-room sweep closed the room (or is closing it) in its last run. */
-    closedAsAbandoned(name: string): boolean {
-        return this.abandoned.has(name)
     }
 
     /**

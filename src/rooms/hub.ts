@@ -27,12 +27,10 @@ export type HubDeps = Omit<LiveRoomDeps, 'onClosed'> & {
     roomClosed?: (name: string, why: RoomCloseReason) => void
     /** Several nodes: each live room's facts are published to the shared directory under this node's id. */
     shared?: { directory: LiveDirectory; nodeId: string }
-    /**
-     * Whether the abandoned-room sweep is closing the room or has just closed it: a record read before its
-     * close was written must not open it (closing.ts).
-     */
-    closedAsAbandoned?: (name: string) => boolean
 }
+
+/** How long a room closed here stays unopenable whatever a store read says: far past any read in flight. */
+const closedMemoryMs = 60_000
 
 export type RoomCloseReason = 'idle' | 'moderator' | 'swept'
 
@@ -46,6 +44,11 @@ export class RoomHub implements RoomAdmitter, LiveRoomSource {
     private readonly persistence: RoomPersistence
     /** Rooms whose facts changed since they were last published (several nodes only). */
     private readonly unpublished = new Set<string>()
+    /**
+     * Rooms closed here lately, by when (oldest first). A closed row is never opened again, but a record read
+     * before the close was written still says open: a player arriving then must not reopen the room on it.
+     */
+    private readonly closedLately = new Map<string, number>()
 
     constructor(private readonly deps: HubDeps) {
         const p = deps.persistence
@@ -180,8 +183,24 @@ export class RoomHub implements RoomAdmitter, LiveRoomSource {
         return rooms
     }
 
+    /**
+     * The room is closed, or its close is being written (the abandoned-room sweep): it does not open here
+     * for a minute, whatever a store read says. Returns the undo, for a close that failed to be written.
+     */
+    blockOpening(name: string): () => void {
+        const now = this.deps.now()
+        this.closedLately.delete(name) // to the end of the order
+        this.closedLately.set(name, now)
+        for (const [old, at] of this.closedLately) {
+            if (at > now - closedMemoryMs) break
+            this.closedLately.delete(old)
+        }
+        return () => this.closedLately.delete(name)
+    }
+
     private forget(name: string): void {
         this.rooms.delete(name)
+        this.blockOpening(name)
         this.changed(name)
     }
 
@@ -218,7 +237,7 @@ export class RoomHub implements RoomAdmitter, LiveRoomSource {
 
     private async load(name: string): Promise<LiveRoom | undefined> {
         const settings = await this.deps.loadRoom(name)
-        if (!settings || this.deps.closedAsAbandoned?.(name)) return undefined
+        if (!settings || this.closedLately.has(name)) return undefined
         const existing = this.rooms.get(name)
         if (existing && !existing.isClosed) return existing
         const options = defaultRoomOptions()

@@ -101,14 +101,14 @@ export function attachMultiplayer(ctx: AttachContext, tuning: MultiplayerTuning 
         },
         isBanned: (roomName, userId, at) => directory.isBanned(roomName, userId, at),
         roomClosed: (name, why) => closing.closed(name, why === 'swept'),
-        closedAsAbandoned: (name): boolean => closing.closedAsAbandoned(name),
         ...(cluster.multiNode ? { shared: { directory: cluster.rooms, nodeId: cluster.nodes.selfId } } : {}),
     })
     const closing = new RoomClosing({
         directory,
         store,
         feeds: ctx.feeds,
-        isLive: (name): boolean => hub.isLiveOrOpening(name),
+        isLive: (name) => hub.isLiveOrOpening(name),
+        blockOpening: (name) => hub.blockOpening(name),
         // Several nodes: another node's room is that node's to judge. Judged from here, every one of them
         // would look not live while Redis is down, and quiet ones (no title or option change for the idle
         // timeout, however busy their players) would be closed under their players.

@@ -278,6 +278,32 @@ describe('rooms over WebSocket', () => {
         }
     })
 
+    test('a player arriving while the close of a closed live room is written: refused, the room not reopened on its row', async () => {
+        const host = await hostRoom(server)
+        const guest = await signedAuthenticate(server, makeProfile('Just too late'))
+        const answer = await join(server, host.name, guest.profile, { session: guest.session })
+        const store = server.app.store
+        const updateRoom = store.updateRoom
+        let release!: () => void
+        const gate = new Promise<void>((resolve) => (release = resolve))
+        store.updateRoom = async (n, patch) => {
+            if (n === host.name && patch.closedAt) await gate
+            return updateRoom.call(store, n, patch)
+        }
+        try {
+            assert.equal(server.multiplayer.hub.closeRoom(host.name), true) // a moderator's close, on this node
+            assert.equal((await host.client.closed).code, 4005)
+            // The row still says open: the hub must not open the room again from it.
+            await assert.rejects(connect(server, host.name, answer, guest.profile), /404/)
+            release()
+            while ((await store.getRoom(host.name))!.closedAt === null) await new Promise((resolve) => setTimeout(resolve, 5))
+            assert.equal(server.multiplayer.hub.get(host.name), undefined)
+        } finally {
+            release()
+            store.updateRoom = updateRoom
+        }
+    })
+
     test('a creator arriving while the abandoned-room sweep closes the room: refused, not opened on the closed row', async () => {
         const signedIn = await signedAuthenticate(server, makeProfile('Later creator'))
         const { name, key } = await createRoom(server, signedIn.session)
