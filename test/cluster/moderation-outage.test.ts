@@ -3,49 +3,20 @@
 // room removes them at its next reload of the bans. Two nodes in this process on one PostgreSQL database
 // and a redis-server of the test's own, which the test kills.
 import assert from 'node:assert/strict'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join as joinPath } from 'node:path'
 import { test } from 'node:test'
-import { connect, startMultiplayerServer, type MultiplayerServer } from '../helpers/multiplayer.js'
-import { createTestDatabase } from '../helpers/postgres.js'
-import { startTestRedis } from '../helpers/redis.js'
+import { connect } from '../helpers/multiplayer.js'
 import { createAndJoin, join, makeProfile, signedAuthenticate } from '../helpers/sonolus.js'
+import { startTwoNodes, until } from '../helpers/two-nodes.js'
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 const adminToken = 'admin-token-for-tests-0123456789'
-
-async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs
-    while (!(await check())) {
-        if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`)
-        await sleep(50)
-    }
-}
 
 test(
     "Redis down: a ban through one node is stored, audited and answered 201 (everywhere: false); the player's node removes them at its reload of the bans; a chat deletion is answered and audited too",
     { timeout: 60_000 },
     async () => {
-        const db = await createTestDatabase()
-        const redis = await startTestRedis()
-        const servers: MultiplayerServer[] = []
-        // One data directory for both: under ENSEMBLE_TEST_STORE=postgres the test servers take a schema per data directory.
-        const dataDir = await mkdtemp(joinPath(tmpdir(), 'ensemble-moderation-'))
+        const nodes = await startTwoNodes({ adminToken })
+        const { owner, other, redis, onOwner } = nodes
         try {
-            const config = { database: { kind: 'postgres' as const, url: db.url }, redisUrl: redis.url, adminToken }
-            for (let i = 0; i < 2; i++) servers.push(await startMultiplayerServer(config, { dataDir }))
-            const id = (s: MultiplayerServer) => s.app.cluster.nodes.selfId
-            await until('each node sees the other', () => servers.every((s) => s.app.cluster.nodes.alive().length === 2))
-            const placed = servers[0]!.app.cluster.nodes.placeNewRoom()
-            const owner = servers.find((s) => id(s) === placed)!
-            const other = servers.find((s) => s !== owner)!
-            // A node's own url is read before these test servers listen (port 0): sockets go to the owner's real port.
-            const onOwner = <T extends { url: string }>(answer: T): T => ({
-                ...answer,
-                url: answer.url.replace(/^ws:\/\/[^/]+/, owner.origin.replace(/^http/, 'ws')),
-            })
-
             const created = await createAndJoin(owner)
             const host = await connect(owner, created.name, onOwner(created.answer), created.profile)
             await host.nextOf('update')
@@ -109,10 +80,7 @@ test(
             await host.next((e) => e.type === 'addChatMessage' && e.nonce === still)
             await host.close()
         } finally {
-            for (const server of servers) await server.close()
-            await redis.kill()
-            await db.drop()
-            await rm(dataDir, { recursive: true, force: true })
+            await nodes.close()
         }
     },
 )

@@ -2,50 +2,24 @@
 // process on one PostgreSQL database and a redis-server of the test's own, which the test kills: from the
 // other node, a live room whose node it cannot see any more (Redis down past the node ttl) looks abandoned.
 import assert from 'node:assert/strict'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join as joinPath } from 'node:path'
 import { test } from 'node:test'
-import { connect, startMultiplayerServer, type MultiplayerServer } from '../helpers/multiplayer.js'
-import { createTestDatabase } from '../helpers/postgres.js'
-import { startTestRedis } from '../helpers/redis.js'
+import { connect } from '../helpers/multiplayer.js'
 import { createAndJoin, createRoom, join, joinRoom, makeProfile, signedAuthenticate } from '../helpers/sonolus.js'
+import { startTwoNodes, until } from '../helpers/two-nodes.js'
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-
-async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs
-    while (!(await check())) {
-        if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`)
-        await sleep(50)
-    }
-}
 
 test(
     "Redis down past the node ttl: no node closes another node's live room as abandoned, nor answers a join to it with 404 or stores a line posted to it as if it were not live; each closes its own abandoned rooms",
     { timeout: 60_000 },
     async () => {
-        const db = await createTestDatabase()
-        const redis = await startTestRedis()
-        const servers: MultiplayerServer[] = []
-        const dataDir = await mkdtemp(joinPath(tmpdir(), 'ensemble-closing-'))
+        const nodes = await startTwoNodes({ emptyRoomIdleMs: 1500 })
+        const { owner, other, redis, id } = nodes
+        const servers = [owner, other]
         try {
-            const config = { database: { kind: 'postgres' as const, url: db.url }, redisUrl: redis.url, emptyRoomIdleMs: 1500 }
-            // One data directory for both: under ENSEMBLE_TEST_STORE=postgres (npm run test:postgres) the test servers
-            // take a schema per data directory instead of config.database, and the two nodes must share one store.
-            for (let i = 0; i < 2; i++) servers.push(await startMultiplayerServer(config, { dataDir }))
-            const id = (s: MultiplayerServer) => s.app.cluster.nodes.selfId
-            await until('each node sees the other', () => servers.every((s) => s.app.cluster.nodes.alive().length === 2))
-
-            // The room goes to the node placement picks (both empty: the same one from either), and its creator
-            // plays there.
-            const placed = servers[0]!.app.cluster.nodes.placeNewRoom()
-            const owner = servers.find((s) => id(s) === placed)!
-            const other = servers.find((s) => s !== owner)!
+            // The room goes to the node placement picks, and its creator plays there.
             const created = await createAndJoin(owner)
-            // A node's own url is read before these test servers listen (port 0): the socket goes to the owner's real port.
-            const url = created.answer.url.replace(/^ws:\/\/[^/]+/, owner.origin.replace(/^http/, 'ws'))
-            const live = { name: created.name, client: await connect(owner, created.name, { ...created.answer, url }, created.profile) }
+            const live = { name: created.name, client: await connect(owner, created.name, nodes.onOwner(created.answer), created.profile) }
             await live.client.nextOf('update')
             assert.equal((await owner.app.store.getRoom(live.name))!.nodeId, id(owner))
 
@@ -100,10 +74,7 @@ test(
             await live.client.next((e) => e.type === 'addChatMessage' && e.message.value === 'still playing')
             await live.client.close()
         } finally {
-            for (const server of servers) await server.close()
-            await redis.kill()
-            await db.drop()
-            await rm(dataDir, { recursive: true, force: true })
+            await nodes.close()
         }
     },
 )
