@@ -75,10 +75,14 @@ type Seat = {
     locale: string
     joinedAt: number
     /**
-     * The client started gameplay and ignores events until it finishes
-     * (https://wiki.sonolus.com/round-multiplayer-server-specs/state/overview).
+     * The client ignores everything but an UpdateEvent: it started gameplay (suspended), or finished it and
+     * waits for a fresh UpdateEvent (uninitialized)
+     * (https://wiki.sonolus.com/round-multiplayer-server-specs/state/overview). It is sent nothing else until
+     * one goes out to it. Events sent after its finishGameplay would be harmless to an uninitialized client,
+     * but an UpdateEvent already on its way initializes it, and they would then apply on a state that lacks
+     * what was withheld during gameplay, while the fresh UpdateEvent is held back by the resync limit.
      */
-    suspended: boolean
+    awaitsUpdate: boolean
     graceTimer: NodeJS.Timeout | undefined
 }
 
@@ -141,7 +145,7 @@ export class LiveRoom {
             seat.peer = peer
             seat.locale = admission.locale
             seat.joinedAt = admission.joinedAt
-            seat.suspended = false
+            seat.awaitsUpdate = false
             if (old) old.close(CloseCode.replaced, CloseReason[CloseCode.replaced])
             this.dispatch(this.run(() => rejoinUser(this.engine, admission.userId, admission.user, this.context())))
             return
@@ -150,7 +154,7 @@ export class LiveRoom {
             peer,
             locale: admission.locale,
             joinedAt: admission.joinedAt,
-            suspended: false,
+            awaitsUpdate: false,
             graceTimer: undefined,
         })
         const output = this.run(() =>
@@ -170,8 +174,9 @@ export class LiveRoom {
         if (!seat || seat.peer !== peer || this.closed) return 'not seated'
         const type = typeof command === 'object' && command !== null ? (command as { type?: unknown }).type : undefined
         // The client suspends itself on starting gameplay whether or not we accept the command.
-        if (type === 'startGameplay') seat.suspended = true
-        else if (type === 'finishGameplay') seat.suspended = false
+        // Whether or not we accept the command, the client suspends itself on starting gameplay, and after
+        // finishing it goes back to uninitialized until an UpdateEvent (always sent in answer, maybe later).
+        if (type === 'startGameplay' || type === 'finishGameplay') seat.awaitsUpdate = true
         const output = this.run(() => handleCommand(this.engine, userId, command, this.context()))
         this.dispatch(output)
         return output.ignored
@@ -229,7 +234,7 @@ export class LiveRoom {
         if (this.closed) return
         const frames = new Map<string, Buffer>()
         for (const seat of this.seats.values()) {
-            if (!seat.peer || seat.suspended) continue
+            if (!seat.peer || seat.awaitsUpdate) continue
             let frame = frames.get(seat.locale)
             if (!frame) {
                 const value = renderNotice(seat.locale, key, params)
@@ -291,7 +296,9 @@ export class LiveRoom {
             this.deps.log.error({ room: this.name, err: error }, 'room engine step failed; resyncing players')
             const frame = eventFrame(this.snapshot())
             for (const [userId, seat] of this.seats) {
-                if (seat.peer && !seat.suspended && this.engine.members.has(userId)) seat.peer.send(frame)
+                if (!seat.peer || !this.engine.members.has(userId)) continue
+                seat.peer.send(frame)
+                seat.awaitsUpdate = false
             }
             return { out: [], effects: [], ignored: 'engine error' }
         }
@@ -358,10 +365,15 @@ export class LiveRoom {
                 }
                 continue
             }
-            const seats = this.recipients(item.to, members)
+            // An UpdateEvent also goes to the seats that wait for one, and ends their wait.
+            const update = item.event.type === 'update'
+            const seats = this.recipients(item.to, members, update)
             if (!seats.length) continue
             const frame = eventFrame(item.event)
-            for (const seat of seats) seat.peer!.send(frame)
+            for (const seat of seats) {
+                seat.peer!.send(frame)
+                if (update) seat.awaitsUpdate = false
+            }
         }
         for (const effect of output.effects) this.applyEffect(effect)
     }
@@ -370,18 +382,18 @@ export class LiveRoom {
      * The seats an event goes to. A plain array: a generator allocated an iterator result and a tuple
      * per recipient, on the path every event of every room takes (Map.forEach: no entry arrays either).
      */
-    private recipients(to: Audience, members: ReadonlyMap<string, unknown>): Seat[] {
+    private recipients(to: Audience, members: ReadonlyMap<string, unknown>, update = false): Seat[] {
         const seats: Seat[] = []
         if (to === 'all' || 'except' in to) {
             const except = to === 'all' ? undefined : to.except
             this.seats.forEach((seat, userId) => {
-                if (userId !== except && seat.peer && !seat.suspended && members.has(userId)) seats.push(seat)
+                if (userId !== except && seat.peer && (update || !seat.awaitsUpdate) && members.has(userId)) seats.push(seat)
             })
             return seats
         }
         for (const userId of to.only) {
             const seat = this.seats.get(userId)
-            if (seat && seat.peer && !seat.suspended && members.has(userId)) seats.push(seat)
+            if (seat && seat.peer && (update || !seat.awaitsUpdate) && members.has(userId)) seats.push(seat)
         }
         return seats
     }

@@ -81,6 +81,19 @@ after(() => server.close())
 
 let totalCommands = 0
 const seen = new Map<string, number>()
+/** The client whose model raised a fatal error, with its room: what it last received is reported. */
+let failedClient: { client: RoomClient; roomName: string } | undefined
+
+function describeFailure({ client, roomName }: { client: RoomClient; roomName: string }): string {
+    const brief = (e: unknown) => JSON.stringify(e).slice(0, 300)
+    const room = server.multiplayer.hub.get(roomName)
+    return [
+        `client ${client.userId} (${client.model.phase}); its last events:`,
+        ...client.received.slice(-40).map((e) => `  ${brief(e)}`),
+        `its scoreboard: ${brief(client.model.view?.scoreboardSections)}`,
+        `the room's scoreboard now: ${brief(room?.snapshot().scoreboardSections)}`,
+    ].join('\n')
+}
 
 test('random and hostile streams over real sockets never produce an event a client rejects', async () => {
     const seed = Number(process.env.ENSEMBLE_PROPERTY_SEED ?? 20261124)
@@ -89,10 +102,18 @@ test('random and hostile streams over real sockets never produce an event a clie
             runStream(actions).catch((error: unknown) => {
                 // fast-check reports the input; the reason is what a reader needs first.
                 console.error(`stream failed: ${error instanceof Error ? error.stack : String(error)}`)
+                if (failedClient) console.error(describeFailure(failedClient))
+                failedClient = undefined
                 throw error
             }),
         ),
-        { seed, numRuns: Number(process.env.ENSEMBLE_PROPERTY_RUNS ?? 20), endOnFailure: true },
+        {
+            seed,
+            numRuns: Number(process.env.ENSEMBLE_PROPERTY_RUNS ?? 20),
+            endOnFailure: true,
+            // Replays one failed run (the `path` fast-check reports).
+            ...(process.env.ENSEMBLE_PROPERTY_PATH ? { path: process.env.ENSEMBLE_PROPERTY_PATH } : {}),
+        },
     )
     const kindsSeen = [...seen]
         .sort((a, b) => b[1] - a[1])
@@ -139,7 +160,10 @@ async function runStream(actions: Action[]): Promise<void> {
         const byRole = (act.kind === 'status' || act.kind === 'selectLevel') && act.b < 0.6
         const slot = (byRole && slots.find((s) => s.profile.id === roleHolder)) || slots[act.actor]!
         const client = slot.client
-        if (client?.fatal) throw client.fatal
+        if (client?.fatal) {
+            failedClient = { client, roomName }
+            throw client.fatal
+        }
         if (!client || !client.isOpen) {
             slot.client = undefined
             if (act.kind === 'return' || act.a < 0.2) await enter(slot)
@@ -277,7 +301,10 @@ async function runStream(actions: Action[]): Promise<void> {
     track()
     const live = slots.map((s) => s.client).filter((c): c is RoomClient => !!c && c.isOpen)
     for (const client of everyClient) {
-        if (client.fatal) throw client.fatal
+        if (client.fatal) {
+            failedClient = { client, roomName }
+            throw client.fatal
+        }
         for (const e of client.received) seen.set(e.type, (seen.get(e.type) ?? 0) + 1)
     }
     for (const client of live) assert.equal(client.fatal, undefined)

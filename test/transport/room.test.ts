@@ -114,6 +114,44 @@ describe('rooms over WebSocket', () => {
         await host.client.close()
     })
 
+    // Found by the property test over real sockets (seed 20261124, path 143): a client that finished gameplay,
+    // started and finished again in a row was initialized by the UpdateEvent answering its first finish, then
+    // sent the events that followed its last one, without those withheld while it played in between (its
+    // fresh UpdateEvent held back by the resync limit); it rejected an insertScoreboardSectionScore.
+    test('back from gameplay, a player is sent nothing but an UpdateEvent until one goes out, even one the resync limit holds back', async () => {
+        const host = await hostRoom(server)
+        const guest = await joinPlayer(server, host.name, 'Returning')
+        const room = server.multiplayer.hub.get(host.name)!
+        // The resync limit lets 5 UpdateEvents answer finishGameplay in 10 s, and the correction limit 3 more: spend them.
+        const { resync, correction } = room.engine.limits
+        for (let i = 0; i < resync.burst + correction.burst; i++) {
+            guest.client.finishGameplay('no-such-round', result(1))
+            await guest.client.nextOf('update')
+        }
+        const from = guest.client.received.length
+        guest.client.finishGameplay('no-such-round', result(1))
+        // Its UpdateEvent is held back (the room's tick sends it once the limit allows).
+        while (!room.engine.pendingCorrections.has(guest.profile.id)) await new Promise((resolve) => setTimeout(resolve, 5))
+        host.client.addSuggestion(level('song-c'))
+        const nonce = host.client.chat('while the guest waits for its UpdateEvent')
+        await host.client.next((e) => e.type === 'addChatMessage' && e.nonce === nonce)
+        const update = await guest.client.nextOf('update', 15_000)
+        const before = guest.client.received.slice(from, guest.client.received.lastIndexOf(update))
+        assert.deepEqual(
+            before.map((e) => e.type),
+            [],
+            'nothing before the UpdateEvent',
+        )
+        assert.equal(update.suggestions.length, 1, 'which holds what was withheld')
+        // From then on, events flow as before.
+        const after = host.client.chat('after the UpdateEvent')
+        await host.client.next((e) => e.type === 'addChatMessage' && e.nonce === after)
+        await guest.client.next((e) => e.type === 'addChatMessage' && e.message.value === 'after the UpdateEvent')
+        await converge(server, host.name, [host.client, guest.client])
+        await guest.client.close()
+        await host.client.close()
+    })
+
     test('chat: the nonce goes only to the sender; messages are stored', async () => {
         const host = await hostRoom(server)
         const guest = await joinPlayer(server, host.name, 'Guest')
