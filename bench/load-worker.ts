@@ -221,6 +221,17 @@ class Player {
         later(gap * Math.random(), tick)
     }
 
+    /** The lead's view of the room's status: a round over (playing → selecting) starts the next one. */
+    private leadSees(status: string): void {
+        const room = this.room
+        const ended = room.status === 'playing' && status === 'selecting'
+        room.status = status
+        if (!ended) return
+        room.disarm()
+        bump(counts, 'rounds completed')
+        later(jitter(500), () => room.nextRound())
+    }
+
     private onMessage(text: string): void {
         bump(counts, 'events received')
         let event: any
@@ -236,7 +247,9 @@ class Player {
                 if (this.expectUpdate > 0) this.expectUpdate -= 1
                 else bump(refusals, 'correction (UpdateEvent after a refused command)')
                 if (this.awaitingResync) this.awaitingResync = this.inGameplay = false
-                if (this === room.lead) room.status = event.status
+                // Back from gameplay, the lead learns from its UpdateEvent alone that its finish ended the round
+                // (the server sends a returning player nothing else until that UpdateEvent).
+                if (this === room.lead) this.leadSees(event.status)
                 this.connected(true)
                 return
             case 'addChatMessage': {
@@ -262,14 +275,7 @@ class Player {
                 if (this === room.lead && room.status === 'selecting') room.lead.send({ type: 'updateStatus', status: 'preparing' })
                 return
             case 'updateStatus':
-                if (this === room.lead) {
-                    room.status = event.status
-                    if (event.status === 'selecting') {
-                        room.disarm()
-                        bump(counts, 'rounds completed')
-                        later(jitter(500), () => room.nextRound())
-                    }
-                }
+                if (this === room.lead) this.leadSees(event.status)
                 if (event.status === 'preparing') {
                     // Each player readies after a short "think" time.
                     later(50 + Math.random() * 250, () => {
