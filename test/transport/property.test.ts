@@ -9,6 +9,7 @@ import { commandTypes } from '../../src/multiplayer/index.js'
 import type { RoomClient } from '../../client/index.js'
 import { connect, converge, hostRoom, startMultiplayerServer, wireCheck, type MultiplayerServer } from '../helpers/multiplayer.js'
 import { join, makeProfile, signedAuthenticate, type TestProfile } from '../helpers/sonolus.js'
+import { garbageCommands as garbage } from '../wire/items.js'
 
 /** The client calls that send each command of the protocol: a command type without one does not compile. */
 const commandKinds = {
@@ -59,19 +60,6 @@ const result = (r: number): GameplayResult => ({
     miss: 0,
     totalCount: 5,
 })
-const garbage = [
-    'nope',
-    '{',
-    '[]',
-    'null',
-    '{"type":"updateStatus","status":"nonsense"}',
-    '{"type":"addSuggestion","level":null}',
-    '{"type":"removeUser","userId":["x"]}',
-    '{"type":"updateLevelOption","levelOption":{"index":-1,"value":"x"}}',
-    '{"type":"updateOptionValues","optionValues":"scoring=bogus"}',
-    '{"type":"__proto__","constructor":{}}',
-    JSON.stringify({ type: 'addChatMessage', nonce: 1, message: { type: 'text', value: 'x'.repeat(5000), userId: null } }),
-]
 
 type Slot = { profile: TestProfile; session: string; client: RoomClient | undefined; gameplay: string | undefined }
 

@@ -52,3 +52,19 @@ export const gameplayResult = (arcadeScore: number) => ({
     miss: 2,
     totalCount: 120,
 })
+
+/** Commands no app sends: not JSON, not an object, unknown types, fields of the wrong type or out of range. */
+export const garbageCommands: readonly string[] = [
+    'nope',
+    '{',
+    '[]',
+    'null',
+    '{"type":"updateStatus","status":"nonsense"}',
+    '{"type":"addSuggestion","level":null}',
+    '{"type":"removeUser","userId":["x"]}',
+    '{"type":"updateLevelOption","levelOption":{"index":-1,"value":"x"}}',
+    '{"type":"updateOptionValues","optionValues":"scoring=bogus"}',
+    '{"type":"__proto__","constructor":{}}',
+    '{"type":"finishGameplay","state":"no-such-round","result":{}}',
+    JSON.stringify({ type: 'addChatMessage', nonce: 1, message: { type: 'text', value: 'x'.repeat(5000), userId: null } }),
+]

@@ -11,7 +11,7 @@ import { after, before, test } from 'node:test'
 import { roomUserReader, WireClient } from './raw-client.js'
 import { startServerProcess, type ServerProcess } from './server-process.js'
 import { makeKeys, makeProfile, SonolusHttp, type Profile } from './sonolus-http.js'
-import { gameplayResult, wireLevel, wireLevelItem } from './items.js'
+import { gameplayResult, garbageCommands as garbage, wireLevel, wireLevelItem } from './items.js'
 
 const seed = Number(process.env.ENSEMBLE_WIRE_SEED ?? Math.floor(Math.random() * 2 ** 31))
 const streams = Number(process.env.ENSEMBLE_WIRE_STREAMS ?? 6)
@@ -41,19 +41,6 @@ after(async () => {
 
 const levels = ['alpha', 'beta', 'gamma', 'delta'].map((name) => wireLevel(name))
 const levelItem = wireLevelItem()
-const garbage = [
-    'nope',
-    '{',
-    '[]',
-    'null',
-    '{"type":"updateStatus","status":"nonsense"}',
-    '{"type":"addSuggestion","level":null}',
-    '{"type":"removeUser","userId":["x"]}',
-    '{"type":"updateLevelOption","levelOption":{"index":-1,"value":"x"}}',
-    '{"type":"updateOptionValues","optionValues":"scoring=bogus"}',
-    '{"type":"__proto__","constructor":{}}',
-    '{"type":"finishGameplay","state":"no-such-round","result":{}}',
-]
 const kinds = [
     'chat',
     'quick',
