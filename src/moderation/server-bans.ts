@@ -14,7 +14,10 @@ export class ServerBans {
     async load(now: number): Promise<string[]> {
         const before = this.bans
         this.bans = new Map((await this.store.listServerBans(now)).map((b) => [b.userId, b]))
-        return [...this.bans.keys()].filter((userId) => !before.get(userId) || before.get(userId)!.until <= now)
+        return [...this.bans.keys()].filter((userId) => {
+            const held = before.get(userId)
+            return held === undefined || held.until <= now
+        })
     }
 
     has(userId: string, now: number): boolean {
