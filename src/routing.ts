@@ -49,6 +49,18 @@ export class RoomRouting implements LiveRooms, LiveModeration {
         return undefined
     }
 
+    /**
+     * Whether this node makes the room's feed events: it hosts the room, or no live node does. A room live
+     * on another node has its events made there, with that node's ids, and relayed here (feed-relay.ts),
+     * so that an event has one id on every node and a client may resume through any of them.
+     */
+    private makesFeed(roomName: string): boolean {
+        const { cluster } = this.deps
+        if (!cluster.multiNode || this.deps.hub()?.get(roomName)) return true
+        const node = cluster.rooms.get(roomName)?.node
+        return node === undefined || node === cluster.nodes.selfId || !cluster.nodes.isAlive(node)
+    }
+
     async view(room: RoomRecord): Promise<LiveView | undefined> {
         let node: string | undefined
         try {
@@ -199,7 +211,7 @@ export class RoomRouting implements LiveRooms, LiveModeration {
                 return rooms
             }
             case 'removeChat':
-                this.deps.feeds.removeChat(request.room, request.message)
+                this.deps.feeds.removeChat(request.room, request.message, this.makesFeed(request.room))
                 return null
             case 'roomChanged':
                 this.deps.forgetCached(request.room, request.what)

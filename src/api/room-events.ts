@@ -68,8 +68,6 @@ export function roomEventsRoute(app: FastifyInstance, s: ApiServices): void {
 
             reply.hijack()
             const raw = reply.raw
-            // The socket goes with the stream: nothing waits on it once the stream ends (server shutdown).
-            raw.writeHead(200, { ...headers, connection: 'close' })
             let open = true
             const limit = s.config.maxBufferedBytes
             const send = (text: string) => {
@@ -77,8 +75,9 @@ export function roomEventsRoute(app: FastifyInstance, s: ApiServices): void {
                 raw.write(text)
                 if (raw.writableLength > limit) close() // too slow: it resumes from its last id
             }
-            // Live entries wait here while the room's node is asked for what this one could not replay.
-            let held: FeedEntry[] | undefined
+            // Live entries wait here until the stream starts, and while the room's node is asked for what this
+            // one could not replay.
+            let held: FeedEntry[] | undefined = []
             const { replay, unsubscribe } = s.feeds.subscribe(room.name, lastEventId, (entry) => (held ? held.push(entry) : send(frame(entry))))
             const caller = request.caller
             const stopRevoked = caller?.via === 'apiToken' ? s.apiTokens.onRevoked((id) => id === caller.tokenId && close()) : () => {}
@@ -107,24 +106,28 @@ export function roomEventsRoute(app: FastifyInstance, s: ApiServices): void {
             }
             streams.add(close)
             raw.on('close', close)
+            // Several nodes: entries of a room hosted elsewhere reach this node once its subscription to the
+            // room is confirmed. The stream opens only then, so that nothing published after a client saw it
+            // open is lost (a bot that opens the feed, then posts, must see its own line).
+            await s.feeds.live(room.name, 2000)
+            if (!open) return
+            // The socket goes with the stream: nothing waits on it once the stream ends (server shutdown).
+            raw.writeHead(200, { ...headers, connection: 'close' })
             send('retry: 2000\n\n')
             let first = replay
             // An id another node gave (with several nodes, entries keep the id the room's node gave them):
             // the room's node may still have what this one cannot replay.
             if (replay.gap && lastEventId !== undefined && !s.feeds.madeHere(lastEventId)) {
-                held = []
                 const missed = await s.live.missedElsewhere(room, lastEventId)
                 if (missed && !missed.gap) first = missed
             }
             if (first.gap) send(`data: ${JSON.stringify({ type: 'resync', at: s.now() })}\n\n`)
             for (const entry of first.entries) send(frame(entry))
-            if (held) {
-                // What arrived meanwhile, less what the room's node already sent (the same ids).
-                const sent = new Set(first.entries.map((e) => e.id))
-                const arrived = held
-                held = undefined
-                for (const entry of arrived) if (!sent.has(entry.id)) send(frame(entry))
-            }
+            // What arrived meanwhile, less what the replay already sent (the same ids).
+            const sent = new Set(first.entries.map((e) => e.id))
+            const arrived = held
+            held = undefined
+            for (const entry of arrived) if (!sent.has(entry.id)) send(frame(entry))
             if (room.closedAt !== null) send(`data: ${JSON.stringify({ type: 'closed', at: room.closedAt })}\n\n`)
         },
     )

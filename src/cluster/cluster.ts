@@ -165,6 +165,8 @@ export interface FeedBus {
     publish(room: string, entry: BusFeedEntry): void
     /** Entries of a room hosted elsewhere; returns the unsubscribe function. */
     subscribe(room: string, listener: (entry: BusFeedEntry) => void): () => void
+    /** Settles once entries published from now on reach this node's subscription to the room (at once when none). */
+    subscribed(room: string): Promise<void>
 }
 
 export type ClusterHealth = { ok: true } | { ok: false; reason: string }

@@ -117,7 +117,7 @@ class LocalDelivery implements Delivery {
 }
 
 /** One node: no feed leaves the process. */
-const localFeeds: FeedBus = { publish: () => undefined, subscribe: () => () => undefined }
+const localFeeds: FeedBus = { publish: () => undefined, subscribe: () => () => undefined, subscribed: () => Promise.resolve() }
 
 /** The single-node cluster. `nodeId` is stored with the rooms this node creates. */
 export function localCluster(options: { nodeId: string; nodeUrl: string }): Cluster {

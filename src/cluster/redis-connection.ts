@@ -108,10 +108,17 @@ export class RedisLink {
         }
     }
 
-    /** Receives the messages of `channel` (subscribed now if connected, and again after every reconnect). */
-    listen(channel: string, handler: MessageHandler): void {
+    /**
+     * Receives the messages of `channel` (subscribed now if connected, and again after every reconnect).
+     * Resolves once Redis confirmed the subscription, or at once when not connected (nor on a failure).
+     */
+    listen(channel: string, handler: MessageHandler): Promise<void> {
         this.channels.set(channel, handler)
-        if (this.subscriber.status === 'ready') this.subscriber.subscribe(channel).catch(() => undefined) // renewed on reconnect
+        if (this.subscriber.status !== 'ready') return Promise.resolve()
+        return this.subscriber.subscribe(channel).then(
+            () => undefined,
+            () => undefined, // renewed on reconnect
+        )
     }
 
     unlisten(channel: string): void {

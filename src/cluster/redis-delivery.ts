@@ -96,8 +96,8 @@ export class RedisDelivery implements Delivery {
         private readonly nodes: NodeRegistry,
         private readonly log: ClusterLog,
     ) {
-        link.listen(keys.requestChannel(selfId), (_channel, text) => void this.handleRequest(text))
-        link.listen(keys.replyChannel(selfId), (_channel, text) => this.handleAnswer(text))
+        void link.listen(keys.requestChannel(selfId), (_channel, text) => void this.handleRequest(text))
+        void link.listen(keys.replyChannel(selfId), (_channel, text) => this.handleAnswer(text))
     }
 
     setHandler(handler: ClusterRequestHandler): void {

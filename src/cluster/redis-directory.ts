@@ -69,7 +69,7 @@ export class RedisDirectory implements LiveDirectory {
         private readonly forgetAfterMs: number,
         private readonly log: ClusterLog,
     ) {
-        link.listen(keys.directoryChannel, (_channel, text) => this.received(text))
+        void link.listen(keys.directoryChannel, (_channel, text) => this.received(text))
     }
 
     publish(name: string, room: PublishedRoom): void {

@@ -20,6 +20,8 @@ function parseEntry(text: string): BusFeedEntry | undefined {
 
 export class RedisFeeds implements FeedBus {
     private readonly listeners = new Map<string, Set<Listener>>()
+    /** Per subscribed room: settles once Redis confirmed the channel's subscription. */
+    private readonly confirmed = new Map<string, Promise<void>>()
 
     constructor(
         private readonly link: RedisLink,
@@ -37,7 +39,10 @@ export class RedisFeeds implements FeedBus {
         if (!set) {
             set = new Set()
             this.listeners.set(room, set)
-            this.link.listen(this.keys.feedChannel(room), (_channel, text) => this.received(room, text))
+            this.confirmed.set(
+                room,
+                this.link.listen(this.keys.feedChannel(room), (_channel, text) => this.received(room, text)),
+            )
         }
         // Each subscription is its own wrapper, so one listener subscribed twice is called twice and
         // unsubscribed once per call.
@@ -50,8 +55,13 @@ export class RedisFeeds implements FeedBus {
             set.delete(own)
             if (set.size || this.listeners.get(room) !== set) return
             this.listeners.delete(room)
+            this.confirmed.delete(room)
             this.link.unlisten(this.keys.feedChannel(room))
         }
+    }
+
+    subscribed(room: string): Promise<void> {
+        return this.confirmed.get(room) ?? Promise.resolve()
     }
 
     private received(room: string, text: string): void {

@@ -48,12 +48,15 @@ export class FeedRelay implements FeedObserver {
             // A room hosted here is fed by its own engine; its entries on the bus are its own, sent out.
             // Entries this node published carry its boot id; the bus brings them back to it too.
             if (this.isLocal(roomName) || this.feeds.madeHere(entry.id)) return
-            // Every node makes its own chat_deleted from the moderator's removeChat broadcast
-            // (RoomFeeds.removeChat): the sender's would be a second one.
-            if (entry.event.type === 'chat_deleted') return
+            // A chat_deleted too: the room's node makes it when a moderator's removeChat broadcast reaches it,
+            // and the other nodes only take the line out of their replays (RoomRouting).
             if (streamable(entry)) this.feeds.relay(roomName, entry)
         })
         this.remote.set(roomName, unsubscribe)
+    }
+
+    relaying(roomName: string): Promise<void> {
+        return this.isLocal(roomName) ? Promise.resolve() : this.bus.subscribed(roomName)
     }
 
     unwatched(roomName: string): void {

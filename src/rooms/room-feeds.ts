@@ -31,6 +31,8 @@ export interface FeedObserver {
     published(roomName: string, entry: FeedEntry): void
     watched(roomName: string): void
     unwatched(roomName: string): void
+    /** Settles once a watched room's entries made elsewhere reach this node. */
+    relaying(roomName: string): Promise<void>
 }
 
 export class RoomFeeds {
@@ -94,11 +96,25 @@ export class RoomFeeds {
     }
 
     /**
+     * Settles once a listener subscribed now hears every entry published from then on: at once on one
+     * node or for a room hosted here; with several nodes, once this node's subscription to a room hosted
+     * elsewhere is confirmed. `timeoutMs`: settles then anyway (the relay goes on being set up).
+     */
+    live(roomName: string, timeoutMs: number): Promise<void> {
+        const relaying = this.observer?.relaying(roomName)
+        if (!relaying) return Promise.resolve()
+        let timer: NodeJS.Timeout | undefined
+        const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))
+        return Promise.race([relaying, timeout]).finally(() => clearTimeout(timer))
+    }
+
+    /**
      * Takes a deleted chat line out of the room's feed (a moderator removed it): the kept entry with the
      * same author and text closest in time (within 5 s; the feed stamps it in the same turn the line is
-     * stored) is dropped from replays, and listeners are told with a `chat_deleted` event.
+     * stored) is dropped from replays, and listeners are told with a `chat_deleted` event unless `announce`
+     * is false (several nodes: the room's own node makes that event, and the others relay it).
      */
-    removeChat(roomName: string, message: { userId: string | null; value: string; at: number }): boolean {
+    removeChat(roomName: string, message: { userId: string | null; value: string; at: number }, announce = true): boolean {
         const feed = this.feeds.get(roomName)
         if (!feed) return false
         let best = -1
@@ -110,7 +126,7 @@ export class RoomFeeds {
         }
         if (best < 0) return false
         const [removed] = feed.entries.splice(best, 1)
-        this.publish(roomName, { type: 'chat_deleted', event_id: removed!.entry.id, user_id: message.userId })
+        if (announce) this.publish(roomName, { type: 'chat_deleted', event_id: removed!.entry.id, user_id: message.userId })
         return true
     }
 

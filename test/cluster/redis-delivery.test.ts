@@ -154,4 +154,16 @@ describe('RedisDelivery and RedisFeeds', () => {
         offC2()
         await waitFor('the channel left', async () => (await redis.pubsub('NUMSUB', `${prefix}feed:room-f`))[1] === 0)
     })
+
+    test('feeds: subscribed() settles once Redis holds the subscription, so an entry published then arrives', async () => {
+        const a = await nodes.start()
+        const b = await nodes.start()
+        const heard: string[] = []
+        b.cluster.feeds.subscribe('room-s', (e) => heard.push(e.id))
+        await b.cluster.feeds.subscribed('room-s')
+        assert.equal((await redis.pubsub('NUMSUB', `${prefix}feed:room-s`))[1], 1, 'subscribed before it settled')
+        a.cluster.feeds.publish('room-s', { id: 's1', data: '{"id":"s1"}', at: Date.now(), event: { type: 'chat' } })
+        await waitFor('s1 on B', () => heard.length === 1, 1000)
+        await b.cluster.feeds.subscribed('room-unknown') // nothing subscribed: at once
+    })
 })

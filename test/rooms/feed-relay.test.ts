@@ -23,6 +23,7 @@ class PubSub {
                 set.add(own)
                 return () => void set.delete(own)
             },
+            subscribed: () => Promise.resolve(),
         }
     }
 }
@@ -80,7 +81,7 @@ test('entries of a hosted room reach the listeners of other nodes once, and none
     assert.equal(watcher.heard[0]!.event.value, 'hello')
 })
 
-test('a deleted chat line: each node tells its listeners once, naming the entry by the id every node gave it', async () => {
+test('a deleted chat line: the owner makes the one chat_deleted, and every node tells its listeners once, by the same id', async () => {
     const pubsub = new PubSub()
     const owner = node(pubsub, ['live'])
     const watcher = node(pubsub)
@@ -89,14 +90,18 @@ test('a deleted chat line: each node tells its listeners once, naming the entry 
     const line = { type: 'chat', user_id: 'u', value: 'rude', at: 1000 }
     owner.feeds.publish('live', line)
     await settle()
-    // The moderator's removeChat reaches every node (a cluster broadcast); the owner's own chat_deleted
-    // also travels on the bus, and must not be taken for the watcher's.
-    for (const n of [owner, watcher]) n.feeds.removeChat('live', { userId: 'u', value: 'rude', at: 1000 })
+    // The moderator's removeChat reaches every node (a cluster broadcast): the owner announces it
+    // (RoomRouting), another node only takes the line out of its replays and relays the owner's event.
+    owner.feeds.removeChat('live', { userId: 'u', value: 'rude', at: 1000 })
+    watcher.feeds.removeChat('live', { userId: 'u', value: 'rude', at: 1000 }, false)
     await settle()
 
     for (const n of [owner, watcher]) {
         assert.deepEqual(types(n.heard), ['chat', 'chat_deleted'])
         assert.equal(n.heard[1]!.event.event_id, owner.heard[0]!.id)
+        assert.equal(n.heard[1]!.id, owner.heard[1]!.id, 'one id on every node')
+        // A client that last saw the deletion resumes through either node.
+        assert.deepEqual(n.feeds.subscribe('live', n.heard[1]!.id, () => {}).replay, { entries: [], gap: false })
     }
 })
 
@@ -180,4 +185,27 @@ test("the room's node answers what it kept after an id; another node takes the a
     ])
         assert.equal(asReplay(bad), undefined, JSON.stringify(bad))
     assert.deepEqual(asReplay({ entries: [entry], gap: false }), { entries: [entry], gap: false })
+})
+
+test('a feed through a node relaying the room goes live once its subscription is confirmed, and not later than the timeout', async () => {
+    let confirm!: () => void
+    const confirmed = new Promise<void>((resolve) => (confirm = resolve))
+    const bus: FeedBus = { publish: () => undefined, subscribe: () => () => undefined, subscribed: () => confirmed }
+    const feeds = new RoomFeeds()
+    new FeedRelay(feeds, bus, (name) => name === 'here')
+    feeds.subscribe('elsewhere', undefined, () => {})
+    let live = false
+    const waiting = feeds.live('elsewhere', 60_000).then(() => (live = true))
+    await settle()
+    assert.equal(live, false, 'not before Redis confirmed the subscription')
+    confirm()
+    await waiting
+    // A room hosted here, or one node: at once. A subscription never confirmed: at the timeout.
+    await feeds.live('here', 60_000)
+    await new RoomFeeds().live('anything', 60_000)
+    const stuck = new RoomFeeds()
+    new FeedRelay(stuck, { ...bus, subscribed: () => new Promise<void>(() => {}) }, () => false)
+    const started = Date.now()
+    await stuck.live('elsewhere', 50)
+    assert.ok(Date.now() - started >= 45)
 })
