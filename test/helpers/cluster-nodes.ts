@@ -20,7 +20,7 @@ export type TestCluster = {
     database: TestDatabase
     keys: Keys
     adminToken: string
-    /** The Sonolus app talking to `node` (bodies signed for the shared address). */
+    /** The Sonolus app talking to `node` (bodies signed for the shared address, times never repeated across nodes). */
     http(node: ClusterNode): SonolusHttp
     /** The node whose URL a join answer's `url` names (undefined: none of them). */
     ownerOf(joinUrl: string): ClusterNode | undefined
@@ -103,6 +103,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<TestCl
         const failed = started.find((s) => s.status === 'rejected')
         if (failed) throw (failed as PromiseRejectedResult).reason
         nodes.sort((a, b) => a.name.localeCompare(b.name))
+        const clock = { last: 0 }
         for (const node of nodes) await eventually(`node ${node.name} ready`, async () => (await readyz(node)).status === 200)
         return {
             address,
@@ -111,7 +112,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<TestCl
             database,
             keys,
             adminToken,
-            http: (node) => new SonolusHttp(address, keys, node.url),
+            http: (node) => new SonolusHttp(address, keys, node.url, clock),
             ownerOf: (joinUrl) => nodes.find((n) => new URL(joinUrl).host === n.hostPort),
             close,
         }

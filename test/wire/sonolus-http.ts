@@ -38,13 +38,16 @@ export type Answer<T = any> = { status: number; body: T; text: string }
 export class SonolusHttp {
     /** Sonolus HTTP answers seen and checked against the official types. */
     answers = 0
-    private lastTime = 0
 
-    /** `base`: where requests go when that is not the signed address (a cluster node other than the public one). */
+    /**
+     * `base`: where requests go when that is not the signed address (a cluster node other than the public one).
+     * `clock`: the last signed-body time, shared by the apps of one cluster's nodes so that two bodies never repeat.
+     */
     constructor(
         readonly address: string,
         readonly keys: Keys,
         readonly base: string = address,
+        private readonly clock: { last: number } = { last: 0 },
     ) {}
 
     /** Any request under the server address; the answer must match its endpoint's official type. */
@@ -68,8 +71,8 @@ export class SonolusHttp {
 
     /** A signed-body time no earlier than the last one (two bodies never repeat: the replay guard). */
     private time(): number {
-        this.lastTime = Math.max(Date.now(), this.lastTime + 1)
-        return this.lastTime
+        this.clock.last = Math.max(Date.now(), this.clock.last + 1)
+        return this.clock.last
     }
 
     /** POST /sonolus/authenticate with a signed ServerAuthenticateRequest; returns the session. */
