@@ -74,13 +74,11 @@ export class RoomRouting implements LiveRooms, LiveModeration {
         }
     }
 
-    async postChat(room: RoomRecord, author: Author, text: string): Promise<PostChatResult | undefined> {
+    async postChat(room: RoomRecord, author: Author, text: string, playersOnly = false): Promise<PostChatResult | undefined> {
         const node = this.elsewhere(room)
-        if (node === undefined) return this.localChat(room.name, author, text)
-        return (
-            ((await this.deps.cluster.delivery.request(node, { type: 'postChat', room: room.name, author, text })) as PostChatResult | null) ??
-            undefined
-        )
+        if (node === undefined) return this.localChat(room.name, author, text, playersOnly)
+        const request: ClusterRequest = { type: 'postChat', room: room.name, author, text, ...(playersOnly ? { playersOnly } : {}) }
+        return ((await this.deps.cluster.delivery.request(node, request)) as PostChatResult | null) ?? undefined
     }
 
     async missedElsewhere(room: RoomRecord, lastEventId: string): Promise<Replay | undefined> {
@@ -186,9 +184,9 @@ export class RoomRouting implements LiveRooms, LiveModeration {
         return room ? liveView(room) : undefined
     }
 
-    private localChat(name: string, author: Author, text: string): PostChatResult | undefined {
+    private localChat(name: string, author: Author, text: string, playersOnly: boolean): PostChatResult | undefined {
         const room = this.deps.hub()?.get(name)
-        return room && !room.isClosed ? room.postChat(author, text) : undefined
+        return room && !room.isClosed ? room.postChat(author, text, playersOnly) : undefined
     }
 
     /** Requests from other nodes (and broadcasts, this node's share). Answers are JSON (null for none). */
@@ -198,7 +196,7 @@ export class RoomRouting implements LiveRooms, LiveModeration {
             case 'roomDetails':
                 return this.localView(request.room) ?? null
             case 'postChat':
-                return this.localChat(request.room, request.author, request.text) ?? null
+                return this.localChat(request.room, request.author, request.text, request.playersOnly === true) ?? null
             case 'closeRoom':
                 return hub?.closeRoom(request.room) ?? false
             case 'kick':

@@ -10,22 +10,24 @@ import type { ApiServices } from './plugin.js'
 
 export type PostOutcome = PostChatResult & { delivered?: boolean; at?: number }
 
-export type ChatPoster = (room: RoomRecord, author: { userId: string; name: string }, text: string) => Promise<PostOutcome>
+/** `playersOnly`: the author is no member this node knows of; only a player in the game (as the room's node sees it) may post. */
+export type ChatPoster = (room: RoomRecord, author: { userId: string; name: string }, text: string, playersOnly?: boolean) => Promise<PostOutcome>
 
 export function chatPoster(s: ApiServices): ChatPoster {
     /** Buckets of rooms that are not live (keyed room + user); a live room keeps its own. */
     const offlineBuckets = new Map<string, Bucket>()
     let offlineSweepAt = 0
-    return async (room, author, text) => {
+    return async (room, author, text, playersOnly = false) => {
         const now = s.now()
         const roomName = room.name
-        const result = await s.live.postChat(room, author, text)
+        const result = await s.live.postChat(room, author, text, playersOnly)
         if (result?.ok) {
             // Answered once the line is stored, as the players' frames are (Store.afterCommit).
             await new Promise<void>((resolve) => s.store.afterCommit(resolve))
             return { ...result, delivered: true, at: now }
         }
         if (result) return result
+        if (playersOnly) return { ok: false, reason: 'notMember' }
         const limits = defaultLimits
         if (text.trim().length === 0) return { ok: false, reason: 'empty' }
         if (text.length > limits.chatMaxLength * 2 || [...text].length > limits.chatMaxLength) return { ok: false, reason: 'tooLong' }

@@ -30,10 +30,11 @@ export interface LiveRooms {
     view(room: RoomRecord): Promise<LiveView | undefined>
     /**
      * Chat from outside the game into the live room (its engine sends it to every player and stores it);
-     * undefined when the room is not live anywhere. Rejects with ClusterUnavailableError when the room's
+     * undefined when the room is not live anywhere. `playersOnly`: refused (`notMember`) unless the author
+     * is in the game, as the room's own node sees it. Rejects with ClusterUnavailableError when the room's
      * node cannot be reached.
      */
-    postChat(room: RoomRecord, author: { userId: string; name: string }, text: string): Promise<PostChatResult | undefined>
+    postChat(room: RoomRecord, author: { userId: string; name: string }, text: string, playersOnly?: boolean): Promise<PostChatResult | undefined>
     /**
      * What the room's own node kept of its feed after `lastEventId`, an id this node cannot place (a client
      * that watched the room through another node resumes here); undefined when the room is not live on

@@ -84,10 +84,12 @@ export function roomChatRoute(app: FastifyInstance, s: ApiServices): void {
         async (request, reply) => {
             const userId = callerOf(request).userId
             const room = await visibleRoom(s, request.params.name, userId)
-            if (!(await isRoomMember(s, room, userId))) throw new ApiError(403, apiErrors.notMember)
-            if (room.closedAt !== null) throw new ApiError(409, apiErrors.roomClosed)
+            // Not a member this node knows of: still one if the room's node has them in the game (with several
+            // nodes, this node's directory learns of a join a few milliseconds after it).
+            const playersOnly = !(await isRoomMember(s, room, userId))
+            if (room.closedAt !== null) throw new ApiError(playersOnly ? 403 : 409, playersOnly ? apiErrors.notMember : apiErrors.roomClosed)
             const user = await s.store.getUser(userId)
-            const result = await post(room, { userId, name: user?.name ?? userId }, request.body.text)
+            const result = await post(room, { userId, name: user?.name ?? userId }, request.body.text, playersOnly)
             if (!result.ok) {
                 switch (result.reason) {
                     case 'empty':
@@ -98,6 +100,8 @@ export function roomChatRoute(app: FastifyInstance, s: ApiServices): void {
                         throw new ApiError(429, apiErrors.tooManyMessages, Math.ceil(result.retryAfterMs / 1000))
                     case 'closed':
                         throw new ApiError(409, apiErrors.roomClosed)
+                    case 'notMember':
+                        throw new ApiError(403, apiErrors.notMember)
                     case 'failed':
                         throw new Error('chat delivery failed')
                 }

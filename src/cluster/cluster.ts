@@ -104,7 +104,8 @@ export type AttemptCounters = {
 
 /** Work for the node that owns a room, or for every node. Answers are plain JSON. */
 export type ClusterRequest =
-    | { type: 'postChat'; room: string; author: { userId: string; name: string }; text: string }
+    /** `playersOnly`: the author must be in the game (the sender did not know them for a member). */
+    | { type: 'postChat'; room: string; author: { userId: string; name: string }; text: string; playersOnly?: boolean }
     | { type: 'closeRoom'; room: string }
     | { type: 'kick'; room: string; userId: string; until: number }
     | { type: 'removeEverywhere'; userId: string }

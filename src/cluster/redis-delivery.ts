@@ -41,6 +41,7 @@ export function isClusterRequest(value: unknown): value is ClusterRequest {
             return (
                 isString(r.room) &&
                 isString(r.text) &&
+                (r.playersOnly === undefined || typeof r.playersOnly === 'boolean') &&
                 typeof author === 'object' &&
                 author !== null &&
                 isString(author.userId) &&

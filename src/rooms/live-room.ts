@@ -36,7 +36,7 @@ export type LiveRoomTimings = {
 /** What became of chat posted from outside the game (postChat). */
 export type PostChatResult =
     | { ok: true; message: ChatMessage }
-    | { ok: false; reason: 'closed' | 'empty' | 'tooLong' | 'failed' }
+    | { ok: false; reason: 'closed' | 'empty' | 'tooLong' | 'failed' | 'notMember' }
     | { ok: false; reason: 'tooFast'; retryAfterMs: number }
 
 /** Where a room's lasting data goes; implementations must never throw into the room. */
@@ -261,10 +261,12 @@ export class LiveRoom {
     /**
      * Chat from outside the game (REST API) into this room's Sonolus chat, under the in-game limits: the
      * same length, and the same per-user bucket as the user's in-game chat (a token is spent only on a
-     * message that goes out). A player in the room writes as themselves, anyone else as "name: text".
+     * message that goes out). A player in the room writes as themselves, anyone else as "name: text" (or,
+     * with `playersOnly`, is refused).
      */
-    postChat(author: { userId: string; name: string }, text: string): PostChatResult {
+    postChat(author: { userId: string; name: string }, text: string, playersOnly = false): PostChatResult {
         if (this.closed) return { ok: false, reason: 'closed' }
+        if (playersOnly && !this.engine.members.has(author.userId)) return { ok: false, reason: 'notMember' }
         const { buckets, limits } = this.engine
         const now = this.deps.now()
         const wait = waitMs(buckets.chat, author.userId, limits.chat, now)

@@ -45,7 +45,7 @@ describe('RedisDelivery and RedisFeeds', () => {
         b.cluster.delivery.setHandler(async (request) => (seenOnB.push(request), null))
         // One of each kind, typed so that a kind added to ClusterRequest and left out here fails to compile.
         const every: { [K in ClusterRequest['type']]: Extract<ClusterRequest, { type: K }> } = {
-            postChat: chat as Extract<ClusterRequest, { type: 'postChat' }>,
+            postChat: { ...(chat as Extract<ClusterRequest, { type: 'postChat' }>), playersOnly: true },
             closeRoom: { type: 'closeRoom', room: 'r' },
             kick: { type: 'kick', room: 'r', userId: 'u', until: 123 },
             removeEverywhere: { type: 'removeEverywhere', userId: 'u' },
@@ -120,6 +120,7 @@ describe('RedisDelivery and RedisFeeds', () => {
             '42',
             '{"id":"1","from":"x","request":{"type":"drop tables"}}',
             '{"id":"1","from":"x","request":{"type":"kick","room":"r"}}',
+            '{"id":"1","from":"x","request":{"type":"postChat","room":"r","author":{"userId":"u","name":"U"},"text":"t","playersOnly":"yes"}}',
         ])
             await redis.publish(`${prefix}request:${b.id}`, text)
         for (const text of ['', '{"id":5}', '{"id":"zzz","ok":true}']) await redis.publish(`${prefix}reply:${a.id}`, text)

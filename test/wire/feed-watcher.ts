@@ -138,6 +138,6 @@ export class FeedWatcher {
     }
 
     private fail(message: string): void {
-        this.problem ??= new Error(`${this.what}: ${message}`)
+        this.problem ??= new Error(`${this.what}: ${message}; the events before: ${JSON.stringify(this.events.slice(-8))}`)
     }
 }

@@ -136,8 +136,15 @@ async function runStream(world: StreamWorld, random: () => number, index: number
     const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!
     const node = () => Math.floor(random() * world.http.length)
     /** A REST call to a node drawn at random; its status must be one `expected` names, its body JSON (an `error` text on a refusal). */
-    const rest = async (what: string, method: string, path: string, auth: string, body?: object): Promise<{ status: number; body: any }> => {
-        const res = await fetch(world.urls[node()]! + path, {
+    const rest = async (
+        what: string,
+        method: string,
+        path: string,
+        auth: string,
+        body?: object,
+        base = world.urls[node()]!,
+    ): Promise<{ status: number; body: any }> => {
+        const res = await fetch(base + path, {
             method,
             headers: { authorization: `Bearer ${auth}`, ...(body ? { 'content-type': 'application/json' } : {}) },
             body: body ? JSON.stringify(body) : undefined,
@@ -168,33 +175,48 @@ async function runStream(world: StreamWorld, random: () => number, index: number
     const everyClient: WireClient[] = []
     const banned = new Set<Slot>()
     const enter = async (slot: Slot, creator = false): Promise<void> => {
+        // The creator must get in; anyone else may have been kicked or banned a moment ago.
+        const fine = (error: unknown) => {
+            if (creator) throw error
+            return undefined
+        }
         const answer = await world.http[node()]!.joinRoom(roomName, slot.profile, {
             session: slot.session,
             ...(creator ? { key, query: { maxPlayers: '8' } } : {}),
-        }).catch(() => undefined) // kicked or banned a moment ago, room gone: fine
+        }).catch(fine)
         if (!answer) return
-        const client = await WireClient.connect(slot.name, answer, slot.profile.id, readUser).catch(() => undefined)
+        const client = await WireClient.connect(slot.name, answer, slot.profile.id, readUser).catch(fine)
         if (!client) return
         everyClient.push(client)
         slot.client = client
         slot.playing = undefined
-        await client.nextOf('update', 5000).catch(() => undefined)
+        await client.nextOf('update', 5000).catch(creator ? undefined : () => undefined)
     }
     await enter(slots[0]!, true)
-    // The room's event feed, read through a node drawn at random. It is live once a line posted after it
-    // opened arrives (a node that relays the room from another subscribes first); only the creator is in then.
-    const feed = await FeedWatcher.open(world.urls[node()]!, roomName, slots[0]!.client ? [slots[0]!.profile.id] : [])
-    const marker = `stream ${index} feed`
-    // Another node learns who is in a room from the cluster's directory, a few milliseconds after the join:
-    // until then it answers 403 (not a member).
-    for (const deadline = Date.now() + 3000; ;) {
-        const posted = await rest('apiChat', 'POST', `/api/rooms/${room}/chat`, slots[0]!.session, { text: marker })
-        if (posted.status === 201) break
-        assert.ok(posted.status === 403 && Date.now() < deadline, `the creator's line: ${posted.status} ${JSON.stringify(posted.body)}`)
-        await new Promise((resolve) => setTimeout(resolve, 20))
+    // The room's event feed, read through a node drawn at random: its answer comes once it is live.
+    const feed = await FeedWatcher.open(world.urls[node()]!, roomName, [slots[0]!.profile.id])
+    // Every node learns of a room opened on another from the cluster's directory, a few milliseconds later.
+    for (const base of world.urls) {
+        for (const deadline = Date.now() + 3000; ;) {
+            const res = await fetch(`${base}/api/rooms/${room}`, { headers: { authorization: `Bearer ${slots[0]!.session}` } })
+            const players = res.ok ? ((await res.json()) as { players?: { id: string }[] }).players : undefined
+            if (players?.some((p) => p.id === slots[0]!.profile.id)) break
+            assert.ok(Date.now() < deadline, `the room is not live through ${base}: ${res.status}`)
+            await new Promise((resolve) => setTimeout(resolve, 20))
+        }
     }
-    await feed.until('the line posted once it opened', (event) => event.type === 'chat' && String(event.value).endsWith(marker))
-    for (const slot of slots.slice(1)) await enter(slot)
+    // A player who joined a moment ago posts through every node at once: a node that does not host the room
+    // must take them for a member all the same, and the feed must carry every line.
+    await enter(slots[1]!)
+    if (slots[1]!.client) {
+        for (const [i, base] of world.urls.entries()) {
+            const posted = await rest('apiChat', 'POST', `/api/rooms/${room}/chat`, slots[1]!.session, { text: `stream ${index} line ${i}` }, base)
+            assert.equal(posted.status, 201, `a new player's line through ${base}: ${JSON.stringify(posted.body)}`)
+        }
+        const last = `stream ${index} line ${world.urls.length - 1}`
+        await feed.until('the lines posted once it opened', (event) => event.type === 'chat' && event.value === last)
+    }
+    for (const slot of slots.slice(2)) await enter(slot)
 
     for (let step = 0; step < actionsPerStream; step++) {
         for (const client of everyClient) if (client.problem) throw client.problem
