@@ -25,6 +25,8 @@ export class FeedWatcher {
     /** The first problem seen (a malformed or out-of-order event, a join of a member, a leave of a stranger). */
     problem: Error | undefined
     private readonly chatIds = new Set<string>()
+    /** Players in the room when the feed opened: their own player_joined may still come (published a moment after the client saw it). */
+    private readonly tentative = new Set<string>()
     private prefix: string | undefined
     private last = -1
     private first: number | undefined
@@ -36,7 +38,10 @@ export class FeedWatcher {
     /** Opens the feed of `room` at `base` (a node's URL); `members`: who is in the room already. */
     static async open(base: string, room: string, members: Iterable<string>): Promise<FeedWatcher> {
         const watcher = new FeedWatcher(`feed of ${room} through ${base}`)
-        for (const id of members) watcher.members.add(id)
+        for (const id of members) {
+            watcher.members.add(id)
+            watcher.tentative.add(id)
+        }
         const res = await fetch(`${base}/api/rooms/${encodeURIComponent(room)}/events`, { signal: watcher.abort.signal })
         if (res.status !== 200 || !res.body) throw new Error(`${watcher.what}: ${res.status} ${await res.text()}`)
         if (!res.headers.get('content-type')?.startsWith('text/event-stream')) throw new Error(`${watcher.what}: ${res.headers.get('content-type')}`)
@@ -99,6 +104,10 @@ export class FeedWatcher {
         if (!types.has(event.type)) return this.fail(`an event of an unknown type: ${JSON.stringify(event)}`)
         if (typeof event.at !== 'number') return this.fail(`an event without its time: ${JSON.stringify(event)}`)
         this.events.push({ ...event, id })
+        // Entries come in the order the room's node made them: once one is here, a join made before the feed
+        // opened either came first or was made before this node listened, and will not come now.
+        const tentative = new Set(this.tentative)
+        this.tentative.clear()
         switch (event.type) {
             case 'chat':
                 this.chatIds.add(id)
@@ -111,7 +120,8 @@ export class FeedWatcher {
                 break
             }
             case 'player_joined':
-                if (this.members.has(event.user_id)) return this.fail(`player_joined of a player in the room: ${JSON.stringify(event)}`)
+                if (this.members.has(event.user_id) && !tentative.has(event.user_id))
+                    return this.fail(`player_joined of a player in the room: ${JSON.stringify(event)}`)
                 this.members.add(event.user_id)
                 break
             case 'player_left':
