@@ -55,10 +55,11 @@ export class RoomRouting implements LiveRooms, LiveModeration {
      * so that an event has one id on every node and a client may resume through any of them.
      */
     private makesFeed(roomName: string): boolean {
-        const { cluster } = this.deps
-        if (!cluster.multiNode || this.deps.hub()?.get(roomName)) return true
-        const node = cluster.rooms.get(roomName)?.node
-        return node === undefined || node === cluster.nodes.selfId || !cluster.nodes.isAlive(node)
+        try {
+            return this.elsewhere({ name: roomName, nodeId: null }) === undefined
+        } catch {
+            return true // whether the room's node is alive cannot be told now: this node's listeners hear it from here
+        }
     }
 
     async view(room: RoomRecord): Promise<LiveView | undefined> {

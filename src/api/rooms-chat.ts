@@ -87,7 +87,7 @@ export function roomChatRoute(app: FastifyInstance, s: ApiServices): void {
             // Not a member this node knows of: still one if the room's node has them in the game (with several
             // nodes, this node's directory learns of a join a few milliseconds after it).
             const playersOnly = !(await isRoomMember(s, room, userId))
-            if (room.closedAt !== null) throw new ApiError(playersOnly ? 403 : 409, playersOnly ? apiErrors.notMember : apiErrors.roomClosed)
+            if (room.closedAt !== null) throw playersOnly ? new ApiError(403, apiErrors.notMember) : new ApiError(409, apiErrors.roomClosed)
             const user = await s.store.getUser(userId)
             const result = await post(room, { userId, name: user?.name ?? userId }, request.body.text, playersOnly)
             if (!result.ok) {
