@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { buildApp } from '../src/app.js'
 import { loadConfig } from '../src/config.js'
+import { copyListener } from '../src/http/listener-copies.js'
 import { attachMultiplayer, type MultiplayerAttachment } from '../src/transport/attach.js'
 
 const dataDir = mkdtempSync(join(tmpdir(), 'ensemble-bench-'))
@@ -49,6 +50,9 @@ const app = await buildApp(config, {
 })
 // BENCH_PORT: a cluster node listens where its node URL says; otherwise any free port, which is the address.
 await app.fastify.listen({ port: Number(process.env.BENCH_PORT ?? 0), host: '127.0.0.1' })
+// As `npm start` does (src/main.ts): more descriptors of the listening socket, made before the load starts.
+const copies = copyListener(app.fastify.server, config.acceptDescriptors - 1, app.fastify.log)
+await copies.ready
 const { port } = app.fastify.server.address() as { port: number }
 if (!process.env.ENSEMBLE_ADDRESS) config.address = `http://127.0.0.1:${port}`
 
@@ -61,6 +65,7 @@ process.on('message', (message: { type: string }) => {
     }
 })
 process.on('SIGTERM', () => {
+    copies.close()
     void app.close().finally(() => {
         rmSync(dataDir, { recursive: true, force: true })
         process.exit(0)

@@ -79,6 +79,8 @@ export type Config = {
     maxConnectionsPerIp: number
     /** Addresses the connection cap leaves alone: IPs, or 'loopback' (127.0.0.0/8 and ::1). */
     connectionCapExempt: readonly string[]
+    /** Descriptors of the listening socket that accept connections (1: the server's own only); see src/http/listener-copies.ts. */
+    acceptDescriptors: number
     /** How long a shutdown lets requests being handled finish before every connection is cut. */
     shutdownTimeoutMs: number
 
@@ -271,6 +273,14 @@ export const settings: readonly Setting[] = [
         'string',
         'Client addresses the connection cap does not count, comma-separated IPs; "loopback" is 127.0.0.0/8 and ::1 (a reverse proxy or tools on this machine); "none" counts every address.',
         'loopback',
+    ),
+    setting(
+        'ENSEMBLE_ACCEPT_DESCRIPTORS',
+        'int',
+        'Descriptors of the listening socket that accept connections (Linux; copies made by a helper process at start). Each event-loop turn accepts one new connection per descriptor, so a burst of joins does not wait in the accept queue. 1: one descriptor, no helper.',
+        '4',
+        1,
+        64,
     ),
     setting(
         'ENSEMBLE_METRICS_TOKEN',
@@ -555,6 +565,7 @@ export function loadConfig(input: LoadConfigInput = {}): LoadedConfig {
         keepAliveTimeoutMs: num('ENSEMBLE_KEEP_ALIVE_TIMEOUT'),
         maxConnectionsPerIp: num('ENSEMBLE_MAX_CONNECTIONS_PER_IP'),
         connectionCapExempt: exemptAddresses(),
+        acceptDescriptors: num('ENSEMBLE_ACCEPT_DESCRIPTORS'),
         shutdownTimeoutMs: num('ENSEMBLE_SHUTDOWN_TIMEOUT'),
         metricsToken: raw(get('ENSEMBLE_METRICS_TOKEN')) ?? null,
         adminToken: raw(get('ENSEMBLE_ADMIN_TOKEN')) ?? null,

@@ -3,6 +3,7 @@
 import { dirname } from 'node:path'
 import { buildApp } from './app.js'
 import { CONFIG_EXIT_CODE, ConfigError, loadConfig, usage, type LoadedConfig } from './config.js'
+import { copyListener, type ListenerCopies } from './http/listener-copies.js'
 import { StoreUnavailableError } from './store/open.js'
 import { DataDirLockedError, lockDataDir, type DataDirLock } from './store/sqlite/data-dir-lock.js'
 import { attachMultiplayer } from './transport/attach.js'
@@ -56,6 +57,7 @@ async function main(): Promise<void> {
         process.stderr.write(`\n*** WARNING: ${warnings.find((w) => w.startsWith('ENSEMBLE_SIGNATURE_PUBLIC_KEY'))} ***\n\n`)
     }
 
+    let copies: ListenerCopies | undefined
     let stopping = false
     const stop = (signal: string) => {
         if (stopping) {
@@ -64,6 +66,7 @@ async function main(): Promise<void> {
         }
         stopping = true
         log.info(`${signal}: shutting down`)
+        copies?.close()
         app.close().then(
             () => {
                 dataDirLock?.release()
@@ -79,6 +82,8 @@ async function main(): Promise<void> {
     process.on('SIGINT', () => stop('SIGINT'))
 
     await app.fastify.listen({ port: config.port, host: config.host })
+    // Unless shutting down already: a signal may have come while listen() was pending.
+    if (!stopping) copies = copyListener(app.fastify.server, config.acceptDescriptors - 1, log)
     log.info(
         `Ensemble serving ${config.basePath || '/'} on ${config.host}:${config.port}; players add the server ${config.address} in Sonolus` +
             (config.database.kind === 'sqlite' ? `; database ${config.database.path}` : ''),
