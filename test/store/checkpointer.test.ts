@@ -158,7 +158,9 @@ describe('SqliteStore: checkpoint thread', () => {
             path,
             intervalMs: 10,
             idleMs: 30,
-            maxHoldMs: 5,
+            // Long enough for a later hold's round trip on a loaded machine (5 ms was not, under CI's
+            // two suites at once); the first hold still outlasts it, kept busy twice as long below.
+            maxHoldMs: 50,
             backoff: new HoldBackoff(200, 400),
             hold: () => {
                 events.push('hold')
@@ -167,7 +169,7 @@ describe('SqliteStore: checkpoint thread', () => {
                 if (slow) {
                     slow = false
                     setImmediate(() => {
-                        const until = performance.now() + 50
+                        const until = performance.now() + 100
                         while (performance.now() < until);
                     })
                 }
