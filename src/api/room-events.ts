@@ -41,7 +41,8 @@ export function roomEventsRoute(app: FastifyInstance, s: ApiServices): void {
                 summary: 'Live feed of the room (server-sent events)',
                 description:
                     'text/event-stream. Each event: `id: <id>` and `data: <JSON>` whose `type` is one of chat, player_joined, ' +
-                    'player_left, player_status, status, level, round_started, result, round_finished, scoreboard, closed, resync. ' +
+                    'player_left, player_status, master, lead, title, status, level, round_started, result, round_finished, scoreboard, ' +
+                    'closed, resync. ' +
                     'Resume with the Last-Event-ID header. Public rooms need no token.',
                 security: [{ token: [] }, {}],
                 params: RoomParams,

@@ -1,6 +1,7 @@
 // What a live room's engine output means for the room's feed (room-feeds.ts): chat lines (players',
-// the API's and public system lines, rendered in English), players joining and leaving, status, level,
-// round start, results, round end, and the scoreboard whenever it changed. Private deliveries (a
+// the API's and public system lines, rendered in English), players joining and leaving, their statuses,
+// master, lead, title, status, level, round start, results, round end, and the scoreboard whenever it
+// changed. Private deliveries (a
 // sender's echo, a refusal shown to one player) are not part of the room's story and are skipped.
 import { renderNotice, roomUserInfo, type EngineOutput, type EngineRoom } from '../multiplayer/index.js'
 import type { FeedEvent } from './room-feeds.js'
@@ -18,6 +19,9 @@ export function scoreboardOf(room: EngineRoom) {
 }
 
 export type FeedMemory = { scoreboard: string }
+
+/** A member's display name (null for no one, or a user the room no longer knows). */
+const nameIn = (room: EngineRoom, userId: string | null): string | null => (userId === null ? null : (room.members.get(userId)?.name ?? null))
 
 export function feedEventsOf(room: EngineRoom, output: EngineOutput, memory: FeedMemory, at: number): FeedEvent[] {
     const events: FeedEvent[] = []
@@ -44,6 +48,19 @@ export function feedEventsOf(room: EngineRoom, output: EngineOutput, memory: Fee
             }
             case 'updateUserStatus':
                 events.push({ type: 'player_status', user_id: event.userStatus.userId, status: event.userStatus.status, at })
+                break
+            // Several statuses at once (a round starting, cancelled or finished): one event each, as above.
+            case 'updateUserStatuses':
+                for (const entry of event.userStatuses) events.push({ type: 'player_status', user_id: entry.userId, status: entry.status, at })
+                break
+            case 'updateMaster':
+                events.push({ type: 'master', user_id: event.master, name: nameIn(room, event.master), at })
+                break
+            case 'updateLead':
+                events.push({ type: 'lead', user_id: event.lead, name: nameIn(room, event.lead), at })
+                break
+            case 'updateTitle':
+                events.push({ type: 'title', title: String(event.title), at })
                 break
             case 'updateStatus':
                 events.push({ type: 'status', status: event.status, at })

@@ -83,6 +83,44 @@ describe('room event feed (server-sent events)', () => {
         await host.client.close()
     })
 
+    test('statuses changed together, master, lead and title reach the feed, as the web page needs them', async () => {
+        const host = await hostRoom(server)
+        const guest = await joinPlayer(server, host.name, 'Guest')
+        const watcher = await feed(host.name)
+
+        // A skipped player is set waiting with the round's start (one UpdateUserStatusesEvent for all).
+        host.client.selectLevel(level('song-f'))
+        host.client.setStatus('preparing')
+        await host.client.next((e) => e.type === 'updateStatus' && e.status === 'preparing')
+        guest.client.setUserStatus('skipped')
+        await watcher.next((d) => d.type === 'player_status' && d.user_id === guest.profile.id && d.status === 'skipped')
+        host.client.setUserStatus('ready')
+        await converge(server, host.name, [host.client, guest.client])
+        host.client.setStatus('playing')
+        await host.client.nextOf('startRound')
+        const waiting = await watcher.next((d) => d.type === 'player_status' && d.user_id === guest.profile.id && d.status === 'waiting')
+        const started = await watcher.next((d) => d.type === 'round_started')
+        assert.ok(Number(waiting.id!.split('.')[1]) < Number(started.id!.split('.')[1]), 'the status before the round')
+
+        host.client.setMaster(guest.profile.id)
+        const master = await watcher.next((d) => d.type === 'master')
+        assert.deepEqual([master.data.user_id, master.data.name], [guest.profile.id, 'Guest'])
+        guest.client.setLead(guest.profile.id) // the master's to give
+        const lead = await watcher.next((d) => d.type === 'lead')
+        assert.deepEqual([lead.data.user_id, lead.data.name], [guest.profile.id, 'Guest'])
+
+        guest.client.chat('/title A fresh title')
+        const title = await watcher.next((d) => d.type === 'title')
+        assert.equal(title.data.title, 'A fresh title')
+
+        // The master leaves: the role passes to the one left, and the feed says so.
+        await guest.client.close()
+        const heir = await watcher.next((d) => d.type === 'master' && d.user_id === host.profile.id)
+        assert.equal(heir.data.name, host.profile.name)
+        watcher.close()
+        await host.client.close()
+    })
+
     test('a stream signed in with an API token ends when the token is revoked', async () => {
         const host = await hostRoom(server)
         const owner = await signedAuthenticate(server, makeProfile('Owner'))

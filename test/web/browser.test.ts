@@ -51,7 +51,7 @@ test('the room list shows rooms created in Sonolus and updates without a reload'
     }
 })
 
-test('the room page follows joins, a round start and chat live from the event feed', { skip }, async () => {
+test('the room page follows joins, statuses, a round start, the master, the title and chat live from the event feed', { skip }, async () => {
     // The browser first: a launch that fails leaves no server running.
     const browser = await launchBrowser({ width: 360 })
     const server = await startMultiplayerServer()
@@ -71,14 +71,24 @@ test('the room page follows joins, a round start and chat live from the event fe
         host.client.setStatus('preparing')
         await host.client.next((e) => e.type === 'updateStatus' && e.status === 'preparing')
         host.client.setUserStatus('ready')
+        guest.client.setUserStatus('skipped')
         await converge(server, host.name, [host.client, guest.client])
         await page.locator('#players li', { hasText: 'Creator' }).locator('.badge', { hasText: 'Ready' }).waitFor()
-        assert.equal(await page.locator('#players li', { hasText: 'Guest' }).locator('.badge').innerText(), 'Waiting')
+        await page.locator('#players li', { hasText: 'Guest' }).locator('.badge', { hasText: 'Skipping' }).waitFor()
         host.client.setStatus('playing')
         await host.client.nextOf('startRound')
         await page.locator('#room-round', { hasText: 'Round 1 started' }).waitFor()
         assert.equal(await page.locator('#room-status').innerText(), 'Playing')
         assert.equal(await page.locator('#room-level').innerText(), 'song-e')
+        // The round's start sets the skipped player waiting, in one event for the whole room.
+        await page.locator('#players li', { hasText: 'Guest' }).locator('.badge', { hasText: 'Waiting' }).waitFor()
+
+        assert.equal(await page.locator('#room-master').innerText(), 'Creator')
+        host.client.setMaster(guest.profile.id)
+        await page.locator('#room-master', { hasText: 'Guest' }).waitFor()
+        guest.client.chat('/title Renamed live')
+        await page.locator('#room-title', { hasText: 'Renamed live' }).waitFor()
+        assert.match(await page.title(), /^Renamed live/)
 
         guest.client.chat('hello from the game')
         await page.locator('#chat li', { hasText: 'hello from the game' }).waitFor()

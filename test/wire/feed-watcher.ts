@@ -9,6 +9,9 @@ const types = new Set([
     'player_joined',
     'player_left',
     'player_status',
+    'master',
+    'lead',
+    'title',
     'status',
     'level',
     'round_started',
@@ -16,6 +19,8 @@ const types = new Set([
     'round_finished',
     'scoreboard',
 ])
+
+const userStatuses = new Set(['waiting', 'ready', 'skipped', 'playing'])
 
 export type FeedEvent = { type: string; at: number } & Record<string, any>
 
@@ -126,6 +131,19 @@ export class FeedWatcher {
                 break
             case 'player_left':
                 if (!this.members.delete(event.user_id)) return this.fail(`player_left of a player not in the room: ${JSON.stringify(event)}`)
+                break
+            case 'player_status':
+                if (!userStatuses.has(event.status)) return this.fail(`a player_status with an unknown status: ${JSON.stringify(event)}`)
+                if (!this.members.has(event.user_id)) return this.fail(`player_status of a player not in the room: ${JSON.stringify(event)}`)
+                break
+            case 'master':
+            case 'lead':
+                // The role goes to someone in the room, or to no one (a null user has no name either).
+                if (event.user_id === null ? event.name !== null : !this.members.has(event.user_id) || typeof event.name !== 'string')
+                    return this.fail(`a ${event.type} that is not a player in the room or no one: ${JSON.stringify(event)}`)
+                break
+            case 'title':
+                if (typeof event.title !== 'string' || !event.title) return this.fail(`a title that is not a text: ${JSON.stringify(event)}`)
                 break
         }
     }

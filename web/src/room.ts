@@ -142,6 +142,12 @@ export function roomView(main: HTMLElement, name: string, session: Session): () 
             case 'player_status':
                 state.statuses.set(event.user_id, event.status)
                 break
+            case 'master':
+                state.master = event.user_id === null ? null : (event.name ?? nameOf(event.user_id))
+                break
+            case 'title':
+                state.title = String(event.title)
+                break
             case 'status':
                 state.status = event.status
                 break
