@@ -4,7 +4,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { browserSkip, launchBrowser } from '../helpers/browser.js'
 import { converge, hostRoom, joinPlayer, level, startMultiplayerServer } from '../helpers/multiplayer.js'
-import { makeProfile, postSigned, sign } from '../helpers/sonolus.js'
+import { makeProfile, postSigned, sign, signedAuthenticate } from '../helpers/sonolus.js'
 
 const skip = browserSkip()
 if (skip) console.log(`# browser tests skipped: ${skip}`)
@@ -159,6 +159,39 @@ test('sign-in with Sonolus: a signed authenticateExternal body signs the waiting
         const line = await host.client.next((e) => e.type === 'addChatMessage' && String((e as any).message.value).includes('hello from the web'))
         assert.ok(line)
         await page.locator('#chat li', { hasText: 'hello from the web' }).waitFor()
+    } finally {
+        await server.close()
+        await browser.close()
+    }
+})
+
+test('a private room the user cannot see yet: the page offers join_room with its password, then shows the room live', { skip }, async () => {
+    // The browser first: a launch that fails leaves no server running.
+    const browser = await launchBrowser()
+    const server = await startMultiplayerServer()
+    try {
+        const host = await hostRoom(server, { title: 'Hidden club', password: 'open-sesame' })
+        // Signed in: the page's cookie carries a session like the web sign-in's.
+        const visitor = await signedAuthenticate(server, makeProfile('Visitor'))
+        await browser.context.addCookies([{ name: 'ensemble_session', value: visitor.session, url: server.base }])
+        const page = await browser.context.newPage()
+        await page.goto(`${server.base}/rooms/${host.name}`)
+        await page.locator('h1', { hasText: 'Room not found.' }).waitFor()
+        await page.locator('.who', { hasText: 'Signed in as Visitor' }).waitFor()
+
+        await page.fill('#join-password', 'wrong')
+        await page.locator('#join').click()
+        await page.locator('.form-status', { hasText: 'wrong password' }).waitFor()
+        assert.equal(await page.locator('#room-title').count(), 0, 'still hidden')
+
+        await page.fill('#join-password', 'open-sesame')
+        await page.locator('#join').click()
+        await page.locator('#room-title', { hasText: 'Hidden club' }).waitFor()
+        await page.locator('#live.on').waitFor()
+        await page.fill('#chat-text', 'found it')
+        await page.keyboard.press('Enter')
+        await host.client.next((e) => e.type === 'addChatMessage' && String((e as any).message.value).includes('found it'))
+        await page.locator('#chat li', { hasText: 'found it' }).waitFor()
     } finally {
         await server.close()
         await browser.close()

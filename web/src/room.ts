@@ -32,8 +32,7 @@ export function roomView(main: HTMLElement, name: string, session: Session): () 
     const chatForm = h('div', { id: 'chat-form' })
     const live = h('span', { class: 'live', id: 'live' }, t('reconnecting'))
     const title = h('h1', { id: 'room-title' }, name)
-    clear(
-        main,
+    const layout = [
         h('p', {}, h('a', { href: './' }, '← ' + t('back'))),
         h('div', { class: 'room-head' }, title, live),
         facts,
@@ -45,7 +44,7 @@ export function roomView(main: HTMLElement, name: string, session: Session): () 
             h('section', { 'aria-labelledby': 'h-results' }, h('h2', { id: 'h-results' }, t('results')), results),
             h('section', { 'aria-labelledby': 'h-chat', class: 'chat-section' }, h('h2', { id: 'h-chat' }, t('chat')), chat, chatForm),
         ),
-    )
+    ]
     const state: State = {
         title: name,
         status: 'selecting',
@@ -187,7 +186,10 @@ export function roomView(main: HTMLElement, name: string, session: Session): () 
                 : (await request<{ rooms: RoomSummary[] }>('GET', `api/rooms?${q}`)).rooms.find((r) => r.room_name === name)
             const known = details ?? summary
             if (!known) {
-                clear(main, h('h1', {}, t('notFound')), h('p', {}, h('a', { href: './' }, t('back'))))
+                // A private room is hidden from who is not yet its member, but join_room takes its password.
+                const join = session.user ? joinForm(true, () => void start()) : []
+                const hint = session.user ? h('p', {}, t('privateHint')) : null
+                clear(main, h('h1', {}, t('notFound')), hint, ...join, h('p', {}, h('a', { href: './' }, t('back'))))
                 return false
             }
             Object.assign(state, {
@@ -257,33 +259,37 @@ export function roomView(main: HTMLElement, name: string, session: Session): () 
             status,
         )
     }
-    const renderJoin = () => {
+    /** join_room (with the password for a private room), then `joined`. */
+    const joinForm = (withPassword: boolean, joined: () => void) => {
         const status = h('p', { class: 'form-status', role: 'status' })
         const password = h('input', { id: 'join-password', type: 'password', autocomplete: 'off' })
         const join = async (e: Event) => {
             e.preventDefault()
             try {
-                await request('POST', 'api/join_room', state.isPrivate ? { name, password: password.value } : { name })
-                await load()
+                await request('POST', 'api/join_room', withPassword ? { name, password: password.value } : { name })
+                joined()
             } catch (error) {
                 status.textContent = t('error', { text: (error as Error).message })
             }
         }
-        clear(
-            chatForm,
+        return [
             h(
                 'form',
                 { class: 'inline', onsubmit: (e) => void join(e) },
-                state.isPrivate ? h('label', { for: 'join-password' }, t('password')) : null,
-                state.isPrivate ? password : null,
+                withPassword ? h('label', { for: 'join-password' }, t('password')) : null,
+                withPassword ? password : null,
                 h('button', { type: 'submit', class: 'primary', id: 'join' }, t('join')),
             ),
             status,
-        )
+        ]
     }
+    const renderJoin = () => clear(chatForm, ...joinForm(state.isPrivate, () => void load()))
 
-    void load().then((ok) => {
-        if (!ok || stopped) return
+    /** Reads the room, lays the page out and follows the feed (again after a join from the not-found page). */
+    const start = async () => {
+        if (!main.contains(facts)) clear(main, ...layout)
+        const ok = await load()
+        if (!ok || stopped || source) return
         source = new EventSource(`${roomPath(name)}/events`)
         source.onopen = () => ((live.textContent = t('live')), live.classList.add('on'))
         source.onerror = () => ((live.textContent = t('reconnecting')), live.classList.remove('on'))
@@ -294,7 +300,8 @@ export function roomView(main: HTMLElement, name: string, session: Session): () 
                 // A malformed event is skipped; the next resync repairs the view.
             }
         }
-    })
+    }
+    void start()
     return () => {
         stopped = true
         source?.close()
