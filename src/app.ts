@@ -23,6 +23,7 @@ import { loginEndpointUrl, webRoutes } from './web/routes.js'
 import { StoreJoinSessions, type JoinSessions } from './auth/join-sessions.js'
 import type { Config } from './config.js'
 import { registerCommonHooks } from './http/common-hooks.js'
+import { isApiPath } from './http/api-path.js'
 import { installConnectionCap, type ConnectionGate } from './http/connection-cap.js'
 import { registerGracefulClose } from './http/graceful-close.js'
 import { registerRawJsonParser } from './http/raw-json.js'
@@ -129,10 +130,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
 
     // Routes outside the API plugin (its docs pages, errors raised before routing) answer in the REST API's
     // shape under /api (its clients match on `error`), in the Sonolus shape elsewhere.
-    const apiPath = `${config.basePath}/api`
     const rootErrorHandler = (error: FastifyError, request: FastifyRequest, reply: FastifyReply): void => {
-        const path = request.url.split('?', 1)[0]
-        if (path === apiPath || path.startsWith(`${apiPath}/`)) apiErrorHandler(error, request, reply)
+        if (isApiPath(request.url, config.basePath)) apiErrorHandler(error, request, reply)
         else sonolusErrorHandler(error, request, reply)
     }
     const fastify = Fastify({

@@ -15,6 +15,7 @@ import type { IncomingMessage } from 'node:http'
 import type { Socket } from 'node:net'
 import type { Config } from '../config.js'
 import { t } from '../i18n.js'
+import { isApiPath } from './api-path.js'
 import { addressKey, clientAddress, isExemptAddress } from './client-address.js'
 
 /** What an upgrade gets: a slot to release when its socket closes, or the refusal to answer. */
@@ -22,6 +23,8 @@ export type ConnectionSlot = { ok: true; release(): void } | { ok: false; status
 export type ConnectionGate = (req: IncomingMessage) => ConnectionSlot
 
 const refusedStatus = 429
+/** The REST API's fixed English text for the same refusal (its clients match on `error`). */
+const apiRefusal = 'too many connections from your address, try again later'
 /** An over-cap connection that has sent no request by then is destroyed (honest clients send at once). */
 const silentRefusedMs = 2000
 /** At most one log line per this interval about refusals, however many there are. */
@@ -53,7 +56,7 @@ const granted: ConnectionSlot = { ok: true, release: () => {} }
  */
 export function installConnectionCap(
     fastify: FastifyInstance,
-    config: Pick<Config, 'maxConnectionsPerIp' | 'trustProxy' | 'connectionCapExempt'>,
+    config: Pick<Config, 'maxConnectionsPerIp' | 'trustProxy' | 'connectionCapExempt' | 'basePath'>,
 ): ConnectionGate | undefined {
     if (config.maxConnectionsPerIp <= 0) return undefined
     const counter = new AddressCounter(config.maxConnectionsPerIp)
@@ -68,7 +71,9 @@ export function installConnectionCap(
     // A callback hook that answers must not call done() (nor return the reply, which is thenable).
     const refuse = (request: FastifyRequest, reply: FastifyReply, close: boolean): void => {
         if (close) reply.header('connection', 'close')
-        void reply.code(refusedStatus).send({ message: t(request.locale, 'tooManyConnections') })
+        void reply
+            .code(refusedStatus)
+            .send(isApiPath(request.url, config.basePath) ? { error: apiRefusal } : { message: t(request.locale, 'tooManyConnections') })
     }
 
     if (!config.trustProxy) {

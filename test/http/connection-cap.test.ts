@@ -75,7 +75,7 @@ describe('connection cap, direct clients', () => {
         return res.status
     }
 
-    test('past the cap: 429 with a ServerMessage and Connection: close; served again once one closes', async () => {
+    test('past the cap: 429 with a ServerMessage (the REST API: its error shape) and Connection: close; served again once one closes', async () => {
         await quiet()
         const conns = [await held(), await held(), await held()]
         const over = await RawConnection.open(port)
@@ -87,6 +87,13 @@ describe('connection cap, direct clients', () => {
         assert.deepEqual(JSON.parse(res.body), { message: t('ja', 'tooManyConnections') })
         await over.closedWithin(2000)
         assert.equal(await once(), 429)
+        // The REST API's clients get its own error shape.
+        const api = await RawConnection.open(port)
+        api.write(get('/api/rooms'))
+        const apiRes = await api.response()
+        assert.equal(apiRes.status, 429)
+        assert.deepEqual(JSON.parse(apiRes.body), { error: 'too many connections from your address, try again later' })
+        api.destroy()
         // The held ones are untouched and still answered.
         assert.ok(conns.every((c) => !c.isClosed))
         conns[0]!.write('{}')
